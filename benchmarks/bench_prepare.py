@@ -1,0 +1,75 @@
+"""Cutting 60 s out of a 10-minute MP3: music01's prepare against its anchors.
+
+Anchors: the same cut by the ffmpeg command line (same binary, input seek, same
+encoder settings), and a naive pydub whole-file load + slice + export.  Prints wall-time
+ratios and peak RSS ratios.  Targets: <= 1.3x the ffmpeg command line, >= 3x faster than
+naive pydub, peak RSS <= 0.5x naive pydub.
+
+    python benchmarks/bench_prepare.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._util import run_measured  # noqa: E402
+from music01_core.ffmpeg import find_ffmpeg  # noqa: E402
+
+NAIVE_PYDUB = """
+import sys, warnings
+warnings.simplefilter("ignore")
+from pydub import AudioSegment
+AudioSegment.converter = sys.argv[1]
+import pydub.utils
+# pydub needs ffprobe for from_file; give it the codec so it does not ask (the naive way
+# a person gets it to run without ffprobe), and load the whole file.
+seg = AudioSegment.from_file(sys.argv[2], format="mp3", codec="mp3")
+cut = seg[int(float(sys.argv[3]) * 1000):int((float(sys.argv[3]) + 60) * 1000)]
+cut.export(sys.argv[4], format="mp3", bitrate="192k")
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--start", type=float, default=420.0, help="segment start in seconds")
+    args = ap.parse_args()
+    ff = find_ffmpeg()
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        src = d / "ten_minutes.mp3"
+        # A music-like 10-minute 44.1 kHz stereo MP3 (two detuned tones plus noise).
+        subprocess.run([ff, "-v", "error", "-y", "-f", "lavfi", "-i",
+                        "aevalsrc=0.2*sin(2*PI*220*t)+0.1*sin(2*PI*331*t)+0.02*(random(0)-0.5)|"
+                        "0.2*sin(2*PI*221*t)+0.1*sin(2*PI*330*t):s=44100:d=600",
+                        "-c:a", "libmp3lame", "-b:a", "192k", str(src)], check=True)
+        s = str(args.start)
+        ours = [sys.executable, "-m", "music01_core", "prepare", str(src), "-o", str(d / "ours.mp3"),
+                "--start", s, "--end", str(args.start + 60)]
+        cli = [ff, "-v", "error", "-y", "-ss", s, "-t", "60", "-i", str(src), "-map_metadata", "-1",
+               "-c:a", "libmp3lame", "-b:a", "192k", str(d / "ffmpeg.mp3")]
+        naive = [sys.executable, "-c", NAIVE_PYDUB, ff, str(src), s, str(d / "naive.mp3")]
+        # Interleaved runs, best of each: this machine is shared and noisy.
+        res = {"ours": [], "cli": [], "naive": []}
+        for _ in range(args.runs):
+            for name, cmd in (("ours", ours), ("cli", cli), ("naive", naive)):
+                res[name].append(run_measured(cmd))
+        (t_ours, m_ours), (t_cli, m_cli), (t_naive, m_naive) = (
+            (min(r[0] for r in res[k]), max(r[1] for r in res[k])) for k in ("ours", "cli", "naive"))
+    print(f"prepare 60 s of a 10-min MP3 (best of {args.runs})")
+    print(f"  music01 prepare : {t_ours:6.3f} s  peak RSS {m_ours:7.1f} MiB")
+    print(f"  ffmpeg CLI      : {t_cli:6.3f} s  peak RSS {m_cli:7.1f} MiB")
+    print(f"  naive pydub     : {t_naive:6.3f} s  peak RSS {m_naive:7.1f} MiB")
+    print(f"ratio time  music01 / ffmpeg CLI  = {t_ours / t_cli:.2f}  (target <= 1.3)")
+    print(f"ratio speed naive pydub / music01 = {t_naive / t_ours:.2f}  (target >= 3)")
+    print(f"ratio RSS   music01 / naive pydub = {m_ours / m_naive:.2f}  (target <= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

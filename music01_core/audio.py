@@ -1,0 +1,346 @@
+"""Turn any audio a person has into a reference clip that music-01 accepts.
+
+:func:`prepare_clip` decodes only the chosen segment (ffmpeg seeks on the input side),
+shapes it with pydub (down-mix, fades at the cut points), encodes WAV or MP3 without any
+metadata, then decodes what it wrote to prove the length is inside music-01's limits
+with a safety margin.  :func:`load_audio` is the shared decoder for analysis and the
+offline engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import ffmpeg
+from .errors import (
+    ClipTooLongError,
+    ClipTooShortError,
+    CorruptAudioError,
+    EmptyFileError,
+    FileMissingError,
+    SegmentError,
+    UnsupportedFormatError,
+)
+from .settings import (
+    API_MAX_CLIP_S,
+    API_MIN_CLIP_S,
+    CLIP_FORMATS,
+    DEFAULT_CLIP_BITRATE_KBPS,
+    DEFAULT_CLIP_FORMAT,
+    EDGE_FADE_MS,
+    MAX_CHANNELS,
+    MAX_CLIP_S,
+    MIN_CLIP_S,
+    RESAMPLE_TO,
+    SILENCE_DBFS,
+    STANDARD_SAMPLE_RATES,
+)
+
+if TYPE_CHECKING:  # numpy is imported lazily: the CLI's prepare does not need it
+    import numpy as np
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Clip", "prepare_clip", "load_audio", "format_duration", "check_input_file"]
+
+# A segment end this close past the end of the file is treated as "the end" (durations
+# in containers are rounded, and people type 30 for a 29.98 s file).
+_END_TOLERANCE_S = 0.1
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A reference clip written to disk, ready for the upload endpoint.
+
+    Attributes
+    ----------
+    path : str
+        Where the clip was written.
+    format : {"mp3", "wav"}
+        Container and codec.
+    duration_s : float
+        Length measured by decoding the written file, in seconds.
+    sample_rate : int
+        Sample rate in Hz.
+    channels : int
+        1 or 2.
+    bytes : int
+        File size in bytes.
+    sha256 : str
+        Hex SHA-256 of the file's bytes (the key of the reference library).
+    start_s, end_s : float
+        The segment of the source that the clip holds, in seconds.
+    warnings : tuple of str
+        Things worth telling the person that did not stop the clip (e.g. silence only).
+    """
+
+    path: str
+    format: str
+    duration_s: float
+    sample_rate: int
+    channels: int
+    bytes: int
+    sha256: str
+    start_s: float
+    end_s: float
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        """Return the fields as a JSON-ready dict (warnings as a list)."""
+        d = asdict(self)
+        d["warnings"] = list(self.warnings)
+        return d
+
+
+def format_duration(seconds: float) -> str:
+    """Format seconds as ``m:ss`` (``h:mm:ss`` past an hour), e.g. ``751`` -> ``"12:31"``."""
+    total = int(seconds + 0.5) if seconds >= 60 else int(seconds)
+    h, rem = divmod(total, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _fmt_s(seconds: float) -> str:
+    # Near the limits people need the decimals: 10.05 s must not print as "10.1 s".
+    return f"{seconds:.2f} s" if seconds < 60 else f"{format_duration(seconds)} ({seconds:.1f} s)"
+
+
+def check_input_file(path: str | os.PathLike) -> Path:
+    """Check that ``path`` names a non-empty regular file and return it as a Path."""
+    p = Path(path)
+    if not p.exists():
+        raise FileMissingError(f"{p} does not exist: check the path and try again.")
+    if not p.is_file():
+        raise FileMissingError(f"{p} is not a file: give the path of an audio file.")
+    if p.stat().st_size == 0:
+        raise EmptyFileError(f"{p.name} is empty (0 bytes): choose the audio file again or re-record it.")
+    return p
+
+
+def _resolve_segment(total_s: float | None, start_s: float | None, end_s: float | None) -> tuple[float, float | None]:
+    """Validate the requested segment against the file; return (start_s, length_s)."""
+    start = 0.0 if start_s is None else float(start_s)
+    if not math.isfinite(start) or start < 0:
+        raise SegmentError(f"start {start_s} is negative: use a start of 0 s or later.")
+    if end_s is not None:
+        end = float(end_s)
+        if not math.isfinite(end):
+            raise SegmentError(f"end {end_s} is not a number of seconds.")
+        if end <= start:
+            raise SegmentError(
+                f"end ({end:.2f} s) is not after start ({start:.2f} s): the end must come later than the start."
+            )
+    else:
+        end = None
+    if total_s is not None:
+        if start >= total_s:
+            raise SegmentError(
+                f"start {start:.2f} s is outside the file, which is {_fmt_s(total_s)} long: "
+                "choose a start inside it."
+            )
+        if end is not None and end > total_s + _END_TOLERANCE_S:
+            raise SegmentError(
+                f"end {end:.2f} s is past the end of the file, which is {_fmt_s(total_s)} long: "
+                f"choose an end of at most {total_s:.2f} s."
+            )
+        if end is None or end > total_s:
+            end = total_s
+    length = None if end is None else end - start
+    if length is not None:
+        whole = start == 0 and end_s is None
+        _check_length(length, whole=whole, total_s=total_s)
+    return start, length
+
+
+def _check_length(length_s: float, *, whole: bool, total_s: float | None) -> None:
+    what = "the file" if whole else "the segment"
+    if length_s < MIN_CLIP_S:
+        hint = "record a longer take" if whole else "move start/end further apart"
+        raise ClipTooShortError(
+            f"{what} is {_fmt_s(length_s)}; music-01 needs more than {API_MIN_CLIP_S:.0f} s "
+            f"(music01 asks for {MIN_CLIP_S:.2f} s to keep a safety margin) — {hint}."
+        )
+    if length_s > MAX_CLIP_S:
+        if whole:
+            raise ClipTooLongError(
+                f"{format_duration(length_s)} long: music-01 takes at most "
+                f"{format_duration(API_MAX_CLIP_S)} — choose a segment of at most "
+                f"{MAX_CLIP_S:.2f} s with start/end (30–60 s is plenty for a reference)."
+            )
+        raise ClipTooLongError(
+            f"the segment is {_fmt_s(length_s)}; music-01 takes at most "
+            f"{format_duration(API_MAX_CLIP_S)} — choose at most {MAX_CLIP_S:.2f} s between start and end."
+        )
+
+
+def prepare_clip(
+    input_path: str | os.PathLike,
+    output_path: str | os.PathLike,
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    format: str | None = None,
+    bitrate_kbps: int = DEFAULT_CLIP_BITRATE_KBPS,
+) -> Clip:
+    """Turn an audio file into a music-01 reference clip.
+
+    Parameters
+    ----------
+    input_path : path-like
+        Any audio ffmpeg reads: WAV, MP3, FLAC, OGG/Vorbis, Opus, M4A/AAC, WebM/Opus...
+    output_path : path-like
+        Where to write the clip.  Written atomically: on failure nothing is left there.
+    start_s, end_s : float, optional
+        Segment of the input in seconds; default the whole file.
+    format : {"mp3", "wav"}, optional
+        Output format; default from the output file's suffix, else ``"mp3"``.
+    bitrate_kbps : int
+        MP3 bitrate in kbit/s.
+
+    Returns
+    -------
+    Clip
+        What was written, measured by decoding the written file.
+
+    Raises
+    ------
+    AudioInputError
+        A subclass saying exactly what is wrong with the input or the segment.
+    """
+    src = check_input_file(input_path)
+    out = Path(output_path)
+    fmt = (format or out.suffix.lstrip(".") or DEFAULT_CLIP_FORMAT).lower()
+    if fmt not in CLIP_FORMATS:
+        raise UnsupportedFormatError(
+            f"music-01 accepts only MP3 or WAV references, not {fmt!r}: use --format mp3 or wav "
+            "(or an output name ending in .mp3 / .wav)."
+        )
+
+    info = ffmpeg.probe(src)
+    start, length = _resolve_segment(info.duration_s, start_s, end_s)
+    whole = start == 0 and end_s is None
+    rate = info.sample_rate if info.sample_rate in STANDARD_SAMPLE_RATES else RESAMPLE_TO
+    channels = min(info.channels, MAX_CHANNELS)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".partial.{fmt}", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if length is not None:
+            # The usual case: one ffmpeg pass that seeks, cuts, fades and encodes.
+            ffmpeg.transcode_segment(src, tmp, start_s=start, duration_s=length, sample_rate=rate,
+                                     channels=channels, fmt=fmt, bitrate_kbps=bitrate_kbps,
+                                     fade_s=EDGE_FADE_MS / 1000)
+        else:
+            # The container does not say how long it is (browser WebM recordings): decode it
+            # (such takes are short), judge its real length, then fade with pydub and encode.
+            from ._pydub import AudioSegment
+
+            pcm = ffmpeg.decode_pcm(src, start_s=start, sample_rate=rate, channels=channels)
+            _check_length(len(pcm) / (2 * channels * rate), whole=whole, total_s=None)
+            seg = AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=channels)
+            seg = seg.fade_in(EDGE_FADE_MS).fade_out(EDGE_FADE_MS)
+            ffmpeg.encode_pcm(seg.raw_data, tmp, sample_rate=rate, channels=channels, fmt=fmt,
+                              bitrate_kbps=bitrate_kbps)
+        measured_s, out_rate, out_channels, level_dbfs = _measure(tmp)
+        if length is not None:
+            _check_truncated(src.name, info, wanted_s=length, got_s=measured_s)
+        if not (MIN_CLIP_S <= measured_s <= MAX_CLIP_S):
+            _check_length(measured_s, whole=whole, total_s=None)
+        data = tmp.read_bytes()
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    warnings: list[str] = []
+    if level_dbfs < SILENCE_DBFS:
+        level = "-inf" if level_dbfs == -math.inf else f"{level_dbfs:.0f}"
+        warnings.append(
+            f"the clip is silent (level {level} dBFS): music-01 needs audible singing or music — "
+            "check the microphone or choose another segment."
+        )
+    clip = Clip(
+        path=str(out),
+        format=fmt,
+        duration_s=round(measured_s, 6),
+        sample_rate=out_rate,
+        channels=out_channels,
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        start_s=round(start, 6),
+        end_s=round(start + measured_s, 6),
+        warnings=tuple(warnings),
+    )
+    logger.info("prepared %s: %.2f s %s %d Hz x%d", out.name, clip.duration_s, fmt, rate, channels)
+    return clip
+
+
+def _measure(path: Path) -> tuple[float, int, int, float]:
+    """Decode a written clip: (duration_s, sample_rate, channels, RMS level in dBFS)."""
+    from ._pydub import AudioSegment
+
+    pcm, info = ffmpeg.decode_pcm(path, channels=1, with_info=True)
+    if not pcm:
+        raise CorruptAudioError(f"{path.name} decoded to no audio at all: re-export or re-record the input.")
+    mono = AudioSegment(data=pcm, sample_width=2, frame_rate=info.sample_rate, channels=1)
+    return len(pcm) / 2 / info.sample_rate, info.sample_rate, info.channels, mono.dBFS
+
+
+def _check_truncated(name: str, info: ffmpeg.MediaInfo, *, wanted_s: float, got_s: float) -> None:
+    """Raise when much less audio decodes than the container promised."""
+    if info.duration_estimated:
+        return  # a bitrate estimate is no promise
+    missing = wanted_s - got_s
+    if missing > max(0.5, 0.02 * wanted_s):
+        raise CorruptAudioError(
+            f"{name} looks truncated: its header promises {_fmt_s(wanted_s)} for this segment "
+            f"but only {_fmt_s(got_s)} decodes — re-export or re-download the file."
+        )
+
+
+def load_audio(
+    path: str | os.PathLike,
+    *,
+    sample_rate: int = 22050,
+    mono: bool = True,
+    start_s: float | None = None,
+    duration_s: float | None = None,
+) -> tuple[np.ndarray, int]:
+    """Decode audio to float32 samples in [-1, 1].
+
+    Parameters
+    ----------
+    path : path-like
+        Any audio ffmpeg reads.
+    sample_rate : int
+        Output sample rate in Hz.
+    mono : bool
+        Down-mix to one channel.
+    start_s, duration_s : float, optional
+        Segment in seconds.
+
+    Returns
+    -------
+    y : np.ndarray
+        Shape ``(n,)`` when mono, else ``(channels, n)``.
+    sample_rate : int
+        The sample rate of ``y`` in Hz.
+    """
+    src = check_input_file(path)
+    channels = 1 if mono else min(ffmpeg.probe(src).channels, MAX_CHANNELS)
+    raw = ffmpeg.decode_pcm(src, start_s=start_s, duration_s=duration_s, sample_rate=sample_rate,
+                            channels=channels, sample_format="f32le")
+    import numpy as np
+
+    y = np.frombuffer(raw, dtype="<f4").astype(np.float32)
+    if not mono:
+        y = y.reshape(-1, channels).T.copy()
+    return y, sample_rate

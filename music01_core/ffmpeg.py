@@ -1,0 +1,352 @@
+"""Find ffmpeg, run it, and learn about media files without ``ffprobe``.
+
+A fresh machine usually has no ffmpeg at all.  We look, in order, at ``MUSIC01_FFMPEG``,
+``ffmpeg`` on ``PATH`` (a system build is preferred when present), then the binary that
+the ``imageio-ffmpeg`` wheel ships.  That wheel has no ``ffprobe``, which pydub's
+``from_file`` needs, so stream information is read from ``ffmpeg -i`` instead and all
+decoding goes through :func:`decode_pcm`, which asks ffmpeg for raw PCM directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import (
+    CorruptAudioError,
+    FFmpegError,
+    FFmpegNotFoundError,
+    NoAudioStreamError,
+    NotAudioError,
+)
+from .settings import ENV_FFMPEG
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["find_ffmpeg", "MediaInfo", "probe", "decode_pcm", "encode_pcm", "transcode_segment", "decoded_duration_s"]
+
+
+@functools.lru_cache(maxsize=1)
+def find_ffmpeg() -> str:
+    """Return the path of the ffmpeg binary to use.
+
+    Order: ``MUSIC01_FFMPEG``, ``ffmpeg`` on ``PATH``, the ``imageio-ffmpeg`` wheel's
+    binary.  The result is cached; call ``find_ffmpeg.cache_clear()`` after changing the
+    environment.
+
+    Raises
+    ------
+    FFmpegNotFoundError
+        When none of the three is usable.
+    """
+    env = os.environ.get(ENV_FFMPEG)
+    if env:
+        if Path(env).is_file() and os.access(env, os.X_OK):
+            return env
+        raise FFmpegNotFoundError(
+            f"{ENV_FFMPEG} points to {env!r}, which is not an executable file: "
+            f"fix or unset {ENV_FFMPEG}."
+        )
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        return on_path
+    try:
+        import imageio_ffmpeg
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception as exc:  # the wheel raises RuntimeError when its binary is missing
+        raise FFmpegNotFoundError(
+            "No ffmpeg found: run `pip install imageio-ffmpeg` (it ships one), install "
+            f"ffmpeg on PATH, or set {ENV_FFMPEG} to an ffmpeg binary."
+        ) from exc
+    return exe
+
+
+def _run(args: list[str], *, input_bytes: bytes | None = None) -> subprocess.CompletedProcess:
+    cmd = [find_ffmpeg(), "-nostdin", "-hide_banner", *args]
+    if input_bytes is not None:
+        cmd.remove("-nostdin")
+    logger.debug("running %s", " ".join(cmd))
+    try:
+        return subprocess.run(cmd, input=input_bytes, capture_output=True, check=False)
+    except OSError as exc:
+        raise FFmpegNotFoundError(f"Could not run ffmpeg at {cmd[0]!r}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What ``ffmpeg -i`` says about the first audio stream of a file.
+
+    Attributes
+    ----------
+    container : str
+        Demuxer name, e.g. ``"mp3"``, ``"wav"``, ``"matroska,webm"``.
+    codec : str
+        Audio codec name, e.g. ``"mp3"``, ``"opus"``, ``"pcm_s16le"``.
+    duration_s : float or None
+        Duration from the container, in seconds; None when the container does not say
+        (browser WebM recordings often do not).
+    duration_estimated : bool
+        True when ffmpeg estimated the duration from the bitrate.
+    sample_rate : int
+        Sample rate in Hz.
+    channels : int
+        Number of channels.
+    """
+
+    container: str
+    codec: str
+    duration_s: float | None
+    duration_estimated: bool
+    sample_rate: int
+    channels: int
+
+
+_LAYOUT_CHANNELS = {
+    "mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "3.0(back)": 3, "3.1": 4, "4.0": 4,
+    "quad": 4, "quad(side)": 4, "4.1": 5, "5.0": 5, "5.0(side)": 5, "5.1": 6,
+    "5.1(side)": 6, "6.0": 6, "6.1": 7, "7.0": 7, "7.1": 8, "7.1(wide)": 8, "downmix": 2,
+}
+_DURATION_RE = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+_AUDIO_RE = re.compile(r"Stream #\S+.*?: Audio: ([^,\s]+)[^,]*, (\d+) Hz, ([^,]+)")
+_INPUT_RE = re.compile(r"Input #0, ([^ ]+), from")
+
+
+def probe(path: str | os.PathLike) -> MediaInfo:
+    """Read stream information of a media file with ``ffmpeg -i`` (no ffprobe needed).
+
+    Raises
+    ------
+    NotAudioError
+        ffmpeg cannot open the file as media.
+    NoAudioStreamError
+        The file opens but has no audio stream.
+    """
+    proc = _run(["-i", os.fspath(path)])
+    return _parse_info(path, proc.stderr.decode("utf-8", "replace"))
+
+
+def _parse_info(path: str | os.PathLike, err: str) -> MediaInfo:
+    container = _INPUT_RE.search(err)
+    if container is None:
+        raise NotAudioError(
+            f"{Path(path).name} is not an audio file ffmpeg can read "
+            f"({_last_line(err) or 'unknown format'}); use a WAV, MP3, FLAC, OGG, Opus, "
+            "M4A or WebM recording."
+        )
+    audio = _AUDIO_RE.search(err)
+    if audio is None:
+        raise NoAudioStreamError(
+            f"{Path(path).name} has no audio stream (is it a video without sound?); "
+            "choose a file with audio."
+        )
+    codec, rate, layout = audio.group(1), int(audio.group(2)), audio.group(3).strip()
+    m = re.match(r"(\d+) channels", layout)
+    channels = int(m.group(1)) if m else _LAYOUT_CHANNELS.get(layout, 2)
+    dur = _DURATION_RE.search(err)
+    duration_s = None
+    if dur:
+        h, mnt, sec = dur.groups()
+        duration_s = int(h) * 3600 + int(mnt) * 60 + float(sec)
+    estimated = "Estimating duration from bitrate" in err
+    if container.group(1) == "wav":
+        # ffmpeg derives a WAV's duration from the file size, which hides truncation;
+        # the header's data-chunk size says what the file should hold.
+        declared = _wav_declared_duration_s(path)
+        if declared is not None:
+            duration_s, estimated = max(declared, duration_s or 0.0), False
+    return MediaInfo(
+        container=container.group(1),
+        codec=codec,
+        duration_s=duration_s,
+        duration_estimated=estimated,
+        sample_rate=rate,
+        channels=channels,
+    )
+
+
+def _wav_declared_duration_s(path: str | os.PathLike) -> float | None:
+    """Duration promised by a RIFF/WAVE header, or None when it cannot be read."""
+    import struct
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    pos, byte_rate = 12, None
+    while pos + 8 <= len(head):
+        cid, size = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
+        if cid == b"fmt " and pos + 20 <= len(head):
+            byte_rate = struct.unpack("<I", head[pos + 16:pos + 20])[0]
+        elif cid == b"data":
+            # 0 and 0xFFFFFFFF mean "unknown" in streamed recordings.
+            if not byte_rate or size in (0, 0xFFFFFFFF):
+                return None
+            return size / byte_rate
+        pos += 8 + size + (size & 1)
+    return None
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def decode_pcm(
+    path: str | os.PathLike,
+    *,
+    start_s: float | None = None,
+    duration_s: float | None = None,
+    sample_rate: int | None = None,
+    channels: int | None = None,
+    sample_format: str = "s16le",
+    with_info: bool = False,
+) -> bytes | tuple[bytes, MediaInfo]:
+    """Decode (part of) a file to interleaved raw PCM.
+
+    Seeking happens on the input side (``-ss`` before ``-i``), so only the requested
+    segment is decoded; ffmpeg's accurate seek keeps the cut sample-exact.
+
+    Parameters
+    ----------
+    path : path-like
+        Input media file.
+    start_s, duration_s : float, optional
+        Segment to decode, in seconds.  None means from the start / to the end.
+    sample_rate : int, optional
+        Output sample rate in Hz; None keeps the file's.
+    channels : int, optional
+        Output channel count; None keeps the file's.
+    sample_format : {"s16le", "f32le"}
+        Raw sample format.
+    with_info : bool
+        Also return the input's :class:`MediaInfo`, read from the same ffmpeg run
+        (saves a separate :func:`probe`).
+
+    Returns
+    -------
+    bytes
+        Interleaved samples (and the MediaInfo when ``with_info``).
+
+    Raises
+    ------
+    CorruptAudioError
+        ffmpeg reported a decoding error.
+    """
+    args: list[str] = ["-v", "info", "-nostats"] if with_info else ["-v", "error"]
+    if start_s:
+        args += ["-ss", f"{start_s:.6f}"]
+    if duration_s is not None:
+        args += ["-t", f"{duration_s:.6f}"]
+    args += ["-i", os.fspath(path), "-map", "0:a:0", "-vn", "-sn", "-dn"]
+    if sample_rate:
+        args += ["-ar", str(sample_rate)]
+    if channels:
+        args += ["-ac", str(channels)]
+    codec = {"s16le": "pcm_s16le", "f32le": "pcm_f32le"}[sample_format]
+    args += ["-c:a", codec, "-f", sample_format, "-"]
+    proc = _run(args)
+    err = proc.stderr.decode("utf-8", "replace").strip()
+    if proc.returncode != 0:
+        raise CorruptAudioError(
+            f"{Path(path).name} could not be decoded ({_last_line(err)}); the file may be "
+            "damaged or truncated: re-export or re-download it."
+        )
+    if with_info:
+        return proc.stdout, _parse_info(path, err)
+    if err:
+        logger.info("ffmpeg reported while decoding %s: %s", Path(path).name, _last_line(err))
+    return proc.stdout
+
+
+def _output_args(fmt: str, bitrate_kbps: int | None) -> list[str]:
+    # No metadata at all: -map_metadata -1, no ID3 tags, and +bitexact so not even the
+    # encoder's version string is written; the output then depends only on the samples.
+    args = ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags", "+bitexact"]
+    if fmt == "mp3":
+        args += ["-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps or 192}k",
+                 "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3"]
+    elif fmt == "wav":
+        args += ["-c:a", "pcm_s16le", "-f", "wav"]
+    else:  # pragma: no cover - callers validate first
+        raise ValueError(f"unsupported format {fmt!r}")
+    return args
+
+
+def encode_pcm(
+    pcm: bytes,
+    out_path: str | os.PathLike,
+    *,
+    sample_rate: int,
+    channels: int,
+    fmt: str,
+    bitrate_kbps: int | None = None,
+    out_sample_rate: int | None = None,
+) -> None:
+    """Encode interleaved s16le PCM to an MP3 (libmp3lame, CBR) or 16-bit WAV file with no metadata."""
+    args = ["-v", "error", "-f", "s16le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "-"]
+    if out_sample_rate and out_sample_rate != sample_rate:
+        args += ["-ar", str(out_sample_rate)]
+    args += [*_output_args(fmt, bitrate_kbps), "-y", os.fspath(out_path)]
+    proc = _run(args, input_bytes=pcm)
+    if proc.returncode != 0:
+        raise FFmpegError(f"ffmpeg could not write {fmt}: {_last_line(proc.stderr.decode('utf-8', 'replace'))}")
+
+
+def transcode_segment(
+    src: str | os.PathLike,
+    out_path: str | os.PathLike,
+    *,
+    start_s: float,
+    duration_s: float,
+    sample_rate: int,
+    channels: int,
+    fmt: str,
+    bitrate_kbps: int | None = None,
+    fade_s: float = 0.01,
+) -> None:
+    """Cut, fade and encode a segment in one ffmpeg pass.
+
+    Only the segment is decoded (input-side seek) and decoding overlaps encoding, which
+    is what keeps a 60 s cut of a 10-minute file close to the bare ffmpeg command line.
+    """
+    fade_out_at = max(0.0, duration_s - fade_s)
+    args = ["-v", "error"]
+    if start_s:
+        args += ["-ss", f"{start_s:.6f}"]
+    args += ["-t", f"{duration_s:.6f}", "-i", os.fspath(src), "-map", "0:a:0", "-vn", "-sn", "-dn",
+             "-af", f"afade=t=in:d={fade_s},afade=t=out:st={fade_out_at:.6f}:d={fade_s}",
+             "-ar", str(sample_rate), "-ac", str(channels),
+             *_output_args(fmt, bitrate_kbps), "-y", os.fspath(out_path)]
+    proc = _run(args)
+    if proc.returncode != 0:
+        raise CorruptAudioError(
+            f"{Path(src).name} could not be decoded ({_last_line(proc.stderr.decode('utf-8', 'replace'))}); "
+            "the file may be damaged or truncated: re-export or re-download it."
+        )
+
+
+def decoded_duration_s(path: str | os.PathLike) -> tuple[float, int, int]:
+    """Decode a whole file and measure it exactly.
+
+    Returns
+    -------
+    duration_s : float
+        Number of decoded samples divided by the sample rate, in seconds.
+    sample_rate : int
+        Sample rate in Hz.
+    channels : int
+        Channel count.
+    """
+    # One channel: the same frame count, half the bytes through the pipe.
+    pcm, info = decode_pcm(path, channels=1, with_info=True)
+    return len(pcm) / 2 / info.sample_rate, info.sample_rate, info.channels

@@ -1,0 +1,73 @@
+"""Constants, environment variable names and defaults, in one place.
+
+Values marked "contract" come from the music-01 OpenAPI document and the notes that go
+with it; see ``docs`` in the README for where they are described.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# --- environment variable names ------------------------------------------------------
+ENV_HOME = "MUSIC01_HOME"
+ENV_FFMPEG = "MUSIC01_FFMPEG"
+ENV_BACKEND = "MUSIC01_BACKEND"
+# The AI/ML API's own SDK reads these names, so people already have them set.
+ENV_API_KEYS = ("AIML_API_KEY", "AIMLAPI_API_KEY")
+ENV_API_BASES = ("AIML_API_BASE", "AIMLAPI_API_BASE")
+
+DEFAULT_API_BASE = "https://api.aimlapi.com"  # contract: servers[0]
+UPLOAD_PATH = "/v2/generate/audio/minimax/upload"  # contract
+GENERATE_PATH = "/v2/generate/audio/minimax/generate"  # contract
+MODEL = "music-01"
+
+# --- reference clips (contract: longer than 10 s, at most 10 minutes) -----------------
+API_MIN_CLIP_S = 10.0
+API_MAX_CLIP_S = 600.0
+# Decoders disagree by a few tens of milliseconds (MP3 encoder delay and padding), so we
+# keep clear of both limits by this much, measured on the written file.
+CLIP_MARGIN_S = 0.25
+MIN_CLIP_S = API_MIN_CLIP_S + CLIP_MARGIN_S
+MAX_CLIP_S = API_MAX_CLIP_S - CLIP_MARGIN_S
+CLIP_FORMATS = ("mp3", "wav")  # what the upload endpoint accepts
+DEFAULT_CLIP_FORMAT = "mp3"
+DEFAULT_CLIP_BITRATE_KBPS = 192
+# Sample rates kept as they are; anything else is resampled to RESAMPLE_TO.
+STANDARD_SAMPLE_RATES = (44100, 48000, 32000, 24000, 22050, 16000)
+RESAMPLE_TO = 44100
+MAX_CHANNELS = 2
+EDGE_FADE_MS = 10  # short fades at cut points, long enough to avoid clicks
+SILENCE_DBFS = -60.0  # a clip whose RMS is below this is "silence only"
+
+# --- lyrics (contract: maxLength 600) -------------------------------------------------
+MAX_LYRICS_CHARS = 600
+ACCOMPANIMENT_MARK = "##"
+
+# --- generate audio settings (contract: AudioSetting enums) ----------------------------
+SAMPLE_RATES = (16000, 24000, 32000, 44100)
+BITRATES = (32000, 64000, 128000, 256000)
+AUDIO_FORMATS = ("mp3", "wav", "pcm")
+DEFAULT_SAMPLE_RATE = 44100
+DEFAULT_BITRATE = 256000
+DEFAULT_AUDIO_FORMAT = "mp3"
+
+
+def data_home() -> Path:
+    """Return the directory where music01 keeps its data.
+
+    ``MUSIC01_HOME`` when set, otherwise the platform's per-user data directory
+    (``$XDG_DATA_HOME/music01`` or ``~/.local/share/music01`` on Linux).  The directory is
+    not created here; callers create what they need inside it.
+    """
+    env = os.environ.get(ENV_HOME)
+    if env:
+        return Path(env).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "music01"

@@ -1,0 +1,106 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args, cwd=None):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "music01_core", *map(str, args)], capture_output=True,
+                          text=True, env=env, cwd=cwd)
+
+
+def assert_one_line_error(proc, code=2, contains=""):
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert contains in lines[0]
+
+
+def test_prepare_json_keys(make_audio, tmp_path):
+    proc = run("prepare", make_audio("cli.flac", 20.0), "-o", tmp_path / "c.mp3", "--start", 2, "--end", 15, "--json")
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    for key in ("path", "format", "duration_s", "sample_rate", "channels", "bytes", "sha256", "start_s", "end_s"):
+        assert key in d
+    assert d["format"] == "mp3" and abs(d["duration_s"] - 13) < 0.01
+
+
+def test_prepare_human_output(make_audio, tmp_path):
+    proc = run("prepare", make_audio("cli.wav", 12.0), "-o", tmp_path / "c.wav")
+    assert proc.returncode == 0 and proc.stdout.startswith("wrote ")
+
+
+@pytest.mark.parametrize(
+    "case,contains",
+    [
+        ("missing", "does not exist"),
+        ("empty", "empty"),
+        ("text", "not an audio file"),
+        ("short", "record a longer take"),
+        ("outside", "outside the file"),
+        ("reversed", "not after start"),
+        ("format", "MP3 or WAV"),
+    ],
+)
+def test_bad_input_exit_2(make_audio, tmp_path, case, contains):
+    src = make_audio("cli15.wav", 15.0)
+    out = tmp_path / "o.mp3"
+    args = ["prepare", src, "-o", out]
+    if case == "missing":
+        args[1] = tmp_path / "nope.wav"
+    elif case == "empty":
+        (tmp_path / "e.mp3").write_bytes(b"")
+        args[1] = tmp_path / "e.mp3"
+    elif case == "text":
+        (tmp_path / "t.mp3").write_text("hello\n" * 100)
+        args[1] = tmp_path / "t.mp3"
+    elif case == "short":
+        args[1] = make_audio("cli_short.mp3", 7.9)
+    elif case == "outside":
+        args += ["--start", "40"]
+    elif case == "reversed":
+        args += ["--start", "9", "--end", "3"]
+    elif case == "format":
+        args += ["--format", "flac"]
+    proc = run(*args)
+    assert_one_line_error(proc, 2, contains)
+    assert not out.exists()
+
+
+def test_usage_error_is_exit_2():
+    proc = run("prepare")
+    assert proc.returncode == 2 and "error:" in proc.stderr
+
+
+def test_lyrics_check(tmp_path):
+    proc = run("lyrics", "check", "##Hello\\nworld\\n\\nagain##", "--json")
+    assert proc.returncode == 0
+    d = json.loads(proc.stdout)
+    assert d["lines"] == ["Hello", "world", "again"] and d["pauses"] == 1 and d["accompaniment"]
+    f = tmp_path / "l.txt"
+    f.write_text("x" * 601, encoding="utf-8")
+    proc = run("lyrics", "check", "--file", f)
+    assert_one_line_error(proc, 2, "601 characters")
+    proc = run("lyrics", "check", "--file", tmp_path / "none.txt")
+    assert_one_line_error(proc, 2, "does not exist")
+
+
+def test_unexpected_errors_have_no_traceback_without_debug(monkeypatch, capsys):
+    from music01_core import audio, cli
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(audio, "prepare_clip", boom)
+    assert cli.main(["prepare", "in.wav", "-o", "out.mp3"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: unexpected RuntimeError: kaboom") and "Traceback" not in err
+    assert cli.main(["--debug", "prepare", "in.wav", "-o", "out.mp3"]) == 1
+    assert "Traceback" in capsys.readouterr().err

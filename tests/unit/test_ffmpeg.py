@@ -1,0 +1,106 @@
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from music01_core import ffmpeg
+from music01_core.errors import FFmpegNotFoundError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fresh_ffmpeg(monkeypatch):
+    ffmpeg.find_ffmpeg.cache_clear()
+    yield monkeypatch
+    ffmpeg.find_ffmpeg.cache_clear()
+
+
+def _fake_exe(path: Path) -> Path:
+    path.write_text("#!/bin/sh\nexit 0\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+def test_env_variable_wins(fresh_ffmpeg, tmp_path):
+    fake = _fake_exe(tmp_path / "my-ffmpeg")
+    fresh_ffmpeg.setenv("MUSIC01_FFMPEG", str(fake))
+    assert ffmpeg.find_ffmpeg() == str(fake)
+
+
+def test_env_variable_pointing_nowhere_is_a_clear_error(fresh_ffmpeg, tmp_path):
+    fresh_ffmpeg.setenv("MUSIC01_FFMPEG", str(tmp_path / "missing"))
+    with pytest.raises(FFmpegNotFoundError, match="MUSIC01_FFMPEG"):
+        ffmpeg.find_ffmpeg()
+
+
+def test_path_is_preferred_over_the_wheel(fresh_ffmpeg, tmp_path):
+    _fake_exe(tmp_path / "ffmpeg")
+    fresh_ffmpeg.delenv("MUSIC01_FFMPEG", raising=False)
+    fresh_ffmpeg.setenv("PATH", str(tmp_path))
+    assert ffmpeg.find_ffmpeg() == str(tmp_path / "ffmpeg")
+
+
+def test_wheel_binary_when_nothing_else(fresh_ffmpeg, tmp_path):
+    import imageio_ffmpeg
+
+    fresh_ffmpeg.delenv("MUSIC01_FFMPEG", raising=False)
+    fresh_ffmpeg.setenv("PATH", str(tmp_path))  # an empty directory: no ffmpeg, no ffprobe
+    assert ffmpeg.find_ffmpeg() == imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def test_no_ffmpeg_anywhere(fresh_ffmpeg, tmp_path):
+    import imageio_ffmpeg
+
+    fresh_ffmpeg.delenv("MUSIC01_FFMPEG", raising=False)
+    fresh_ffmpeg.setenv("PATH", str(tmp_path))
+
+    def broken():
+        raise RuntimeError("no binary")
+
+    fresh_ffmpeg.setattr(imageio_ffmpeg, "get_ffmpeg_exe", broken)
+    with pytest.raises(FFmpegNotFoundError, match="pip install imageio-ffmpeg"):
+        ffmpeg.find_ffmpeg()
+
+
+def test_whole_flow_with_only_the_wheel_ffmpeg(make_audio, tmp_path):
+    """A machine with no ffmpeg/ffprobe on PATH: prepare works and pydub says nothing."""
+    src = make_audio("wheel_only.m4a", 12.5)
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "MUSIC01_FFMPEG"}
+    env["PATH"] = str(empty)
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "music01_core", "prepare", str(src), "-o",
+         str(tmp_path / "out.mp3"), "--json"],
+        capture_output=True, text=True, env=env, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Couldn't find" not in proc.stderr and "ffprobe" not in proc.stderr
+    assert proc.stderr == ""
+    assert '"format": "mp3"' in proc.stdout
+
+
+def test_probe_reads_stream_info_without_ffprobe(make_audio):
+    info = ffmpeg.probe(make_audio("probe.ogg", 11.0, sample_rate=32000, channels=1))
+    assert info.container == "ogg" and info.codec == "vorbis"
+    assert info.sample_rate == 32000 and info.channels == 1
+    assert abs(info.duration_s - 11.0) < 0.1
+
+
+def test_decode_seeks_on_the_input_side(monkeypatch, make_audio):
+    seen = []
+    real_run = ffmpeg._run
+
+    def spy(args, **kw):
+        seen.append(args)
+        return real_run(args, **kw)
+
+    monkeypatch.setattr(ffmpeg, "_run", spy)
+    ffmpeg.decode_pcm(make_audio("seek.mp3", 12.0), start_s=5, duration_s=2)
+    args = seen[-1]
+    assert args.index("-ss") < args.index("-i") and args.index("-t") < args.index("-i")
