@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,10 +32,4 @@ def run_measured(cmd: list[str]) -> tuple[float, float, str]:
     return d["s"], d["rss_kib"] / 1024, d["out"]
 
 
-def best_of(n: int, cmd: list[str]) -> tuple[float, float]:
-    """Best wall time and largest peak RSS over ``n`` runs."""
-    runs = [run_measured(cmd) for _ in range(n)]
-    return min(r[0] for r in runs), max(r[1] for r in runs)
-
-
-__all__ = ["run_measured", "best_of", "ROOT", "resource", "time"]
+__all__ = ["run_measured", "ROOT"]

@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # numpy is imported lazily: the CLI's prepare does not need i
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Clip", "prepare_clip", "load_audio", "format_duration", "check_input_file"]
+__all__ = ["Clip", "prepare_clip", "inspect_clip", "load_audio", "format_duration", "check_input_file"]
 
 # A segment end this close past the end of the file is treated as "the end" (durations
 # in containers are rounded, and people type 30 for a 29.98 s file).
@@ -334,13 +334,55 @@ def load_audio(
     sample_rate : int
         The sample rate of ``y`` in Hz.
     """
-    src = check_input_file(path)
-    channels = 1 if mono else min(ffmpeg.probe(src).channels, MAX_CHANNELS)
-    raw = ffmpeg.decode_pcm(src, start_s=start_s, duration_s=duration_s, sample_rate=sample_rate,
-                            channels=channels, sample_format="f32le")
     import numpy as np
 
-    y = np.frombuffer(raw, dtype="<f4").astype(np.float32)
-    if not mono:
-        y = y.reshape(-1, channels).T.copy()
-    return y, sample_rate
+    src = check_input_file(path)
+    # Decode the file's own channels and average them here: ffmpeg's stereo-to-mono
+    # down-mix adds the channels at -3 dB each, which reads 3 dB hot and can exceed 1.0.
+    raw, info = ffmpeg.decode_pcm(src, start_s=start_s, duration_s=duration_s, sample_rate=sample_rate,
+                                  sample_format="f32le", with_info=True)
+    y = np.frombuffer(raw, dtype="<f4").reshape(-1, info.channels)
+    if mono:
+        return y.mean(axis=1, dtype=np.float32), sample_rate
+    return y[:, :MAX_CHANNELS].T.copy() if info.channels <= MAX_CHANNELS else _fold_to_stereo(y), sample_rate
+
+
+def _fold_to_stereo(y: np.ndarray) -> np.ndarray:
+    """Fold more than two channels into two by alternating them left/right (shape (2, n))."""
+    import numpy as np
+
+    left = y[:, 0::2].mean(axis=1)
+    right = y[:, 1::2].mean(axis=1)
+    return np.stack([left, right]).astype(np.float32)
+
+
+def inspect_clip(path: str | os.PathLike) -> Clip:
+    """Check an existing file the way the upload endpoint does and describe it.
+
+    The file must be MP3 or WAV (by content, not by name) and decode to more than 10 s
+    and at most 10 minutes (music-01's own limits, without music01's extra margin).
+
+    Raises
+    ------
+    AudioInputError
+        A subclass saying what is wrong and that ``prepare`` fixes it.
+    """
+    src = check_input_file(path)
+    info = ffmpeg.probe(src)
+    fmt = {"mp3": "mp3", "wav": "wav"}.get(info.container)
+    if fmt is None:
+        raise UnsupportedFormatError(
+            f"{src.name} is {info.container}/{info.codec}; music-01 accepts only MP3 or WAV references — "
+            "convert it with `music01 prepare` (or prepare_clip) first."
+        )
+    measured_s, rate, channels, _ = _measure(src)
+    hint = " — `music01 prepare` cuts a valid clip from it." if measured_s > API_MAX_CLIP_S else " — use a longer take."
+    if measured_s <= API_MIN_CLIP_S:
+        raise ClipTooShortError(f"{src.name} is {_fmt_s(measured_s)}; music-01 needs more than "
+                                f"{API_MIN_CLIP_S:.0f} s{hint}")
+    if measured_s > API_MAX_CLIP_S:
+        raise ClipTooLongError(f"{src.name} is {format_duration(measured_s)} long; music-01 takes at most "
+                               f"{format_duration(API_MAX_CLIP_S)}{hint}")
+    data = src.read_bytes()
+    return Clip(path=str(src), format=fmt, duration_s=round(measured_s, 6), sample_rate=rate, channels=channels,
+                bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), start_s=0.0, end_s=round(measured_s, 6))

@@ -83,6 +83,105 @@ def cmd_lyrics_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .analysis import analyze
+
+    a = analyze(args.input, purpose=args.purpose)
+    if args.json:
+        _print_json(a.to_dict())
+    else:
+        seg = a.suggested_segment
+        print(f"duration {a.duration_s:.2f} s · tempo {a.tempo_bpm:.1f} BPM · key {a.key} · "
+              f"vocals {a.vocals} ({a.vocals_confidence:.0%}) · loudness {a.rms_dbfs:.1f} dBFS")
+        print(f"suggested purpose: {a.suggested_purpose} · suggested segment: {seg['start_s']:.2f}–{seg['end_s']:.2f} s")
+        _warn(a.warnings)
+    return EXIT_OK
+
+
+def _open_backend(args: argparse.Namespace):
+    from .backends import open_backend
+
+    backend = open_backend(args.backend)
+    why = ""
+    if backend.name == "offline":
+        from .backends import api_key_from_env
+
+        why = " (no API key set)" if not api_key_from_env() else " (--backend offline)"
+    print(f"backend: {backend.label}{why}", file=sys.stderr)
+    return backend
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    backend = _open_backend(args)
+    res = backend.upload(args.clip, args.purpose)
+    if args.json:
+        _print_json(res.to_dict())
+    else:
+        ids = ", ".join(f"{k}={v}" for k, v in (("voice_id", res.voice_id), ("instrumental_id", res.instrumental_id)) if v)
+        print(f"{'cached' if res.cached else 'uploaded'}: {ids} (trace {res.trace_id})")
+    return EXIT_OK
+
+
+def _reference_clip(path: str, purpose: str) -> str:
+    """Prepare a reference file into the data directory, using the suggested segment for long inputs."""
+    from .audio import prepare_clip
+    from .ffmpeg import probe
+    from .settings import data_home
+
+    info = probe(path)
+    start = end = None
+    if info.duration_s is None or info.duration_s > 60:
+        from .analysis import analyze
+
+        seg = analyze(path, purpose=purpose).suggested_segment
+        if seg.get("valid"):
+            start, end = seg["start_s"], seg["end_s"]
+            print(f"using the suggested segment {start:.2f}–{end:.2f} s of {Path(path).name}", file=sys.stderr)
+    out = data_home() / "clips" / f"{Path(path).stem}.mp3"
+    clip = prepare_clip(path, out, start_s=start, end_s=end)
+    _warn(clip.warnings)
+    return clip.path
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .settings import AudioSetting
+
+    if args.lyrics_file is not None:
+        try:
+            lyrics = Path(args.lyrics_file).read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise InputError(f"lyrics file {args.lyrics_file} does not exist: check the path.") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(f"lyrics file {args.lyrics_file} is not UTF-8 text: save it as UTF-8.") from exc
+    else:
+        lyrics = args.lyrics.replace("\\n", "\n")
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "mp3")
+    setting = AudioSetting(sample_rate=args.sample_rate, bitrate=args.bitrate, format=fmt)
+    from .lyrics import prepare_lyrics
+
+    prepare_lyrics(lyrics)  # fail on bad lyrics before any upload
+    backend = _open_backend(args)
+    voice_id, inst_id = args.voice_id, args.instrumental_id
+    if args.reference:
+        if not args.purpose:
+            raise InputError("--reference needs --purpose song, voice or instrumental.")
+        up = backend.upload(_reference_clip(args.reference, args.purpose), args.purpose)
+        print(f"reference {'cached' if up.cached else 'uploaded'}: "
+              + ", ".join(f"{k}={v}" for k, v in (("voice_id", up.voice_id), ("instrumental_id", up.instrumental_id)) if v),
+              file=sys.stderr)
+        voice_id = voice_id or up.voice_id
+        inst_id = inst_id or up.instrumental_id
+    result = backend.generate(lyrics, voice_id=voice_id, instrumental_id=inst_id, audio_setting=setting, seed=args.seed)
+    result = result.save(args.output)
+    _warn(result.warnings)
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print(f"wrote {result.path}: {result.format}, {result.duration_s:.2f} s, {result.sample_rate} Hz, "
+              f"{result.bytes} bytes · {backend.label} · trace {result.trace_id} · seed {result.seed}")
+    return EXIT_OK
+
+
 def cmd_example(args: argparse.Namespace) -> int:
     from .examples import write_example
 
@@ -97,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="music01", description="Prepare references and make music with MiniMax music-01.")
     p.add_argument("--version", action="version", version=f"music01 {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    p.add_argument("--backend", choices=("auto", "offline", "api"), default=None,
+                   help="auto (default, env MUSIC01_BACKEND): the API when a key is set, else the offline engine")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     pr = sub.add_parser("prepare", help="turn any audio into a valid 10 s–10 min WAV/MP3 reference clip")
@@ -108,9 +209,37 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--json", action="store_true", help="print one JSON object")
     pr.set_defaults(func=cmd_prepare)
 
+    an = sub.add_parser("analyze", help="tempo, key, vocals, suggested purpose and segment of a reference")
+    an.add_argument("input", metavar="INPUT", help="audio file")
+    an.add_argument("--purpose", choices=("song", "voice", "instrumental"), help="warn when the clip does not fit it")
+    an.add_argument("--json", action="store_true", help="print one JSON object")
+    an.set_defaults(func=cmd_analyze)
+
+    up = sub.add_parser("upload", help="upload a prepared clip; prints voice_id / instrumental_id")
+    up.add_argument("clip", metavar="CLIP", help="MP3 or WAV, 10 s–10 min (make one with `prepare`)")
+    up.add_argument("--purpose", required=True, choices=("song", "voice", "instrumental"))
+    up.add_argument("--json", action="store_true", help="print one JSON object")
+    up.set_defaults(func=cmd_upload)
+
+    ge = sub.add_parser("generate", help="generate a piece from lyrics and reference ids")
+    src = ge.add_mutually_exclusive_group(required=True)
+    src.add_argument("--lyrics", metavar="TEXT", help="lyrics; a literal \\n is read as a newline")
+    src.add_argument("--lyrics-file", metavar="F", help="read the lyrics from a UTF-8 file")
+    ge.add_argument("--voice-id", metavar="ID")
+    ge.add_argument("--instrumental-id", metavar="ID")
+    ge.add_argument("--reference", metavar="FILE", help="prepare and upload this file first (any audio)")
+    ge.add_argument("--purpose", choices=("song", "voice", "instrumental"), help="purpose of --reference")
+    ge.add_argument("--sample-rate", type=int, default=44100, metavar="N", help="16000, 24000, 32000 or 44100")
+    ge.add_argument("--bitrate", type=int, default=256000, metavar="N", help="32000, 64000, 128000 or 256000")
+    ge.add_argument("--format", choices=("mp3", "wav", "pcm"), help="default from OUT's suffix, else mp3")
+    ge.add_argument("--seed", type=int, metavar="N", help="seed for the offline engine (same seed, same audio)")
+    ge.add_argument("-o", "--output", required=True, metavar="OUT", help="audio file to write")
+    ge.add_argument("--json", action="store_true", help="print one JSON object")
+    ge.set_defaults(func=cmd_generate)
+
     ex = sub.add_parser("example", help="write one of the project's own example references (WAV)")
     ex.add_argument("output", metavar="OUTPUT", help="WAV file to write")
-    ex.add_argument("--name", default="groove-a-minor", help="groove-a-minor (default) or bright-d-major")
+    ex.add_argument("--name", default="groove-a-minor", help="groove-a-minor (default), bright-d-major, song-e-minor or acappella-g-major")
     ex.set_defaults(func=cmd_example)
 
     ly = sub.add_parser("lyrics", help="lyrics tools")

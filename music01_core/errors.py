@@ -25,6 +25,9 @@ __all__ = [
     "EmptyLyricsError",
     "LyricsTooLongError",
     "SettingError",
+    "InvalidRequestError",
+    "UnknownIdError",
+    "BackendUnavailableError",
     "FFmpegError",
     "FFmpegNotFoundError",
 ]
@@ -94,6 +97,18 @@ class LyricsTooLongError(LyricsError):
 
 class SettingError(InputError):
     """An option value outside what the contract allows (sample rate, bitrate, format...)."""
+
+
+class InvalidRequestError(InputError):
+    """A request the service would reject as invalid (missing ids, wrong purpose...)."""
+
+
+class UnknownIdError(InvalidRequestError):
+    """A voice_id / instrumental_id the backend does not know (music-01 error 2013)."""
+
+
+class BackendUnavailableError(Music01Error):
+    """The chosen backend cannot be used here (e.g. the API backend without a key)."""
 
 
 # --- environment -------------------------------------------------------------------

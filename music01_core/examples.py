@@ -38,15 +38,21 @@ class ExampleSpec:
     tonic: str
     mode: str
     duration_s: float = 40.0
+    kind: str = "instrumental"  # "instrumental", "song" (voice + band) or "voice" (a cappella)
+    description: str = ""
 
 
 EXAMPLES = {
-    "groove-a-minor": ExampleSpec("groove-a-minor", 100.0, "A", "minor"),
-    "bright-d-major": ExampleSpec("bright-d-major", 120.0, "D", "major"),
+    "groove-a-minor": ExampleSpec("groove-a-minor", 100.0, "A", "minor", description="band, no vocals (instrumental)"),
+    "bright-d-major": ExampleSpec("bright-d-major", 120.0, "D", "major", description="band, no vocals (instrumental)"),
+    "song-e-minor": ExampleSpec("song-e-minor", 92.0, "E", "minor", kind="song",
+                                description="a sung melody over a band (song)"),
+    "acappella-g-major": ExampleSpec("acappella-g-major", 84.0, "G", "major", kind="voice",
+                                     description="a sung melody alone (voice)"),
 }
 
-# Progressions as scale degrees (0-based) of triads: i-VI-III-VII and I-V-vi-IV.
-_PROGRESSIONS = {"minor": (0, 5, 2, 6), "major": (0, 4, 5, 3)}
+# Progressions as scale degrees (0-based) of triads: i-iv-V-i and I-V-vi-IV.
+_PROGRESSIONS = {"minor": (0, 3, 4, 0), "major": (0, 4, 5, 3)}
 _SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
 
 
@@ -57,7 +63,7 @@ def _midi_hz(m):
 
 
 def synthesize_example(spec: ExampleSpec, *, sample_rate: int = 44100, seed: int = 0):
-    """Synthesise an instrumental example.
+    """Synthesise an example: a band, a sung melody over a band, or a sung melody alone.
 
     Returns
     -------
@@ -94,28 +100,65 @@ def synthesize_example(spec: ExampleSpec, *, sample_rate: int = 44100, seed: int
     hat = np.diff(hat, prepend=0.0)  # brighter
 
     n_beats = int(spec.duration_s / beat_s)
+    if spec.kind == "voice":
+        n_beats = 0  # no band at all
     for b in range(n_beats):
         t0 = b * beat_s
         bar, beat = divmod(b, 4)
         degree = prog[bar % len(prog)]
         root = 48 + tonic + scale[degree]
-        triad = [root + 12, root + 12 + (scale[(degree + 2) % 7] - scale[degree]) % 12,
-                 root + 12 + (scale[(degree + 4) % 7] - scale[degree]) % 12]
+        third = (scale[(degree + 2) % 7] - scale[degree]) % 12
+        if spec.mode == "minor" and degree == 4:
+            third = 4  # harmonic minor: a major dominant, which is what makes the key unmistakable
+        triad = [root + 12, root + 12 + third, root + 12 + (scale[(degree + 4) % 7] - scale[degree]) % 12]
         if beat == 0:
             for m, pan in zip(triad, (0.3, 0.5, 0.7), strict=True):
                 add(t0, 0.16 * note(float(_midi_hz(m)), 4 * beat_s, decay=0.8), pan)
         add(t0, 0.35 * note(float(_midi_hz(root - 12)), beat_s * 0.9, decay=2.5, harmonics=(1, 0.3)))
         # Melody: a scale walk that lands on chord tones, one note per beat.
-        mel_deg = (degree + (0, 2, 4, 2)[beat] + (bar // 4) % 3) % 7
-        add(t0, 0.12 * note(float(_midi_hz(72 + tonic + scale[mel_deg] - (12 if tonic > 6 else 0))),
-                             beat_s * 0.8, decay=4.0), 0.6)
+        if spec.kind == "instrumental":
+            mel_deg = (degree + (0, 2, 4, 2)[beat] + (bar // 4) % 3) % 7
+            add(t0, 0.12 * note(float(_midi_hz(72 + tonic + scale[mel_deg] - (12 if tonic > 6 else 0))),
+                                 beat_s * 0.8, decay=4.0), 0.6)
         if beat in (0, 2):
             add(t0, 0.6 * kick)
         add(t0 + beat_s / 2, 0.08 * hat, 0.4)
         add(t0, 0.1 * hat, 0.6)
+    if spec.kind in ("song", "voice"):
+        voice = _sung_line(spec, sample_rate, rng)[:n]
+        band_rms = np.sqrt(np.mean(out ** 2)) if spec.kind == "song" else 0.0
+        level = (band_rms * 1.6 / (np.sqrt(np.mean(voice ** 2)) + 1e-9)) if band_rms else 0.5
+        out[: len(voice)] += (voice * level)[:, None]
     peak = np.abs(out).max() or 1.0
     fade = np.minimum(1.0, np.minimum(np.arange(n), n - 1 - np.arange(n)) / (0.02 * sample_rate))
     return (out / peak * 0.8 * fade[:, None]).astype(np.float32)
+
+
+def _sung_line(spec: ExampleSpec, sample_rate: int, rng):
+    """A sung melody: two-bar phrases on the scale, with rests, vibrato and vowels."""
+    import numpy as np
+
+    from .engine.voice import Note, sing
+
+    beat_s = 60.0 / spec.tempo_bpm
+    tonic = NOTE_NAMES.index(spec.tonic)
+    scale = _SCALES[spec.mode]
+    base = 57 + (tonic - 9) % 12  # a comfortable middle range
+    notes, t, deg = [], beat_s, 0
+    vowels = "aeoiuao"
+    while t < spec.duration_s - 2 * beat_s:
+        for i in range(6):  # six syllables, the last one held on a chord tone
+            deg = int(np.clip(deg + rng.choice([-1, 1, 1, -2, 2, 0]), 0, 7))
+            if i == 5:
+                deg = min((0, 2, 4, 7), key=lambda d, cur=deg: abs(d - cur))
+            midi = base + scale[deg % 7] + 12 * (deg // 7)
+            dur = beat_s * (0.5 if i < 5 else 2.0)
+            notes.append(Note(t, dur * 0.95, float(midi), vowels[(i + len(notes)) % len(vowels)],
+                              "noise" if i % 3 == 0 else ""))
+            t += dur
+        deg = 0 if rng.random() < 0.5 else 4
+        t += beat_s * 1.5 + (beat_s * 4 - (t % (beat_s * 4))) % (beat_s * 4)  # rest to the next bar line
+    return sing(notes, sample_rate=sample_rate, duration_s=spec.duration_s, seed=int(rng.integers(1 << 30)))
 
 
 def write_example(name: str, path: str | os.PathLike, *, sample_rate: int = 44100) -> Path:

@@ -71,3 +71,42 @@ def data_home() -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "music01"
+
+
+# The dataclass lives here with its allowed values, so the contract is in one file.
+from dataclasses import dataclass  # noqa: E402
+
+
+@dataclass(frozen=True)
+class AudioSetting:
+    """Output audio settings for generate (contract: ``AudioSetting``).
+
+    Attributes
+    ----------
+    sample_rate : int
+        Hz, one of 16000, 24000, 32000, 44100.
+    bitrate : int
+        bit/s, one of 32000, 64000, 128000, 256000 (used for MP3).
+    format : {"mp3", "wav", "pcm"}
+        ``pcm`` is raw signed 16-bit little-endian samples.
+    """
+
+    sample_rate: int = DEFAULT_SAMPLE_RATE
+    bitrate: int = DEFAULT_BITRATE
+    format: str = DEFAULT_AUDIO_FORMAT
+
+    def __post_init__(self) -> None:
+        from .errors import SettingError
+
+        if self.sample_rate not in SAMPLE_RATES:
+            raise SettingError(f"sample rate {self.sample_rate} is not one music-01 offers: use one of "
+                               f"{', '.join(map(str, SAMPLE_RATES))} Hz.")
+        if self.bitrate not in BITRATES:
+            raise SettingError(f"bitrate {self.bitrate} is not one music-01 offers: use one of "
+                               f"{', '.join(map(str, BITRATES))} bit/s.")
+        if self.format not in AUDIO_FORMATS:
+            raise SettingError(f"format {self.format!r} is not one music-01 offers: use mp3, wav or pcm.")
+
+    def to_dict(self) -> dict:
+        """The JSON object sent as ``audio_setting`` (all three fields, always)."""
+        return {"sample_rate": self.sample_rate, "bitrate": self.bitrate, "format": self.format}

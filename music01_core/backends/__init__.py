@@ -1,0 +1,54 @@
+"""Backends: the same two calls, offline or over the music-01 API."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from ..errors import BackendUnavailableError, InputError
+from ..settings import ENV_API_KEYS, ENV_BACKEND
+from .base import Backend, GenerationResult, UploadResult
+from .offline import OfflineBackend
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Backend", "GenerationResult", "UploadResult", "OfflineBackend", "open_backend", "api_key_from_env",
+           "MODES"]
+
+MODES = ("auto", "offline", "api")
+
+
+def api_key_from_env() -> str | None:
+    """The API key from ``AIML_API_KEY`` or ``AIMLAPI_API_KEY``, or None."""
+    for name in ENV_API_KEYS:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+def open_backend(mode: str | None = None, *, api_key: str | None = None, base_url: str | None = None,
+                 home: str | os.PathLike | None = None) -> Backend:
+    """Open a backend.
+
+    Parameters
+    ----------
+    mode : {"auto", "offline", "api"}, optional
+        Default ``MUSIC01_BACKEND`` or ``"auto"``: the API when a key is set, else offline.
+    api_key, base_url : str, optional
+        For the API backend; default from the environment.
+    home : path-like, optional
+        Data directory (default ``MUSIC01_HOME``).
+    """
+    mode = (mode or os.environ.get(ENV_BACKEND) or "auto").strip().lower()
+    if mode not in MODES:
+        raise InputError(f"backend must be auto, offline or api, not {mode!r}.")
+    key = api_key or api_key_from_env()
+    if mode == "offline" or (mode == "auto" and not key):
+        return OfflineBackend(home=home)
+    try:
+        from .api import ApiBackend
+    except ImportError as exc:
+        raise BackendUnavailableError("the music-01 API backend is not part of this version; "
+                                      "use --backend offline.") from exc
+    return ApiBackend(api_key=key, base_url=base_url, home=home)

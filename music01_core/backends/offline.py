@@ -1,0 +1,222 @@
+"""The offline backend: music-01's contract, rendered by the local engine.
+
+``upload`` checks a clip exactly as the service does, keeps it under
+``MUSIC01_HOME/offline`` and returns ids shaped like music-01's; ``generate`` validates
+like the service and renders with :mod:`music01_core.engine`.  No key, no network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import string
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..audio import Clip, inspect_clip
+from ..errors import InputError, InvalidRequestError, UnknownIdError
+from ..lyrics import prepare_lyrics
+from ..settings import DEFAULT_BITRATE, AudioSetting, data_home
+from .base import ID_PATTERNS, PURPOSE_IDS, GenerationResult, UploadResult, new_trace_id
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["OfflineBackend", "check_ids", "check_purpose"]
+
+_ALNUM = string.ascii_letters + string.digits
+_features_lock = threading.Lock()
+
+
+def check_purpose(purpose: str) -> str:
+    """Return ``purpose`` if music-01 knows it, else raise a clear error."""
+    if purpose not in PURPOSE_IDS:
+        raise InvalidRequestError(f"purpose must be song, voice or instrumental, not {purpose!r}: song = sung vocals "
+                                  "with accompaniment, voice = a cappella singing, instrumental = no vocals.")
+    return purpose
+
+
+def check_ids(voice_id: str | None, instrumental_id: str | None) -> None:
+    """Check that at least one id is given and each has the right shape."""
+    if not voice_id and not instrumental_id:
+        raise InvalidRequestError("give a voice_id or an instrumental_id (or both): upload a reference first.")
+    for name, value in (("voice_id", voice_id), ("instrumental_id", instrumental_id)):
+        if value and not ID_PATTERNS[name].match(value):
+            other = "instrumental_id" if name == "voice_id" else "voice_id"
+            swapped = value and ID_PATTERNS[other].match(value)
+            raise InvalidRequestError(
+                f"{name} {value!r} is not a music-01 {name}"
+                + (f" (it looks like an {other}: pass it as {other})." if swapped else
+                   f" (expected something like {'vocal' if name == 'voice_id' else 'instrumental'}-"
+                   "2025011003141025-d5ZEMxmp).")
+            )
+
+
+def _new_id(kind: str, seed_text: str) -> str:
+    now = datetime.now(UTC)
+    digits = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 10000:02d}"
+    h = hashlib.sha256((seed_text + secrets.token_hex(4)).encode()).digest()
+    suffix = "".join(_ALNUM[b % len(_ALNUM)] for b in h[:8])
+    return f"{kind}-{digits}-{suffix}"
+
+
+class OfflineBackend:
+    """music-01's two calls, answered by the local engine.
+
+    Parameters
+    ----------
+    home : path-like, optional
+        Data directory; default :func:`music01_core.settings.data_home`.
+    """
+
+    name = "offline"
+    label = "offline engine — not music-01"
+
+    def __init__(self, home: str | os.PathLike | None = None) -> None:
+        self.root = Path(home) if home is not None else data_home()
+        self.dir = self.root / "offline"
+
+    def __repr__(self) -> str:
+        return f"OfflineBackend(home={str(self.root)!r})"
+
+    # --- storage ------------------------------------------------------------------
+    def _ensure(self) -> None:
+        for sub in ("clips", "features", "ids"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+
+    def _write_json(self, path: Path, obj: dict) -> None:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(obj), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def _record(self, ref_id: str) -> dict:
+        path = self.dir / "ids" / f"{ref_id}.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            kind = "voice_id" if ref_id.startswith("vocal-") else "instrumental_id"
+            raise UnknownIdError(
+                f"unknown {kind} {ref_id!r}: this offline engine has no such reference — upload the reference "
+                "again to get a new id."
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise UnknownIdError(f"the record of {ref_id!r} is unreadable ({exc}): upload the reference again.") from exc
+
+    def features(self, sha256: str, clip_path: Path):
+        """Engine features of a stored clip, computed once and kept next to it."""
+        from ..engine import reference
+
+        fpath = self.dir / "features" / f"{sha256}.json"
+        with _features_lock:
+            feats = reference.load(fpath)
+            if feats is None or feats.sha256 != sha256:
+                feats = reference.extract(clip_path, sha256=sha256)
+                reference.save(feats, fpath)
+        return feats
+
+    # --- the two calls ------------------------------------------------------------
+    def upload(self, clip: Clip | str | os.PathLike, purpose: str) -> UploadResult:
+        """Validate a clip as music-01 would, store it and return ids for ``purpose``.
+
+        Parameters
+        ----------
+        clip : Clip or path-like
+            An MP3 or WAV file longer than 10 s and at most 10 minutes.
+        purpose : {"song", "voice", "instrumental"}
+
+        Returns
+        -------
+        UploadResult
+        """
+        check_purpose(purpose)
+        info = inspect_clip(clip.path if isinstance(clip, Clip) else clip)
+        self._ensure()
+        stored = self.dir / "clips" / f"{info.sha256}.{info.format}"
+        if not stored.exists():
+            tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
+            shutil.copyfile(info.path, tmp)
+            os.replace(tmp, stored)
+        self.features(info.sha256, stored)  # analyse now, as the service does, so generate is quick
+        ids: dict[str, str | None] = {"voice_id": None, "instrumental_id": None}
+        created = time.time()
+        for field in PURPOSE_IDS[purpose]:
+            ref_id = _new_id("vocal" if field == "voice_id" else "instrumental", info.sha256 + purpose)
+            self._write_json(self.dir / "ids" / f"{ref_id}.json", {
+                "id": ref_id, "field": field, "purpose": purpose, "sha256": info.sha256,
+                "clip": stored.name, "created": created,
+            })
+            ids[field] = ref_id
+        trace = new_trace_id()
+        logger.info("offline upload %s (%s): %s", info.sha256[:12], purpose, ids)
+        return UploadResult(voice_id=ids["voice_id"], instrumental_id=ids["instrumental_id"], trace_id=trace,
+                            backend=self.name, purpose=purpose, sha256=info.sha256)
+
+    def generate(self, lyrics: str, *, voice_id: str | None = None, instrumental_id: str | None = None,
+                 audio_setting: AudioSetting | None = None, seed: int | None = None) -> GenerationResult:
+        """Render a piece from lyrics and ids, following music-01's three cases.
+
+        Voice only gives an a cappella hum, instrumental only an instrumental piece, both
+        a song.  The same inputs and ``seed`` give bit-identical audio; with no seed, a
+        random one is chosen and returned on the result.
+        """
+        import numpy as np
+
+        from .. import ffmpeg
+        from ..audio import load_audio
+        from ..engine import render
+
+        setting = audio_setting or AudioSetting()
+        report = prepare_lyrics(lyrics)
+        check_ids(voice_id, instrumental_id)
+        if seed is None:
+            seed = secrets.randbelow(2**31)
+        elif not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+            raise InputError(f"seed must be a whole number from 0 up, not {seed!r}.")
+        voice_rec = self._record(voice_id) if voice_id else None
+        inst_rec = self._record(instrumental_id) if instrumental_id else None
+        for rec, field in ((voice_rec, "voice_id"), (inst_rec, "instrumental_id")):
+            if rec is not None and rec["field"] != field:
+                raise InvalidRequestError(f"{rec['id']!r} is a {rec['field']}, not a {field}.")
+        voice = self.features(voice_rec["sha256"], self.dir / "clips" / voice_rec["clip"]) if voice_rec else None
+        inst = self.features(inst_rec["sha256"], self.dir / "clips" / inst_rec["clip"]) if inst_rec else None
+        inst_audio = None
+        if inst_rec:
+            y, _ = load_audio(self.dir / "clips" / inst_rec["clip"], sample_rate=setting.sample_rate, mono=False)
+            inst_audio = y.T if y.ndim == 2 else y[:, None]
+        body = report.text.strip()
+        if report.accompaniment:
+            body = body[2:-2]
+        blocks = [[ln.strip() for ln in block.split("\n") if ln.strip()]
+                  for block in body.replace("\r", "").split("\n\n")]
+        blocks = [b for b in blocks if b]
+        rendered = render(blocks, accompaniment_wrap=report.accompaniment, voice=voice, instrumental=inst,
+                          instrumental_audio=inst_audio,
+                          instrumental_is_song=bool(inst_rec and inst_rec["purpose"] == "song"),
+                          sample_rate=setting.sample_rate, seed=seed)
+        pcm = (np.clip(rendered.audio, -1, 1) * 32767).round().astype("<i2")
+        if setting.format == "pcm":
+            audio = pcm.tobytes()
+        else:
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="music01-") as d:
+                out = Path(d) / f"out.{setting.format}"
+                ffmpeg.encode_pcm(pcm.tobytes(), out, sample_rate=setting.sample_rate, channels=2,
+                                  fmt=setting.format, bitrate_kbps=setting.bitrate // 1000)
+                audio = out.read_bytes()
+        warnings = ()
+        if rendered.capped:
+            warnings = ("the lyrics are long for one piece: they were sung faster to stay under a minute"
+                        " (and lines that still did not fit were left out).",)
+        return GenerationResult(
+            audio=audio, format=setting.format, sample_rate=setting.sample_rate,
+            bitrate=setting.bitrate if setting.format == "mp3" else DEFAULT_BITRATE, channels=2,
+            duration_s=round(len(pcm) / setting.sample_rate, 3), voice_id=voice_id,
+            instrumental_id=instrumental_id, backend=self.name, trace_id=new_trace_id(), seed=seed,
+            lyrics=report.text, warnings=warnings,
+        )
