@@ -2,7 +2,7 @@
 
 from .melody import plan_song, syllabify
 from .reference import ReferenceFeatures, extract
-from .render import Rendered, render
+from .renderer import Rendered, render
 from .voice import Note, sing
 
 __all__ = ["ReferenceFeatures", "extract", "Rendered", "render", "Note", "sing", "plan_song", "syllabify"]

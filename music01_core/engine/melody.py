@@ -207,7 +207,7 @@ def melody_for(plan: Plan, *, tonic_pc: int, mode: str, pitch_range: tuple[float
                     if here is not None:
                         v += (1.0 if strong else 0.5) * float(here[pc])
                     if key_chroma is not None:
-                        v += 0.5 * float(key_chroma[pc])
+                        v += 0.2 * float(np.sqrt(key_chroma[pc]))
                     return v
 
                 cand = max(window, key=score)

@@ -238,7 +238,11 @@ def render(blocks: list[list[str]], *, accompaniment_wrap: bool, voice: Referenc
                 start = bar_starts[bar] + (beat % 4) * beat_len
                 dur = phrase.step_beats * beat_len * 0.92
                 if si == n - 1:
-                    dur = max(dur, min(1.5 * beat_len, (phrase.bar + phrase.bars) * bar_s - start - 0.1))
+                    # Hold the last syllable into the rest of the phrase's bars (up to 3 beats),
+                    # breathing half a beat before the next line.
+                    phrase_end = bar_starts[min(phrase.bar + phrase.bars, len(bar_starts)) - 1] + bar_lengths[
+                        min(phrase.bar + phrase.bars, len(bar_starts)) - 1]
+                    dur = max(dur, min(3 * beat_len, phrase_end - start - 0.5 * beat_len))
                 notes.append(Note(start, dur, midi, syl.vowel, syl.onset, 0.75 + 0.2 * ((beat % 2) == 0)))
         length_s = plan.total_bars * bar_s
         vocal = sing(notes, sample_rate=sample_rate, duration_s=length_s, seed=int(rng.integers(1 << 31)))
