@@ -171,7 +171,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         voice_id = voice_id or up.voice_id
         inst_id = inst_id or up.instrumental_id
-    result = backend.generate(lyrics, voice_id=voice_id, instrumental_id=inst_id, audio_setting=setting, seed=args.seed)
+    result = _generate_with_progress(backend, lyrics, voice_id=voice_id, instrumental_id=inst_id,
+                                     audio_setting=setting, seed=args.seed)
     result = result.save(args.output)
     _warn(result.warnings)
     if args.json:
@@ -179,6 +180,72 @@ def cmd_generate(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {result.path}: {result.format}, {result.duration_s:.2f} s, {result.sample_rate} Hz, "
               f"{result.bytes} bytes · {backend.label} · trace {result.trace_id} · seed {result.seed}")
+    return EXIT_OK
+
+
+def _generate_with_progress(backend, lyrics: str, **kwargs):
+    """Run a generate, showing elapsed time on a terminal; Ctrl-C says what may be billed."""
+    import threading
+    import time
+
+    done = threading.Event()
+    started = time.monotonic()
+    tty = sys.stderr.isatty()
+
+    def tick() -> None:
+        while not done.wait(1.0):
+            print(f"\rgenerating… {time.monotonic() - started:4.0f} s (music-01 usually takes 50–60 s)",
+                  end="", file=sys.stderr, flush=True)
+
+    ticker = threading.Thread(target=tick, daemon=True) if tty else None
+    if ticker:
+        ticker.start()
+    try:
+        return backend.generate(lyrics, **kwargs)
+    except KeyboardInterrupt:
+        if backend.name == "api":
+            sent = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - started)))
+            raise _Interrupted(f"interrupted: the generate request sent at {sent} to {backend.base_url} may still "
+                               "be billed; its ids were not received — check your AI/ML API usage page.") from None
+        raise _Interrupted("interrupted: nothing was billed (offline engine).") from None
+    finally:
+        done.set()
+        if ticker:
+            print("\r" + " " * 70 + "\r", end="", file=sys.stderr, flush=True)
+
+
+class _Interrupted(Exception):
+    """Ctrl-C during a generate, with the message to show."""
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    import time
+
+    from .history import History
+
+    entries = History().list()
+    if args.json:
+        print(json.dumps([e.to_dict() for e in entries], ensure_ascii=False))
+        return EXIT_OK
+    if not entries:
+        print("no generations yet")
+    for e in entries:
+        first = next((ln for ln in e.lyrics.replace("#", "").splitlines() if ln.strip()), "")
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.created))
+        print(f"{e.id}  {when}  {e.backend:7s} {e.duration_s:5.1f} s  {e.format}  “{first[:40]}”  trace {e.trace_id}")
+        print(f"    {e.audio_path}")
+    return EXIT_OK
+
+
+def cmd_emulate(args: argparse.Namespace) -> int:
+    from .emulator import serve
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: binding to {args.host}: anyone who can reach this address can use the emulator"
+              + ("" if args.key else " (and no --key is required)"), file=sys.stderr)
+    print(f"music01 emulator on http://{args.host}:{args.port} — point AIML_API_BASE at it "
+          f"({'key required' if args.key else 'any key accepted'}); Ctrl-C stops it", file=sys.stderr)
+    serve(host=args.host, port=args.port, key=args.key, latency_s=args.latency_s)
     return EXIT_OK
 
 
@@ -237,6 +304,17 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--json", action="store_true", help="print one JSON object")
     ge.set_defaults(func=cmd_generate)
 
+    hi = sub.add_parser("history", help="list past generations (newest first)")
+    hi.add_argument("--json", action="store_true", help="print one JSON array")
+    hi.set_defaults(func=cmd_history)
+
+    em = sub.add_parser("emulate", help="run a loopback emulator of the music-01 API (for tests and workshops)")
+    em.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    em.add_argument("--port", type=int, default=8787)
+    em.add_argument("--key", default=None, help="require this Bearer key (default: accept any)")
+    em.add_argument("--latency-s", type=float, default=0.0, metavar="X", help="extra seconds per generate")
+    em.set_defaults(func=cmd_emulate)
+
     ex = sub.add_parser("example", help="write one of the project's own example references (WAV)")
     ex.add_argument("output", metavar="OUTPUT", help="WAV file to write")
     ex.add_argument("--name", default="groove-a-minor", help="groove-a-minor (default), bright-d-major, song-e-minor or acappella-g-major")
@@ -273,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc, EXIT_INPUT, args.debug)
     except Music01Error as exc:
         return _fail(exc, getattr(exc, "exit_code", EXIT_UNEXPECTED), args.debug)
+    except _Interrupted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -30,6 +30,26 @@ __all__ = [
     "BackendUnavailableError",
     "FFmpegError",
     "FFmpegNotFoundError",
+    "MissingApiKeyError",
+    "ApiError",
+    "ApiConnectionError",
+    "AuthenticationError",
+    "InsufficientCreditsError",
+    "UsageLimitError",
+    "RateLimitError",
+    "ContentFlaggedError",
+    "LyricsFlaggedError",
+    "OutputFlaggedError",
+    "ApiInvalidRequestError",
+    "ApiUnknownIdError",
+    "EndpointNotFoundError",
+    "ServerError",
+    "GenerationTimeoutError",
+    "IncompleteResultError",
+    "BadAudioError",
+    "ProtocolError",
+    "HTTP_STATUS_ERRORS",
+    "BASE_RESP_ERRORS",
 ]
 
 
@@ -118,3 +138,159 @@ class FFmpegError(Music01Error):
 
 class FFmpegNotFoundError(FFmpegError):
     """No usable ffmpeg binary was found."""
+
+
+# --- the music-01 service --------------------------------------------------------------
+class MissingApiKeyError(BackendUnavailableError, InputError):
+    """The API backend was asked for but no key is set."""
+
+
+class ApiError(Music01Error):
+    """The music-01 service (or its gateway) answered with a failure, or did not answer.
+
+    Attributes
+    ----------
+    http_status : int or None
+        The HTTP status, when there was a response.
+    code : int or None
+        ``base_resp.status_code``, when the body had one.
+    trace_id, inference_id, request_id : str or None
+        The ids support asks for.
+    may_be_billed : bool
+        True when a generate request may have reached the service (do not resend blindly).
+    retryable : bool
+        Whether trying again later can help.
+    """
+
+    exit_code = 3
+    default_advice = "try again later; if it keeps failing, contact AI/ML API support with the ids below."
+
+    def __init__(self, message: str, *, http_status: int | None = None, code: int | None = None,
+                 trace_id: str | None = None, inference_id: str | None = None, request_id: str | None = None,
+                 may_be_billed: bool = False, retryable: bool = False, retry_after_s: float | None = None) -> None:
+        self.http_status = http_status
+        self.code = code
+        self.trace_id = trace_id
+        self.inference_id = inference_id
+        self.request_id = request_id
+        self.may_be_billed = may_be_billed
+        self.retryable = retryable
+        self.retry_after_s = retry_after_s
+        ids = [f"{k} {v}" for k, v in (("trace_id", trace_id), ("x-inference-id", inference_id),
+                                        ("requestId", request_id)) if v]
+        if may_be_billed:
+            message += " The request may have reached music-01 and may be billed: it was not sent again."
+        if ids:
+            message += f" ({', '.join(ids)})"
+        super().__init__(message)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(http_status={self.http_status}, code={self.code}, "
+                f"trace_id={self.trace_id!r}, may_be_billed={self.may_be_billed})")
+
+
+class ApiConnectionError(ApiError):
+    """No connection to the service could be opened (nothing was sent)."""
+
+
+class AuthenticationError(ApiError):
+    """The key is missing, wrong or revoked (HTTP 401, codes 1004, 2049)."""
+
+
+class InsufficientCreditsError(ApiError):
+    """The account is out of credits (HTTP 403, code 1008)."""
+
+
+class UsageLimitError(ApiError):
+    """The account's usage limit is reached (code 2056)."""
+
+
+class RateLimitError(ApiError):
+    """Too many requests or connections (HTTP 429, codes 1002, 1041, 2045)."""
+
+
+class ContentFlaggedError(ApiError):
+    """The service's content filter stopped the request."""
+
+
+class LyricsFlaggedError(ContentFlaggedError, InputError):
+    """The lyrics were flagged as sensitive (code 1026): change them."""
+
+
+class OutputFlaggedError(ContentFlaggedError):
+    """The generated music was flagged as sensitive (code 1027)."""
+
+
+class ApiInvalidRequestError(ApiError, InvalidRequestError):
+    """The service rejected the request's shape or values (HTTP 400, codes 1039, 1042, 2013)."""
+
+
+class ApiUnknownIdError(ApiInvalidRequestError, UnknownIdError):
+    """The service does not (or no longer) know an id (code 2013 on generate)."""
+
+
+class EndpointNotFoundError(ApiError):
+    """HTTP 404: the base URL or path is wrong."""
+
+
+class ServerError(ApiError):
+    """The gateway or the model failed (HTTP 500/502/503, codes 1000, 1024, 1033)."""
+
+
+class GenerationTimeoutError(ApiError):
+    """The generation did not finish in time (HTTP 504, code 1001, or our read timeout)."""
+
+
+class IncompleteResultError(ApiError):
+    """The service answered ``data.status`` 1 (in progress) with no finished audio."""
+
+
+class BadAudioError(ApiError):
+    """The audio in the answer is malformed: bad hex, wrong size, or not the asked format."""
+
+
+class ProtocolError(ApiError):
+    """The answer is not what the contract describes (not JSON, missing fields)."""
+
+
+# One table from what the service says to what we raise, with what to tell people.
+# HTTP statuses of the gateway (body: {message, path, requestId, statusCode, timestamp}).
+HTTP_STATUS_ERRORS: dict[int, tuple[type[ApiError], str]] = {
+    400: (ApiInvalidRequestError, "the service rejected the request as invalid: {detail}"),
+    401: (AuthenticationError, "the API key was refused (HTTP 401): check AIML_API_KEY — copy the key again "
+                               "from your AI/ML API dashboard."),
+    403: (InsufficientCreditsError, "the AI/ML API account is out of credits (HTTP 403): top up, then try again."),
+    404: (EndpointNotFoundError, "the endpoint was not found (HTTP 404): check AIML_API_BASE (it should be "
+                                 "https://api.aimlapi.com or your emulator's address)."),
+    429: (RateLimitError, "too many requests right now (HTTP 429): wait a minute and try again."),
+    500: (ServerError, "the service failed (HTTP 500): try again later."),
+    502: (ServerError, "the service's gateway failed (HTTP 502): try again later."),
+    503: (ServerError, "music-01 is unavailable or under maintenance (HTTP 503): try again later."),
+    504: (GenerationTimeoutError, "the generation timed out at the gateway (HTTP 504)."),
+}
+# Upstream codes (base_resp.status_code), from MiniMax's error table.
+BASE_RESP_ERRORS: dict[int, tuple[type[ApiError], str]] = {
+    1000: (ServerError, "music-01 reported an unknown error (1000); an unusable reference file can cause it — "
+                        "try another clip or try again."),
+    1001: (GenerationTimeoutError, "music-01 timed out (1001): try again later."),
+    1002: (RateLimitError, "music-01's rate limit was hit (1002): wait a minute and try again."),
+    1004: (AuthenticationError, "music-01 says the request is not authorised (1004): check AIML_API_KEY."),
+    1008: (InsufficientCreditsError, "the balance is insufficient (1008): top up your AI/ML API account."),
+    1024: (ServerError, "music-01 had an internal error (1024): try again later."),
+    1026: (LyricsFlaggedError, "the lyrics were flagged as sensitive (1026): change the lyrics and try again."),
+    1027: (OutputFlaggedError, "the generated music was flagged as sensitive (1027): change the lyrics or the "
+                               "reference and try again."),
+    1033: (ServerError, "a service behind music-01 failed (1033): try again later."),
+    1039: (ApiInvalidRequestError, "the request is over music-01's token limit (1039): shorten the lyrics."),
+    1041: (RateLimitError, "too many connections at once (1041): wait a little and try again."),
+    1042: (ApiInvalidRequestError, "the lyrics contain too many invisible or illegal characters (1042): clean "
+                                   "them (music01 lyrics check shows what it removes) and try again."),
+    2013: (ApiInvalidRequestError, "music-01 rejected the parameters (2013): {detail}"),
+    2045: (RateLimitError, "requests are rising too fast (2045): slow down and try again in a minute."),
+    2049: (AuthenticationError, "the API key is invalid (2049): check AIML_API_KEY."),
+    2056: (UsageLimitError, "the account's usage limit is reached (2056): raise the limit or wait for it to "
+                            "reset."),
+}
+#: Codes worth retrying for an idempotent call (upload), with backoff.
+RETRYABLE_CODES = frozenset({1000, 1001, 1002, 1024, 1033, 1041, 2045})
+RETRYABLE_HTTP = frozenset({429, 500, 502, 503, 504})

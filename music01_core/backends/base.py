@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 from ..audio import Clip
 from ..settings import AudioSetting
 
-__all__ = ["Backend", "UploadResult", "GenerationResult", "ID_PATTERNS", "new_trace_id", "PURPOSE_IDS"]
+__all__ = ["Backend", "BaseBackend", "UploadResult", "GenerationResult", "ID_PATTERNS", "new_trace_id", "PURPOSE_IDS"]
 
 # Shapes of music-01 ids, e.g. vocal-2025011003141025-d5ZEMxmp (16 digits, 8 letters/digits).
 ID_PATTERNS = {
@@ -145,3 +145,136 @@ class Backend(Protocol):
                  audio_setting: AudioSetting | None = None, seed: int | None = None) -> GenerationResult:
         """Generate a piece from lyrics and one or both ids."""
         ...
+
+
+class BaseBackend:
+    """What both backends share: validation, the reference library, the retry after a
+    forgotten id, and saving every result to the history before returning it.
+
+    Subclasses implement ``_send_upload(clip, purpose)`` and
+    ``_send_generate(lyrics, voice_id, instrumental_id, setting, seed)``.
+    """
+
+    name = "base"
+    label = "base"
+    base_url = ""
+
+    def __init__(self, home: str | os.PathLike | None = None, *, history=None, library=None) -> None:
+        from ..history import History
+        from ..library import ReferenceLibrary
+        from ..settings import data_home
+
+        self.home = Path(home) if home is not None else data_home()
+        self.history = history if history is not None else History(self.home)
+        self.library = library if library is not None else ReferenceLibrary(self.home)
+
+    # --- hooks for subclasses ------------------------------------------------------------
+    @property
+    def key_fp(self) -> str:
+        return ""
+
+    def _send_upload(self, clip: Clip, purpose: str) -> UploadResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _send_generate(self, lyrics: str, voice_id: str | None, instrumental_id: str | None,
+                       setting: AudioSetting, seed: int | None) -> GenerationResult:  # pragma: no cover
+        raise NotImplementedError
+
+    def _ids_still_known(self, entry) -> bool:
+        return True
+
+    # --- the two calls -------------------------------------------------------------------
+    def upload(self, clip: Clip | str | os.PathLike, purpose: str, *, name: str | None = None,
+               use_library: bool = True) -> UploadResult:
+        """Upload a clip (MP3/WAV, 10 s–10 min) for ``purpose``; a clip uploaded before is not sent again.
+
+        Parameters
+        ----------
+        clip : Clip or path-like
+        purpose : {"song", "voice", "instrumental"}
+        name : str, optional
+            A name for the reference library (default: the file's name).
+        use_library : bool
+            Look the clip up in the reference library first.
+
+        Returns
+        -------
+        UploadResult
+            ``cached`` is True when nothing was sent.
+        """
+        from ..audio import inspect_clip
+        from ..library import LibraryEntry
+        from .offline import check_purpose
+
+        check_purpose(purpose)
+        info = inspect_clip(clip.path if isinstance(clip, Clip) else clip)
+        if use_library:
+            hit = self.library.lookup(info.sha256, purpose, self.base_url, self.key_fp)
+            if hit is not None and self._ids_still_known(hit):
+                return UploadResult(voice_id=hit.voice_id, instrumental_id=hit.instrumental_id, trace_id="",
+                                    backend=self.name, purpose=purpose, sha256=info.sha256, cached=True)
+        result = self._send_upload(info, purpose)
+        import time
+
+        self.library.add(LibraryEntry(sha256=info.sha256, purpose=purpose, base_url=self.base_url,
+                                      key_fp=self.key_fp, voice_id=result.voice_id,
+                                      instrumental_id=result.instrumental_id, created=time.time(),
+                                      name=name or Path(info.path).stem, duration_s=info.duration_s,
+                                      format=info.format), clip_path=info.path)
+        return result
+
+    def generate(self, lyrics: str, *, voice_id: str | None = None, instrumental_id: str | None = None,
+                 audio_setting: AudioSetting | None = None, seed: int | None = None) -> GenerationResult:
+        """Generate a piece; the result is saved to the history before it is returned.
+
+        When the service no longer knows an id that came from the reference library, the
+        reference is uploaded again once, the generate is retried once, and the result's
+        ``warnings`` say so.
+        """
+        from dataclasses import replace
+
+        from ..errors import UnknownIdError
+        from ..lyrics import prepare_lyrics
+        from .offline import check_ids
+
+        setting = audio_setting or AudioSetting()
+        report = prepare_lyrics(lyrics)
+        check_ids(voice_id, instrumental_id)
+        notes: list[str] = []
+        try:
+            result = self._send_generate(report.text, voice_id, instrumental_id, setting, seed)
+        except UnknownIdError:
+            renewed = self._renew_ids(voice_id, instrumental_id)
+            if renewed is None:
+                raise
+            voice_id, instrumental_id, notes = renewed
+            result = self._send_generate(report.text, voice_id, instrumental_id, setting, seed)
+        if notes:
+            result = replace(result, warnings=(*notes, *result.warnings))
+        ref = self.library.find_id(instrumental_id or voice_id or "")
+        entry = self.history.save(result, reference_sha256=ref.sha256 if ref else None,
+                                  reference_name=ref.name if ref else None)
+        return replace(result, path=entry.audio_path)
+
+    def _renew_ids(self, voice_id, instrumental_id):
+        """Upload again the library clips behind ids the service forgot; None if none can be."""
+        new = {"voice_id": voice_id, "instrumental_id": instrumental_id}
+        notes = []
+        for field_name, old in (("voice_id", voice_id), ("instrumental_id", instrumental_id)):
+            if not old or new[field_name] != old:
+                continue
+            entry = self.library.find_id(old)
+            clip = self.library.clip_path(entry) if entry else None
+            if entry is None or clip is None:
+                continue
+            self.library.drop_id(old)
+            up = self.upload(clip, entry.purpose, name=entry.name, use_library=False)
+            for f in PURPOSE_IDS[entry.purpose]:
+                if new[f] in (entry.voice_id, entry.instrumental_id) and getattr(up, f):
+                    notes.append(f"the service no longer knew {f} {new[f]}: the reference "
+                                 f"'{entry.name}' was uploaded again ({f} {getattr(up, f)}) and the piece generated "
+                                 "once more.")
+                    new[f] = getattr(up, f)
+        if not notes:
+            return None
+        return new["voice_id"], new["instrumental_id"], notes

@@ -19,11 +19,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..audio import Clip, inspect_clip
+from ..audio import Clip
 from ..errors import InputError, InvalidRequestError, UnknownIdError
 from ..lyrics import prepare_lyrics
-from ..settings import DEFAULT_BITRATE, AudioSetting, data_home
-from .base import ID_PATTERNS, PURPOSE_IDS, GenerationResult, UploadResult, new_trace_id
+from ..settings import DEFAULT_BITRATE, AudioSetting
+from .base import ID_PATTERNS, PURPOSE_IDS, BaseBackend, GenerationResult, UploadResult, new_trace_id
 
 logger = logging.getLogger(__name__)
 
@@ -65,24 +65,36 @@ def _new_id(kind: str, seed_text: str) -> str:
     return f"{kind}-{digits}-{suffix}"
 
 
-class OfflineBackend:
+class OfflineBackend(BaseBackend):
     """music-01's two calls, answered by the local engine.
 
     Parameters
     ----------
     home : path-like, optional
         Data directory; default :func:`music01_core.settings.data_home`.
+    history, library : optional
+        A :class:`~music01_core.history.History` / :class:`~music01_core.library.ReferenceLibrary`
+        to use instead of the ones under ``home`` (the app gives each session its own).
+    store : path-like, optional
+        Where the engine keeps uploaded clips and their analysis (default ``home``); the
+        emulator shares one store between its callers.
     """
 
     name = "offline"
     label = "offline engine — not music-01"
+    base_url = "offline"
 
-    def __init__(self, home: str | os.PathLike | None = None) -> None:
-        self.root = Path(home) if home is not None else data_home()
-        self.dir = self.root / "offline"
+    def __init__(self, home: str | os.PathLike | None = None, *, history=None, library=None,
+                 store: str | os.PathLike | None = None) -> None:
+        super().__init__(home, history=history, library=library)
+        self.root = self.home
+        self.dir = Path(store if store is not None else self.home) / "offline"
 
     def __repr__(self) -> str:
         return f"OfflineBackend(home={str(self.root)!r})"
+
+    def _ids_still_known(self, entry) -> bool:
+        return all((self.dir / "ids" / f"{i}.json").exists() for i in (entry.voice_id, entry.instrumental_id) if i)
 
     # --- storage ------------------------------------------------------------------
     def _ensure(self) -> None:
@@ -120,21 +132,8 @@ class OfflineBackend:
         return feats
 
     # --- the two calls ------------------------------------------------------------
-    def upload(self, clip: Clip | str | os.PathLike, purpose: str) -> UploadResult:
-        """Validate a clip as music-01 would, store it and return ids for ``purpose``.
-
-        Parameters
-        ----------
-        clip : Clip or path-like
-            An MP3 or WAV file longer than 10 s and at most 10 minutes.
-        purpose : {"song", "voice", "instrumental"}
-
-        Returns
-        -------
-        UploadResult
-        """
-        check_purpose(purpose)
-        info = inspect_clip(clip.path if isinstance(clip, Clip) else clip)
+    def _send_upload(self, info: Clip, purpose: str) -> UploadResult:
+        """Store a checked clip and return ids for ``purpose`` (music-01's id shapes)."""
         self._ensure()
         stored = self.dir / "clips" / f"{info.sha256}.{info.format}"
         if not stored.exists():
@@ -156,8 +155,8 @@ class OfflineBackend:
         return UploadResult(voice_id=ids["voice_id"], instrumental_id=ids["instrumental_id"], trace_id=trace,
                             backend=self.name, purpose=purpose, sha256=info.sha256)
 
-    def generate(self, lyrics: str, *, voice_id: str | None = None, instrumental_id: str | None = None,
-                 audio_setting: AudioSetting | None = None, seed: int | None = None) -> GenerationResult:
+    def _send_generate(self, lyrics: str, voice_id: str | None, instrumental_id: str | None,
+                       setting: AudioSetting, seed: int | None) -> GenerationResult:
         """Render a piece from lyrics and ids, following music-01's three cases.
 
         Voice only gives an a cappella hum, instrumental only an instrumental piece, both
@@ -170,7 +169,6 @@ class OfflineBackend:
         from ..audio import load_audio
         from ..engine import render
 
-        setting = audio_setting or AudioSetting()
         report = prepare_lyrics(lyrics)
         check_ids(voice_id, instrumental_id)
         if seed is None:

@@ -1,0 +1,456 @@
+"""music-01 over the AI/ML API, with ``requests``.
+
+Upload is free and idempotent, so it is retried (connection errors, 429, 5xx and the
+upstream's transient codes) with jittered exponential backoff that honours
+``Retry-After``.  Generate is billed, so it is sent **once**: only a connection that never
+opened, or an explicit HTTP 429 rejection, is tried again; anything after the request may
+have reached the service ends with an error that says it may be billed and carries the ids.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import random
+import re
+import time
+from pathlib import Path
+
+from ..audio import Clip
+from ..errors import (
+    BASE_RESP_ERRORS,
+    HTTP_STATUS_ERRORS,
+    RETRYABLE_CODES,
+    RETRYABLE_HTTP,
+    ApiConnectionError,
+    ApiError,
+    ApiUnknownIdError,
+    BadAudioError,
+    GenerationTimeoutError,
+    IncompleteResultError,
+    MissingApiKeyError,
+    ProtocolError,
+    ServerError,
+)
+from ..secret import Secret
+from ..settings import (
+    DEFAULT_API_BASE,
+    ENV_API_BASES,
+    ENV_API_KEYS,
+    GENERATE_PATH,
+    MODEL,
+    UPLOAD_PATH,
+    AudioSetting,
+)
+from .base import PURPOSE_IDS, BaseBackend, GenerationResult, UploadResult
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ApiBackend", "normalize_base_url", "error_from_response"]
+
+MAX_AUDIO_DOWNLOAD_BYTES = 64 * 1024 * 1024
+USER_AGENT = "music01 (+https://github.com/music01)"
+_HEX = re.compile(r"^[0-9a-fA-F]*$")
+
+
+def normalize_base_url(base: str | None) -> str:
+    """The service root: no trailing ``/``, and no trailing ``/v1`` or ``/v2``.
+
+    The music paths hang off the host root (``/v2/generate/audio/minimax/…``), so a base
+    copied from an OpenAI-style setting (``https://api.aimlapi.com/v1``) still works.
+    """
+    base = (base or "").strip() or DEFAULT_API_BASE
+    base = base.rstrip("/")
+    base = re.sub(r"/v[12]$", "", base)
+    if not re.match(r"^https?://", base):
+        from ..errors import InputError
+
+        raise InputError(f"the API base URL {base!r} must start with http:// or https://.")
+    return base
+
+
+def _retry_after_s(headers) -> float | None:
+    value = (headers or {}).get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+            return max(0.0, when.timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def _gateway_detail(body) -> tuple[str, str | None]:
+    """(message, requestId) from a gateway error body, parsed loosely."""
+    if not isinstance(body, dict):
+        return "", None
+    msg = body.get("message") or body.get("error") or ""
+    if isinstance(msg, list):
+        msg = "; ".join(str(m) for m in msg)
+    elif isinstance(msg, dict):
+        msg = str(msg.get("message") or msg)
+    request_id = body.get("requestId") or body.get("request_id")
+    return str(msg), (str(request_id) if request_id else None)
+
+
+def error_from_response(status: int, body, headers=None, *, operation: str, redact=lambda s: s,
+                        has_ids: bool = False) -> ApiError | None:
+    """The :class:`ApiError` a response means, or None when it is a success.
+
+    Success is HTTP 2xx **and** ``base_resp.status_code == 0``.  The gateway's HTTP status
+    is checked first, then the upstream's ``base_resp`` code (which usually comes with 200).
+    """
+    headers = headers or {}
+    inference_id = headers.get("x-inference-id")
+    trace_id = body.get("trace_id") if isinstance(body, dict) else None
+    billed = operation == "generate"
+    if not 200 <= status < 300:
+        detail, request_id = _gateway_detail(body)
+        base = body.get("base_resp") if isinstance(body, dict) else None
+        code = base.get("status_code") if isinstance(base, dict) else None
+        cls, template = HTTP_STATUS_ERRORS.get(status, (ServerError if status >= 500 else ApiError,
+                                                         f"the service answered HTTP {status}: {{detail}}"))
+        msg = template.format(detail=redact(detail) or "no details given")
+        if detail and "{detail}" not in template:
+            msg += f" The service said: {redact(detail).rstrip('.')}."
+        # A rejection before the work started is not billed; a 5xx/504 after it may be.
+        may_be_billed = billed and status >= 500
+        return cls(msg, http_status=status, code=code, trace_id=trace_id, inference_id=inference_id,
+                   request_id=request_id, may_be_billed=may_be_billed,
+                   retryable=status in RETRYABLE_HTTP, retry_after_s=_retry_after_s(headers))
+    if not isinstance(body, dict):
+        return ProtocolError("the service's answer is not JSON: try again later.", http_status=status,
+                             inference_id=inference_id, may_be_billed=billed)
+    base = body.get("base_resp")
+    if not isinstance(base, dict) or "status_code" not in base:
+        return ProtocolError("the service's answer has no base_resp: try again later.", http_status=status,
+                             trace_id=trace_id, inference_id=inference_id, may_be_billed=billed)
+    try:
+        code = int(base.get("status_code"))
+    except (TypeError, ValueError):
+        return ProtocolError(f"base_resp.status_code is not a number: {base.get('status_code')!r}",
+                             http_status=status, trace_id=trace_id, inference_id=inference_id)
+    if code == 0:
+        return None
+    detail = redact(str(base.get("status_msg") or "no details given"))
+    cls, template = BASE_RESP_ERRORS.get(code, (ApiError, f"music-01 answered error {code}: {{detail}}"))
+    msg = template.format(detail=detail)
+    if code == 2013:
+        if operation == "generate" and has_ids:
+            cls = ApiUnknownIdError
+            msg += " — an id may be unknown or expired: upload the reference again."
+        elif operation == "upload":
+            msg += " — check the purpose and that the file is a valid MP3/WAV of 10 s to 10 min."
+    elif "{detail}" not in template and detail and detail != "success":
+        msg += f" (music-01 said: {detail})"
+    return cls(msg, http_status=status, code=code, trace_id=trace_id, inference_id=inference_id,
+               retryable=code in RETRYABLE_CODES, may_be_billed=billed and code in (1001, 1027, 1000, 1024, 1033),
+               retry_after_s=_retry_after_s(headers))
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when a requests exception means the connection never opened (nothing sent)."""
+    import requests
+    import urllib3.exceptions as ue
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    seen = set()
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen or e is None:
+            continue
+        seen.add(id(e))
+        if isinstance(e, (ue.NewConnectionError, ue.ConnectTimeoutError)):
+            return True
+        if isinstance(e, ue.MaxRetryError):
+            stack.append(e.reason)
+        stack.extend([getattr(e, "__cause__", None), getattr(e, "__context__", None),
+                      *[a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]])
+    return False
+
+
+class ApiBackend(BaseBackend):
+    """music-01 on the AI/ML API.
+
+    Parameters
+    ----------
+    api_key : str, optional
+        Default ``AIML_API_KEY``, else ``AIMLAPI_API_KEY``.
+    base_url : str, optional
+        Default ``AIML_API_BASE`` / ``AIMLAPI_API_BASE``, else ``https://api.aimlapi.com``.
+    home : path-like, optional
+        Data directory for the reference library and history.
+    connect_timeout_s, read_timeout_s : float
+        A short connect timeout; a read timeout long enough for a generation (50–60 s,
+        sometimes more).
+    max_upload_attempts : int
+        Upload tries in all (first try included).
+    backoff_s, max_backoff_s : float
+        Base and cap of the jittered exponential backoff, in seconds.
+    session : requests.Session, optional
+    sleep : callable
+        ``time.sleep`` (tests pass a recorder).
+    """
+
+    name = "api"
+    label = "music-01 via AI/ML API"
+
+    def __init__(self, api_key: str | Secret | None = None, base_url: str | None = None, *,
+                 home: str | os.PathLike | None = None, history=None, library=None,
+                 connect_timeout_s: float = 10.0, read_timeout_s: float = 300.0, max_upload_attempts: int = 4,
+                 backoff_s: float = 1.0, max_backoff_s: float = 30.0, session=None, sleep=time.sleep) -> None:
+        import requests
+
+        if isinstance(api_key, Secret):
+            api_key = api_key.reveal()
+        key = api_key or next((os.environ[n].strip() for n in ENV_API_KEYS if os.environ.get(n, "").strip()), None)
+        if not key:
+            raise MissingApiKeyError(
+                f"no API key: set {ENV_API_KEYS[0]} (or {ENV_API_KEYS[1]}) to your AI/ML API key, or use the "
+                "offline engine (--backend offline)."
+            )
+        super().__init__(home, history=history, library=library)
+        self._key = Secret(key)
+        env_base = next((os.environ[n] for n in ENV_API_BASES if os.environ.get(n, "").strip()), None)
+        self.base_url = normalize_base_url(base_url or env_base)
+        self.timeout = (connect_timeout_s, read_timeout_s)
+        self.max_upload_attempts = max(1, int(max_upload_attempts))
+        self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
+        self.session = session or requests.Session()
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"ApiBackend(base_url={self.base_url!r}, api_key=<set>)"
+
+    @property
+    def key_fp(self) -> str:
+        from ..library import key_fingerprint
+
+        return key_fingerprint(self._key.reveal())
+
+    def _redact(self, text: str) -> str:
+        # Real keys are long; a few-character test key would mangle ordinary words.
+        key = self._key.reveal()
+        return text.replace(key, "<api key>") if len(key) >= 8 and text else text
+
+    def _headers(self) -> dict:
+        return {"Authorization": f"Bearer {self._key.reveal()}", "User-Agent": USER_AGENT, "Accept": "application/json"}
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_backoff_s * 2)
+        return min(self.max_backoff_s, self.backoff_s * 2 ** attempt) * (0.5 + random.random() / 2)
+
+    @staticmethod
+    def _json(resp):
+        try:
+            return resp.json()
+        except ValueError:
+            return None
+
+    # --- upload -------------------------------------------------------------------------
+    def _send_upload(self, clip: Clip, purpose: str) -> UploadResult:
+        """POST the clip as multipart (MP3 unless it is WAV by choice), retrying what is safe to retry."""
+        import requests
+
+        data = Path(clip.path).read_bytes()
+        mime = "audio/mpeg" if clip.format == "mp3" else "audio/wav"
+        # The part's file name is generic: people's file names stay on their machine.
+        files = {"file": (f"reference.{clip.format}", data, mime)}
+        url = self.base_url + UPLOAD_PATH
+        last: ApiError | None = None
+        for attempt in range(self.max_upload_attempts):
+            if attempt:
+                delay = self._backoff(attempt - 1, last.retry_after_s if last else None)
+                logger.info("upload attempt %d failed (%s); retrying in %.1f s", attempt, type(last).__name__, delay)
+                self._sleep(delay)
+            try:
+                resp = self.session.post(url, files=files, data={"purpose": purpose}, headers=self._headers(),
+                                         timeout=self.timeout)
+            except requests.exceptions.RequestException as exc:
+                last = ApiConnectionError(
+                    f"could not reach the service at {self.base_url} ({type(exc).__name__}): check the network "
+                    "and AIML_API_BASE.", retryable=True)
+                last.__cause__ = None
+                continue
+            body = self._json(resp)
+            err = error_from_response(resp.status_code, body, resp.headers, operation="upload", redact=self._redact)
+            if err is None:
+                missing = [f for f in PURPOSE_IDS[purpose] if not body.get(f)]
+                if missing:
+                    raise ProtocolError(f"the upload answer has no {', '.join(missing)}: try again later.",
+                                        http_status=resp.status_code, trace_id=body.get("trace_id"))
+                return UploadResult(voice_id=body.get("voice_id") if "voice_id" in PURPOSE_IDS[purpose] else None,
+                                    instrumental_id=body.get("instrumental_id")
+                                    if "instrumental_id" in PURPOSE_IDS[purpose] else None,
+                                    trace_id=str(body.get("trace_id") or ""), backend=self.name, purpose=purpose,
+                                    sha256=clip.sha256)
+            if not err.retryable:
+                raise err
+            last = err
+        assert last is not None
+        raise type(last)(f"{last} Gave up after {self.max_upload_attempts} attempts.", http_status=last.http_status,
+                         code=last.code) from None
+
+    def upload(self, clip, purpose, *, name=None, use_library=True, send_wav: bool = False) -> UploadResult:
+        """Upload a clip; WAV clips are sent as MP3 (a fraction of the bytes) unless ``send_wav``.
+
+        See :meth:`BaseBackend.upload` for the other parameters.
+        """
+        path = Path(clip.path if isinstance(clip, Clip) else clip)
+        if send_wav or path.suffix.lower() != ".wav":
+            return super().upload(clip, purpose, name=name, use_library=use_library)
+        import tempfile
+
+        from ..audio import inspect_clip
+        from ..errors import InputError
+
+        info = inspect_clip(path)  # fail on a bad file before converting anything
+        if info.format != "wav":
+            return super().upload(clip, purpose, name=name, use_library=use_library)
+        with tempfile.TemporaryDirectory(prefix="music01-up-") as d:
+            from ..audio import prepare_clip
+
+            try:
+                mp3 = prepare_clip(path, Path(d) / f"{path.stem}.mp3", format="mp3")
+            except InputError:
+                # Too close to a limit to re-encode with margin: send the WAV as it is.
+                return super().upload(clip, purpose, name=name, use_library=use_library)
+            return super().upload(mp3.path, purpose, name=name or path.stem, use_library=use_library)
+
+    # --- generate -----------------------------------------------------------------------
+    def _send_generate(self, lyrics: str, voice_id: str | None, instrumental_id: str | None,
+                       setting: AudioSetting, seed: int | None) -> GenerationResult:
+        """POST the JSON request once (see the module docstring for the only retries)."""
+        import requests
+
+        payload = {"model": MODEL, "lyrics": lyrics, "audio_setting": setting.to_dict()}
+        if voice_id:
+            payload["refer_voice"] = voice_id
+        if instrumental_id:
+            payload["refer_instrumental"] = instrumental_id
+        url = self.base_url + GENERATE_PATH
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                resp = self.session.post(url, json=payload, headers=self._headers(), timeout=self.timeout)
+            except requests.exceptions.RequestException as exc:
+                if _never_sent(exc) and attempts < 3:
+                    delay = self._backoff(attempts - 1, None)
+                    logger.info("could not connect (%s); nothing was sent, retrying in %.1f s", type(exc).__name__,
+                                delay)
+                    self._sleep(delay)
+                    continue
+                if _never_sent(exc):
+                    raise ApiConnectionError(f"could not reach the service at {self.base_url}: check the network "
+                                             "and AIML_API_BASE. Nothing was sent.") from None
+                if isinstance(exc, requests.exceptions.ReadTimeout):
+                    raise GenerationTimeoutError(
+                        f"no answer within {self.timeout[1]:.0f} s (the read timeout).", may_be_billed=True) from None
+                raise ApiConnectionError(f"the connection broke while waiting for the answer "
+                                         f"({type(exc).__name__}).", may_be_billed=True) from None
+            body = self._json(resp)
+            if resp.status_code == 429 and attempts < 3:
+                # An explicit rejection: the work did not start, so one more try is safe.
+                delay = self._backoff(attempts - 1, _retry_after_s(resp.headers))
+                logger.info("generate rejected with 429; retrying in %.1f s", delay)
+                self._sleep(delay)
+                continue
+            break
+        err = error_from_response(resp.status_code, body, resp.headers, operation="generate", redact=self._redact,
+                                  has_ids=bool(voice_id or instrumental_id))
+        if err is not None:
+            raise err
+        return self._result(body, resp.headers, lyrics, voice_id, instrumental_id, setting)
+
+    def _result(self, body: dict, headers, lyrics, voice_id, instrumental_id, setting) -> GenerationResult:
+        trace_id = str(body.get("trace_id") or "")
+        inference_id = headers.get("x-inference-id")
+        ids = dict(trace_id=trace_id, inference_id=inference_id)
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise ProtocolError("the answer has no data: it may still have been billed.", may_be_billed=True, **ids)
+        if data.get("status") == 1:
+            raise IncompleteResultError("music-01 answered 'in progress' (status 1) without finished audio; there is "
+                                        "no way to fetch it later — try again.", may_be_billed=True, **ids)
+        audio_field = data.get("audio")
+        if not isinstance(audio_field, str) or not audio_field:
+            raise BadAudioError("the answer holds no audio.", may_be_billed=True, **ids)
+        if re.match(r"^https?://", audio_field):
+            audio = self._download(audio_field, ids)
+        else:
+            if len(audio_field) % 2 or not _HEX.match(audio_field):
+                raise BadAudioError("the audio in the answer is not valid hex"
+                                    + (" (odd length)" if len(audio_field) % 2 else "") + ".", may_be_billed=True,
+                                    **ids)
+            audio = bytes.fromhex(audio_field)
+        extra = body.get("extra_info") if isinstance(body.get("extra_info"), dict) else {}
+        size = extra.get("audio_size")
+        if isinstance(size, int) and size != len(audio):
+            raise BadAudioError(f"the audio is {len(audio)} bytes but extra_info.audio_size says {size}: it was "
+                                "damaged on the way.", may_be_billed=True, **ids)
+        channels = int(extra.get("music_channel") or 2) if str(extra.get("music_channel") or "2").isdigit() else 2
+        duration_s = _check_audio(audio, setting, channels, ids)
+        return GenerationResult(
+            audio=audio, format=setting.format, sample_rate=setting.sample_rate, bitrate=setting.bitrate,
+            channels=channels, duration_s=round(duration_s, 3), voice_id=voice_id, instrumental_id=instrumental_id,
+            backend=self.name, trace_id=trace_id, seed=None, lyrics=lyrics, inference_id=inference_id,
+            credits_used=headers.get("x-aimlapi-credits-used"), usd_spent=headers.get("x-aimlapi-usd-spent"),
+        )
+
+    def _download(self, url: str, ids: dict) -> bytes:
+        """Fetch audio given as a URL (free to repeat), capped in size."""
+        import requests
+
+        for attempt in range(3):
+            try:
+                with self.session.get(url, timeout=self.timeout, stream=True) as r:
+                    if r.status_code != 200:
+                        raise BadAudioError(f"the audio URL answered HTTP {r.status_code}.", may_be_billed=True, **ids)
+                    chunks, total = [], 0
+                    for chunk in r.iter_content(1 << 16):
+                        total += len(chunk)
+                        if total > MAX_AUDIO_DOWNLOAD_BYTES:
+                            raise BadAudioError("the audio at the URL is larger than 64 MiB; refusing it.",
+                                                may_be_billed=True, **ids)
+                        chunks.append(chunk)
+                    return b"".join(chunks)
+            except requests.exceptions.RequestException:
+                if attempt == 2:
+                    raise BadAudioError("the audio URL could not be downloaded.", may_be_billed=True, **ids) from None
+                self._sleep(self._backoff(attempt, None))
+        raise AssertionError("unreachable")
+
+
+def _check_audio(audio: bytes, setting: AudioSetting, channels: int, ids: dict) -> float:
+    """Check the bytes decode as the requested format; return their duration in seconds."""
+    if setting.format == "pcm":
+        if len(audio) % (2 * channels):
+            raise BadAudioError(f"the raw PCM is {len(audio)} bytes, not whole 16-bit {channels}-channel frames.",
+                                may_be_billed=True, **ids)
+        return len(audio) / (2 * channels * setting.sample_rate)
+    import tempfile
+
+    from .. import ffmpeg
+    from ..errors import AudioInputError
+
+    with tempfile.TemporaryDirectory(prefix="music01-check-") as d:
+        path = Path(d) / "audio.bin"
+        path.write_bytes(audio)
+        try:
+            info = ffmpeg.probe(path)
+            duration_s, _, _ = ffmpeg.decoded_duration_s(path)
+        except AudioInputError as exc:
+            raise BadAudioError(f"the audio does not decode as {setting.format}: {exc}", may_be_billed=True,
+                                **ids) from None
+    if info.container != setting.format:
+        raise BadAudioError(f"asked for {setting.format} but the audio is {info.container}.", may_be_billed=True,
+                            **ids)
+    return duration_s

@@ -1,0 +1,111 @@
+import json
+import multiprocessing
+import zipfile
+
+import pytest
+
+from music01_core.backends.base import GenerationResult
+from music01_core.history import History
+from music01_core.library import LibraryEntry, ReferenceLibrary, key_fingerprint
+from tests.audiogen import KEY
+
+
+def result(n=0, **kw):
+    base = dict(audio=b"ID3" + bytes([n]) * 100, format="mp3", sample_rate=44100, bitrate=256000, channels=2,
+                duration_s=12.5, voice_id="vocal-2025011003141025-d5ZEMxmp", instrumental_id=None, backend="offline",
+                trace_id=f"{n:032x}", seed=n, lyrics=f"song {n}")
+    base.update(kw)
+    return GenerationResult(**base)
+
+
+def test_save_list_get_delete_export(tmp_path):
+    h = History(tmp_path)
+    a = h.save(result(1), reference_sha256="ab" * 32, reference_name="take one")
+    b = h.save(result(2, inference_id="inf", credits_used="630", usd_spent="0.03"))
+    entries = h.list()
+    assert [e.id for e in entries] == [b.id, a.id]
+    assert open(a.audio_path, "rb").read() == result(1).audio
+    rec = json.loads((tmp_path / "history" / a.id / "record.json").read_text())
+    for k in ("lyrics", "voice_id", "reference_sha256", "reference_name", "sample_rate", "bitrate", "format",
+              "backend", "trace_id", "inference_id", "credits_used", "usd_spent", "duration_s", "created", "seed"):
+        assert k in rec
+    assert h.get(b.id).credits_used == "630"
+    z = h.export_zip(tmp_path / "out" / "all.zip")
+    names = zipfile.ZipFile(z).namelist()
+    assert f"{a.id}/record.json" in names and f"{b.id}/{b.audio_file}" in names and "index.json" in names
+    h.delete(a.id)
+    assert [e.id for e in h.list()] == [b.id]
+
+
+def test_damaged_records_are_skipped_with_a_warning(tmp_path, caplog):
+    h = History(tmp_path)
+    good = h.save(result(1))
+    bad = h.save(result(2))
+    (tmp_path / "history" / bad.id / "record.json").write_text("{not json")
+    orphan = h.save(result(3))
+    (tmp_path / "history" / orphan.id / orphan.audio_file).unlink()
+    (tmp_path / "history" / "20260101T000000-deadbeef").mkdir()  # audio of an interrupted save, no record
+    assert [e.id for e in h.list()] == [good.id]
+    assert "skipping damaged history record" in caplog.text
+
+
+def test_saved_before_returned(offline, uploaded, monkeypatch):
+    """A crash right after the save loses nothing: the entry is already on disk."""
+    import dataclasses
+
+    before = len(offline.history.list())
+
+    def boom(*a, **k):
+        raise RuntimeError("crash after saving")
+
+    # generate() saves, then builds the returned copy with dataclasses.replace: fail there.
+    monkeypatch.setattr(dataclasses, "replace", boom)
+    with pytest.raises(RuntimeError):
+        offline.generate("hello there", instrumental_id=uploaded["groove"].instrumental_id, seed=1)
+    monkeypatch.undo()
+    assert len(offline.history.list()) == before + 1
+
+
+def entry(i, **kw):
+    d = dict(sha256=f"{i:064x}", purpose="voice", base_url="https://api.aimlapi.com", key_fp=key_fingerprint(KEY),
+             voice_id=f"vocal-2025011003141025-{i:08d}", instrumental_id=None, created=1000.0 + i, name=f"r{i}")
+    d.update(kw)
+    return LibraryEntry(**d)
+
+
+def test_library_lookup_and_drop(tmp_path):
+    lib = ReferenceLibrary(tmp_path)
+    e = lib.add(entry(1))
+    assert lib.lookup(e.sha256, "voice", e.base_url, e.key_fp) == e
+    assert lib.lookup(e.sha256, "song", e.base_url, e.key_fp) is None
+    assert lib.lookup(e.sha256, "voice", "http://127.0.0.1:8787", e.key_fp) is None
+    assert lib.lookup(e.sha256, "voice", e.base_url, key_fingerprint("another")) is None
+    assert lib.drop_id(e.voice_id) == e and lib.lookup(e.sha256, "voice", e.base_url, e.key_fp) is None
+    assert KEY not in (tmp_path / "library" / "references.json").read_text()
+    assert key_fingerprint(KEY) != KEY and len(key_fingerprint(KEY)) == 16 and key_fingerprint(None) == ""
+
+
+def _add_many(home, start):
+    lib = ReferenceLibrary(home)
+    for i in range(start, start + 20):
+        lib.add(entry(i))
+
+
+def test_library_is_safe_with_several_processes(tmp_path):
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_add_many, args=(str(tmp_path), k * 100)) for k in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert len(ReferenceLibrary(tmp_path).entries()) == 80
+
+
+def test_unreadable_library_index_is_not_fatal(tmp_path, caplog):
+    lib = ReferenceLibrary(tmp_path)
+    lib.add(entry(1))
+    (tmp_path / "library" / "references.json").write_text("garbage")
+    assert lib.entries() == [] and "unreadable" in caplog.text
+    lib.add(entry(2))
+    assert len(lib.entries()) == 1
