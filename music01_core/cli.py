@@ -38,6 +38,17 @@ def _warn(messages) -> None:
         print(f"warning: {msg}", file=sys.stderr)
 
 
+def _read_lyrics_file(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(f"lyrics file {path} does not exist: check the path.") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{path} is a folder: give the path of a lyrics text file.") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"lyrics file {path} is not UTF-8 text: save it as UTF-8.") from exc
+
+
 # --- commands -----------------------------------------------------------------------
 def cmd_prepare(args: argparse.Namespace) -> int:
     from .audio import prepare_clip
@@ -57,12 +68,7 @@ def cmd_lyrics_check(args: argparse.Namespace) -> int:
     from .lyrics import check_lyrics
 
     if args.file is not None:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise InputError(f"lyrics file {args.file} does not exist: check the path.") from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(f"lyrics file {args.file} is not UTF-8 text: save it as UTF-8.") from exc
+        text = _read_lyrics_file(args.file)
     elif args.text is not None:
         # A shell cannot easily type a newline, so the two-character "\n" means one.
         text = args.text.replace("\\n", "\n")
@@ -147,12 +153,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .settings import AudioSetting
 
     if args.lyrics_file is not None:
-        try:
-            lyrics = Path(args.lyrics_file).read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise InputError(f"lyrics file {args.lyrics_file} does not exist: check the path.") from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(f"lyrics file {args.lyrics_file} is not UTF-8 text: save it as UTF-8.") from exc
+        lyrics = _read_lyrics_file(args.lyrics_file)
     else:
         lyrics = args.lyrics.replace("\\n", "\n")
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "mp3")

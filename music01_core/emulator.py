@@ -115,6 +115,21 @@ def create_app(*, key: str | None = None, latency_s: float = 0.0, home: str | os
             await asyncio.sleep(0.05)
         return gateway(500, path)  # only reached where the server gives no transport
 
+    async def before(request: Request, endpoint: str, path: str):
+        """Authorise and apply the faults that look alike on both endpoints: (fault, response or None)."""
+        if not authorised(request):
+            return None, gateway(401, path)
+        fault = take_fault(endpoint, request)
+        if fault == "reset":
+            return fault, await abort_connection(request, path)
+        if fault:
+            resp = common_fault(fault, path)
+            if resp is not None:
+                return fault, resp
+            if fault == "hang":
+                await asyncio.sleep(hang_s)
+        return fault, None
+
     def authorised(request: Request) -> bool:
         auth = request.headers.get("authorization", "")
         if not auth.startswith("Bearer ") or not auth[7:].strip():
@@ -173,17 +188,9 @@ def create_app(*, key: str | None = None, latency_s: float = 0.0, home: str | os
 
     @app.post(UPLOAD_PATH)
     async def upload(request: Request):
-        if not authorised(request):
-            return gateway(401, UPLOAD_PATH)
-        fault = take_fault("upload", request)
-        if fault == "reset":
-            return await abort_connection(request, UPLOAD_PATH)
-        if fault:
-            resp = common_fault(fault, UPLOAD_PATH)
-            if resp is not None:
-                return resp
-            if fault == "hang":
-                await asyncio.sleep(hang_s)
+        fault, resp = await before(request, "upload", UPLOAD_PATH)
+        if resp is not None:
+            return resp
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith("multipart/form-data"):
             return gateway(400, UPLOAD_PATH, ["file must be sent as multipart/form-data", "purpose should not be empty"])
@@ -219,17 +226,9 @@ def create_app(*, key: str | None = None, latency_s: float = 0.0, home: str | os
 
     @app.post(GENERATE_PATH)
     async def generate(request: Request):
-        if not authorised(request):
-            return gateway(401, GENERATE_PATH)
-        fault = take_fault("generate", request)
-        if fault == "reset":
-            return await abort_connection(request, GENERATE_PATH)
-        if fault:
-            resp = common_fault(fault, GENERATE_PATH)
-            if resp is not None:
-                return resp
-            if fault == "hang":
-                await asyncio.sleep(hang_s)
+        fault, resp = await before(request, "generate", GENERATE_PATH)
+        if resp is not None:
+            return resp
         try:
             body = await request.json()
         except ValueError:
