@@ -5,15 +5,24 @@ from __future__ import annotations
 import logging
 import os
 
-from ..errors import BackendUnavailableError, InputError
+from ..errors import InputError
 from ..settings import ENV_API_KEYS, ENV_BACKEND
 from .base import Backend, GenerationResult, UploadResult
 from .offline import OfflineBackend
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Backend", "GenerationResult", "UploadResult", "OfflineBackend", "open_backend", "api_key_from_env",
-           "MODES"]
+__all__ = ["Backend", "GenerationResult", "UploadResult", "OfflineBackend", "ApiBackend", "open_backend",
+           "api_key_from_env", "MODES"]
+
+
+def __getattr__(name: str):
+    # The API backend pulls in requests; load it only when someone asks for it.
+    if name == "ApiBackend":
+        from .api import ApiBackend
+
+        return ApiBackend
+    raise AttributeError(name)
 
 MODES = ("auto", "offline", "api")
 
@@ -46,9 +55,6 @@ def open_backend(mode: str | None = None, *, api_key: str | None = None, base_ur
     key = api_key or api_key_from_env()
     if mode == "offline" or (mode == "auto" and not key):
         return OfflineBackend(home=home)
-    try:
-        from .api import ApiBackend
-    except ImportError as exc:
-        raise BackendUnavailableError("the music-01 API backend is not part of this version; "
-                                      "use --backend offline.") from exc
+    from .api import ApiBackend
+
     return ApiBackend(api_key=key, base_url=base_url, home=home)
