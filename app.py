@@ -356,7 +356,7 @@ def api_generate(lyrics: str, voice_id: str | None, instrumental_id: str | None,
     if shared_key and SHARED:
         client = getattr(getattr(request, "client", None), "host", None) or "?"
         LIMITER.check(f"session:{getattr(request, 'session_hash', '?')}", f"ip:{client}")
-    seed_val = None if seed in (None, "") else int(seed)
+    seed_val = None if seed in (None, "") or int(seed) < 0 else int(seed)
     call = _Call()
 
     def work() -> None:
@@ -524,7 +524,7 @@ def history_reload(entry_id: str | None, request: gr.Request):
         raise gr.Error("Pick a row in the history first.")
     e = History(session_home(request)).get(entry_id)
     return (e.lyrics, e.voice_id or "", e.instrumental_id or "", e.sample_rate, e.bitrate, e.format,
-            e.seed if e.seed is not None else None)
+            e.seed if e.seed is not None else -1)
 
 
 @friendly
@@ -595,7 +595,7 @@ def build() -> gr.Blocks:
                 sample_rate = gr.Dropdown(list(SAMPLE_RATES), value=DEFAULT_SAMPLE_RATE, label="sample rate (Hz)")
                 bitrate = gr.Dropdown(list(BITRATES), value=DEFAULT_BITRATE, label="bitrate (bit/s, MP3)")
                 fmt = gr.Radio(["mp3", "wav", "pcm"], value="mp3", label="format")
-                seed = gr.Number(label="seed (offline engine)", value=None, precision=0)
+                seed = gr.Number(label="seed (offline engine; -1 = random)", value=-1, precision=0, minimum=-1)
             with gr.Row():
                 gen_btn = gr.Button("Generate", variant="primary")
                 cancel_btn = gr.Button("Cancel", variant="stop")
