@@ -1,0 +1,95 @@
+"""The companion notebooks: committed clean, executed headless, leaking nothing."""
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.audiogen import KEY
+
+pytestmark = pytest.mark.notebooks
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CELL_TIMEOUT_S = 300
+
+
+def test_there_are_five_numbered_notebooks():
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [] and cell.get("execution_count") is None, f"{path.name} has outputs"
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    imports = set(re.findall(r"^\s*(?:from|import)\s+([a-zA-Z_][\w]*)", code, re.M))
+    assert imports <= {"music01_core", "os", "json", "io", "pathlib", "subprocess", "zipfile", "requests", "numpy",
+                       "matplotlib", "soundfile", "IPython", "getpass", "warnings"}, imports
+    assert nb["cells"][0]["cell_type"] == "markdown"
+
+
+def execute(path: Path, workdir: Path, env: dict) -> dict:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    old = dict(os.environ)
+    os.environ.update(env)
+    try:
+        NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                       resources={"metadata": {"path": str(workdir)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return nb
+
+
+def outputs_text(nb) -> str:
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(json.dumps(out))
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def clean_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01"))}
+    env.update(MUSIC01_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT), MPLBACKEND="module://matplotlib_inline.backend_inline")
+    return env
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_runs_offline_top_to_bottom(path, tmp_path, clean_env, monkeypatch):
+    for k in [k for k in os.environ if k.startswith(("AIML", "MUSIC01"))]:
+        monkeypatch.delenv(k)
+    nb = execute(path, tmp_path, clean_env)
+    text = outputs_text(nb)
+    assert '"output_type": "error"' not in text
+    if path.name != "04_under_the_hood_http.ipynb":
+        assert "offline engine" in text, "the notebook must say which backend it uses"
+    # No absolute paths of this machine in what would be saved.
+    for root in {str(tmp_path), str(ROOT), str(Path.home()), "/tmp/", "/root/"}:
+        assert root not in text, f"{root} appears in the outputs of {path.name}"
+    if path.name == "01_quickstart.ipynb":
+        assert "audio/wav" in text or "<audio" in text  # an inline player with the generated piece
+
+
+def test_with_a_key_uses_the_api_and_never_shows_it(tmp_path, clean_env, monkeypatch):
+    """01 with a key set switches to the API (here: the emulator on 127.0.0.1) and leaks nothing."""
+    from music01_core.emulator import EmulatorServer
+
+    with EmulatorServer(key=KEY, home=tmp_path / "emu") as emu:
+        env = {**clean_env, "AIML_API_KEY": KEY, "AIML_API_BASE": emu.url}
+        nb = execute(ROOT / "notebooks" / "01_quickstart.ipynb", tmp_path, env)
+    text = outputs_text(nb)
+    assert "music-01 via AI/ML API" in text and '"output_type": "error"' not in text
+    assert KEY not in text
+    for f in (tmp_path / "home").rglob("*.json"):
+        assert KEY not in f.read_text()
+    shutil.rmtree(tmp_path / "notebook-output", ignore_errors=True)
