@@ -468,7 +468,9 @@ def code_panel(info: dict | None) -> str:
     py = (
         "from music01_core.backends import open_backend\n"
         "from music01_core.settings import AudioSetting\n\n"
-        f"backend = open_backend({mode!r})  # the key comes from $AIML_API_KEY\n"
+        f"backend = open_backend({mode!r})"
+        + ("  # the key comes from $AIML_API_KEY\n" if mode == "api" else "  # no key, no network\n")
+        +
         f"result = backend.generate(\n    {info.get('lyrics', '')!r},\n"
         f"    voice_id={info.get('voice_id')!r},\n    instrumental_id={info.get('instrumental_id')!r},\n"
         f"    audio_setting=AudioSetting(sample_rate={s.get('sample_rate')}, bitrate={s.get('bitrate')}, "

@@ -118,3 +118,28 @@ def test_sessions_do_not_share_history_or_keys(server, browser):
     assert KEY not in server.logs()
     a.close()
     b.close()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (.ci/run installs it with apt)")
+    srv = AppServer(tmp_path_factory.mktemp("browser-shared") / "home", MUSIC01_SHARED="1").start()
+    yield srv
+    srv.stop()
+
+
+def test_shared_server_keeps_histories_apart(shared_server, browser):
+    a = browser.new_context(viewport={"width": 1280, "height": 900})
+    b = browser.new_context(viewport={"width": 1280, "height": 900})
+    pa, pb = a.new_page(), b.new_page()
+    trace = walk(pa, shared_server.url, "shared-a")
+    pb.goto(shared_server.url)
+    pb.get_by_text("offline engine (no API key)").wait_for(timeout=30_000)
+    tab(pb, "History")
+    pb.wait_for_timeout(2000)
+    shot(pb, "shared-b-history")
+    assert pb.get_by_text(trace).count() == 0, "session B sees session A's generation"
+    assert trace not in pb.content()
+    a.close()
+    b.close()
