@@ -544,7 +544,8 @@ CSS = ".banner {padding: 8px 12px; border-radius: 8px; background: var(--block-b
 
 
 def build() -> gr.Blocks:
-    with gr.Blocks(title="music01 — music-01 made easy") as demo:
+    # Copies handed to browsers live in Gradio's cache; clear ones older than a day, hourly.
+    with gr.Blocks(title="music01 — music-01 made easy", delete_cache=(3600, 86400)) as demo:
         gr.Markdown("# 🎵 music01\nMake a new piece from a reference track and lyrics with MiniMax **music-01**: "
                     "1 reference → 2 upload → 3 lyrics → 4 generate → 5 history.")
         banner = gr.Markdown(banner_text(), elem_classes="banner")
