@@ -169,6 +169,7 @@ class OfflineBackend(BaseBackend):
         from ..audio import load_audio
         from ..engine import render
 
+        # BaseBackend.generate validated already; the emulator calls this directly, so check again.
         report = prepare_lyrics(lyrics)
         check_ids(voice_id, instrumental_id)
         if seed is None:

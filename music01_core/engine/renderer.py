@@ -139,7 +139,7 @@ def _render_accompaniment(ref_audio: np.ndarray, sample_rate: int, ref: Referenc
                           seq: list[int]) -> tuple[np.ndarray, list[float], list[float]]:
     """Concatenate the chosen bars with equal-power crossfades; return audio, bar starts, bar lengths."""
     xf = int(XFADE_S * sample_rate)
-    pieces, starts, lengths = [], [], []
+    starts, lengths = [], []
     pos = 0
     n_ref = len(ref_audio)
     fade_in = np.sin(np.linspace(0, np.pi / 2, xf))[:, None]
@@ -159,7 +159,6 @@ def _render_accompaniment(ref_audio: np.ndarray, sample_rate: int, ref: Referenc
         out[pos: pos + len(seg)] += seg
         starts.append(pos / sample_rate)
         lengths.append((b - a) / sample_rate)
-        pieces.append(i)
         pos += b - a
     return out[:pos + xf], starts, lengths
 

@@ -52,15 +52,6 @@ class Note:
     velocity: float = 0.8
 
 
-def _envelope_gain(freqs: np.ndarray, formants) -> np.ndarray:
-    """Formant envelope at ``freqs`` (Hz): a sum of resonance peaks plus a small floor."""
-    f, bw, g = formants
-    out = np.full(freqs.shape, 0.02)
-    for fi, bi, gi in zip(f, bw, g, strict=True):
-        out += gi / (1.0 + ((freqs - fi) / (bi / 2.0)) ** 2)
-    return out
-
-
 def sing(notes: list[Note], *, sample_rate: int, duration_s: float | None = None, seed: int = 0,
          vibrato_hz: float = 5.4, vibrato_cents: float = 35.0, breath: float = 0.02) -> np.ndarray:
     """Render sung notes to mono float samples.
