@@ -229,24 +229,18 @@ def analysis_card(info: dict | None) -> str:
 
 
 def segment_check(audio, start_s, end_s, info) -> str:
-    from music01_core.settings import MAX_CLIP_S, MIN_CLIP_S
+    """The live check under the start/end fields: the same rules prepare_clip applies."""
+    from music01_core.audio import check_segment
+    from music01_core.errors import AudioInputError
 
     if not audio:
         return ""
-    total = (info or {}).get("duration_s")
     try:
-        start, end = float(start_s or 0), float(end_s if end_s is not None else (total or 0))
-    except (TypeError, ValueError):
-        return "❌ start and end must be numbers of seconds."
-    if total and (start >= total or end > total + 0.1):
-        return f"❌ the file is {total:.1f} s long: keep start and end inside it."
-    if end <= start:
-        return "❌ the end must come after the start."
-    length = end - start
-    if length < MIN_CLIP_S:
-        return f"❌ {length:.2f} s is too short: music-01 needs more than 10 s (aim for 30–60 s)."
-    if length > MAX_CLIP_S:
-        return f"❌ {length:.0f} s is too long: music-01 takes at most 10 minutes (30–60 s is plenty)."
+        _, length = check_segment((info or {}).get("duration_s"), start_s, end_s)
+    except (AudioInputError, TypeError, ValueError) as exc:
+        return f"❌ {exc}" if isinstance(exc, AudioInputError) else "❌ start and end must be numbers of seconds."
+    if length is None:
+        return "The length will be measured when the clip is prepared."
     hint = " 30–60 s works best." if not 25 <= length <= 75 else ""
     return f"✅ {length:.1f} s segment — music-01 accepts it.{hint}"
 

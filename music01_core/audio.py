@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # numpy is imported lazily: the CLI's prepare does not need i
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Clip", "prepare_clip", "inspect_clip", "load_audio", "format_duration", "check_input_file"]
+__all__ = ["Clip", "prepare_clip", "inspect_clip", "check_segment", "load_audio", "format_duration", "check_input_file"]
 
 # A segment end this close past the end of the file is treated as "the end" (durations
 # in containers are rounded, and people type 30 for a 29.98 s file).
@@ -124,8 +124,26 @@ def check_input_file(path: str | os.PathLike) -> Path:
     return p
 
 
-def _resolve_segment(total_s: float | None, start_s: float | None, end_s: float | None) -> tuple[float, float | None]:
-    """Validate the requested segment against the file; return (start_s, length_s)."""
+def check_segment(total_s: float | None, start_s: float | None, end_s: float | None) -> tuple[float, float | None]:
+    """Check a start/end segment against a file's length, as :func:`prepare_clip` will.
+
+    Parameters
+    ----------
+    total_s : float or None
+        The file's length in seconds (None when unknown).
+    start_s, end_s : float or None
+        The segment; None means the start / the end of the file.
+
+    Returns
+    -------
+    start_s : float
+    length_s : float or None
+        None when neither ``end_s`` nor ``total_s`` says where it ends.
+
+    Raises
+    ------
+    SegmentError, ClipTooShortError, ClipTooLongError
+    """
     start = 0.0 if start_s is None else float(start_s)
     if not math.isfinite(start) or start < 0:
         raise SegmentError(f"start {start_s} is negative: use a start of 0 s or later.")
@@ -155,11 +173,11 @@ def _resolve_segment(total_s: float | None, start_s: float | None, end_s: float 
     length = None if end is None else end - start
     if length is not None:
         whole = start == 0 and end_s is None
-        _check_length(length, whole=whole, total_s=total_s)
+        _check_length(length, whole=whole)
     return start, length
 
 
-def _check_length(length_s: float, *, whole: bool, total_s: float | None) -> None:
+def _check_length(length_s: float, *, whole: bool) -> None:
     what = "the file" if whole else "the segment"
     if length_s < MIN_CLIP_S:
         hint = "record a longer take" if whole else "move start/end further apart"
@@ -224,7 +242,7 @@ def prepare_clip(
         )
 
     info = ffmpeg.probe(src)
-    start, length = _resolve_segment(info.duration_s, start_s, end_s)
+    start, length = check_segment(info.duration_s, start_s, end_s)
     whole = start == 0 and end_s is None
     rate = info.sample_rate if info.sample_rate in STANDARD_SAMPLE_RATES else RESAMPLE_TO
     channels = min(info.channels, MAX_CHANNELS)
@@ -245,7 +263,7 @@ def prepare_clip(
             from ._pydub import AudioSegment
 
             pcm = ffmpeg.decode_pcm(src, start_s=start, sample_rate=rate, channels=channels)
-            _check_length(len(pcm) / (2 * channels * rate), whole=whole, total_s=None)
+            _check_length(len(pcm) / (2 * channels * rate), whole=whole)
             seg = AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=channels)
             seg = seg.fade_in(EDGE_FADE_MS).fade_out(EDGE_FADE_MS)
             ffmpeg.encode_pcm(seg.raw_data, tmp, sample_rate=rate, channels=channels, fmt=fmt,
@@ -254,7 +272,7 @@ def prepare_clip(
         if length is not None:
             _check_truncated(src.name, info, wanted_s=length, got_s=measured_s)
         if not (MIN_CLIP_S <= measured_s <= MAX_CLIP_S):
-            _check_length(measured_s, whole=whole, total_s=None)
+            _check_length(measured_s, whole=whole)
         data = tmp.read_bytes()
         os.replace(tmp, out)
     except BaseException:
