@@ -104,11 +104,14 @@ def test_sessions_do_not_share_history_or_keys(server, browser):
     pa, pb = a.new_page(), b.new_page()
     pa.goto(server.url)
     pb.goto(server.url)
+    for page in (pa, pb):  # both pages rendered before anything is compared
+        page.get_by_text("offline engine (no API key)").wait_for(timeout=30_000)
     # A pastes a key: only A's banner changes, and the key is in no page or config.
     pa.get_by_text("Your AI/ML API key").click()
     pa.get_by_label("API key").fill(KEY)
     pa.get_by_text("using the key you pasted").wait_for(timeout=10_000)
     assert pb.get_by_text("offline engine (no API key)").count() >= 1
+    assert pb.get_by_text("using the key you pasted").count() == 0
     for page in (pa, pb):
         assert KEY not in page.content()
     import requests
