@@ -1,10 +1,10 @@
 """Turn any audio a person has into a reference clip that music-01 accepts.
 
 :func:`prepare_clip` decodes only the chosen segment (ffmpeg seeks on the input side),
-shapes it with pydub (down-mix, fades at the cut points), encodes WAV or MP3 without any
-metadata, then decodes what it wrote to prove the length is inside music-01's limits
-with a safety margin.  :func:`load_audio` is the shared decoder for analysis and the
-offline engine.
+then down-mixes, fades the cut points and encodes WAV or MP3 without any metadata in the
+same ffmpeg pass.  The written bytes are decoded (for MP3 while they are being written,
+on the other core) to prove the length is inside music-01's limits with a safety margin.
+:func:`load_audio` is the shared decoder for analysis and the offline engine.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from .settings import (
     MAX_CHANNELS,
     MAX_CLIP_S,
     MIN_CLIP_S,
+    MP3_MAX_EXTRA_S,
     RESAMPLE_TO,
     SILENCE_DBFS,
     STANDARD_SAMPLE_RATES,
@@ -253,10 +254,15 @@ def prepare_clip(
     tmp = Path(tmp_name)
     try:
         if length is not None:
-            # The usual case: one ffmpeg pass that seeks, cuts, fades and encodes.
-            ffmpeg.transcode_segment(src, tmp, start_s=start, duration_s=length, sample_rate=rate,
-                                     channels=channels, fmt=fmt, bitrate_kbps=bitrate_kbps,
-                                     fade_s=EDGE_FADE_MS / 1000)
+            if fmt == "mp3":
+                # The MP3 will decode up to MP3_MAX_EXTRA_S longer than the cut; a cut at
+                # the very limit gives up that sliver of its end rather than fail after encoding.
+                length = min(length, MAX_CLIP_S - MP3_MAX_EXTRA_S)
+            # The usual case: one ffmpeg pass that seeks, cuts, fades, encodes and (for
+            # MP3) decodes what it wrote, on the other core, to prove the length.
+            m = ffmpeg.transcode_segment(src, tmp, start_s=start, duration_s=length, sample_rate=rate,
+                                         channels=channels, fmt=fmt, bitrate_kbps=bitrate_kbps,
+                                         fade_s=EDGE_FADE_MS / 1000)
         else:
             # The container does not say how long it is (browser WebM recordings): decode it
             # (such takes are short), judge its real length, then fade with pydub and encode.
@@ -268,48 +274,40 @@ def prepare_clip(
             seg = seg.fade_in(EDGE_FADE_MS).fade_out(EDGE_FADE_MS)
             ffmpeg.encode_pcm(seg.raw_data, tmp, sample_rate=rate, channels=channels, fmt=fmt,
                               bitrate_kbps=bitrate_kbps)
-        measured_s, out_rate, out_channels, level_dbfs = _measure(tmp)
+            m = ffmpeg.measure(tmp)
         if length is not None:
-            _check_truncated(src.name, info, wanted_s=length, got_s=measured_s)
-        if not (MIN_CLIP_S <= measured_s <= MAX_CLIP_S):
-            _check_length(measured_s, whole=whole)
+            _check_truncated(src.name, info, wanted_s=length, got_s=m.duration_s)
+        if not (MIN_CLIP_S <= m.duration_s <= MAX_CLIP_S):
+            _check_length(m.duration_s, whole=whole)
         data = tmp.read_bytes()
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     warnings: list[str] = []
-    if level_dbfs < SILENCE_DBFS:
-        level = "-inf" if level_dbfs == -math.inf else f"{level_dbfs:.0f}"
+    if m.mean_dbfs < SILENCE_DBFS:
+        level = "-inf" if m.mean_dbfs == -math.inf else f"{m.mean_dbfs:.0f}"
         warnings.append(
             f"the clip is silent (level {level} dBFS): music-01 needs audible singing or music — "
             "check the microphone or choose another segment."
         )
+    # The segment of the source the clip holds.  Not start + decoded length: an MP3 keeps
+    # the encoder's lead-in and frame padding (~50 ms), which are not part of the source.
+    held_s = m.duration_s if length is None else min(length, m.duration_s)
     clip = Clip(
         path=str(out),
         format=fmt,
-        duration_s=round(measured_s, 6),
-        sample_rate=out_rate,
-        channels=out_channels,
+        duration_s=round(m.duration_s, 6),
+        sample_rate=m.sample_rate,
+        channels=m.channels,
         bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         start_s=round(start, 6),
-        end_s=round(start + measured_s, 6),
+        end_s=round(start + held_s, 6),
         warnings=tuple(warnings),
     )
     logger.info("prepared %s: %.2f s %s %d Hz x%d", out.name, clip.duration_s, fmt, rate, channels)
     return clip
-
-
-def _measure(path: Path) -> tuple[float, int, int, float]:
-    """Decode a written clip: (duration_s, sample_rate, channels, RMS level in dBFS)."""
-    from ._pydub import AudioSegment
-
-    pcm, info = ffmpeg.decode_pcm(path, channels=1, with_info=True)
-    if not pcm:
-        raise CorruptAudioError(f"{path.name} decoded to no audio at all: re-export or re-record the input.")
-    mono = AudioSegment(data=pcm, sample_width=2, frame_rate=info.sample_rate, channels=1)
-    return len(pcm) / 2 / info.sample_rate, info.sample_rate, info.channels, mono.dBFS
 
 
 def _check_truncated(name: str, info: ffmpeg.MediaInfo, *, wanted_s: float, got_s: float) -> None:
@@ -393,7 +391,8 @@ def inspect_clip(path: str | os.PathLike) -> Clip:
             f"{src.name} is {info.container}/{info.codec}; music-01 accepts only MP3 or WAV references — "
             "convert it with `music01 prepare` (or prepare_clip) first."
         )
-    measured_s, rate, channels, _ = _measure(src)
+    m = ffmpeg.measure(src)
+    measured_s, rate, channels = m.duration_s, m.sample_rate, m.channels
     hint = " — `music01 prepare` cuts a valid clip from it." if measured_s > API_MAX_CLIP_S else " — use a longer take."
     if measured_s <= API_MIN_CLIP_S:
         raise ClipTooShortError(f"{src.name} is {_fmt_s(measured_s)}; music-01 needs more than "

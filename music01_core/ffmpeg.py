@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import re
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +31,8 @@ from .settings import ENV_FFMPEG
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["find_ffmpeg", "MediaInfo", "probe", "decode_pcm", "encode_pcm", "transcode_segment", "decoded_duration_s"]
+__all__ = ["find_ffmpeg", "MediaInfo", "probe", "decode_pcm", "encode_pcm", "transcode_segment", "Measurement", "measure",
+           "decoded_duration_s"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,6 +59,9 @@ def find_ffmpeg() -> str:
     on_path = shutil.which("ffmpeg")
     if on_path:
         return on_path
+    exe = _wheel_binary()
+    if exe:
+        return exe
     try:
         import imageio_ffmpeg
 
@@ -66,6 +72,31 @@ def find_ffmpeg() -> str:
             f"ffmpeg on PATH, or set {ENV_FFMPEG} to an ffmpeg binary."
         ) from exc
     return exe
+
+
+def _wheel_binary() -> str | None:
+    """The imageio-ffmpeg wheel's binary, found without importing the package.
+
+    Importing ``imageio_ffmpeg`` costs ~30 ms (it pulls in its video-reading machinery),
+    a tenth of a short ``music01 prepare``.  The wheel keeps one ``ffmpeg-<platform>``
+    file in ``binaries/``; anything unusual (several files, ``IMAGEIO_FFMPEG_EXE`` set)
+    is left to ``imageio_ffmpeg.get_ffmpeg_exe``.
+    """
+    import importlib.util
+
+    if os.environ.get("IMAGEIO_FFMPEG_EXE"):
+        return None
+    try:
+        spec = importlib.util.find_spec("imageio_ffmpeg")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    found = [
+        p for loc in spec.submodule_search_locations for p in (Path(loc) / "binaries").glob("ffmpeg*")
+        if p.is_file() and os.access(p, os.X_OK)
+    ]
+    return str(found[0]) if len(found) == 1 else None
 
 
 def _run(args: list[str], *, input_bytes: bytes | None = None) -> subprocess.CompletedProcess:
@@ -313,11 +344,18 @@ def transcode_segment(
     fmt: str,
     bitrate_kbps: int | None = None,
     fade_s: float = 0.01,
-) -> None:
-    """Cut, fade and encode a segment in one ffmpeg pass.
+) -> Measurement:
+    """Cut, fade and encode a segment in one ffmpeg pass, and measure what was written.
 
     Only the segment is decoded (input-side seek) and decoding overlaps encoding, which
     is what keeps a 60 s cut of a 10-minute file close to the bare ffmpeg command line.
+
+    Returns
+    -------
+    Measurement
+        The written file, decoded whole.  For MP3 the encoder's bytes go to the file and,
+        as they arrive, to a second ffmpeg that decodes them on the other core, so the
+        length proof costs almost no extra wall time.  WAV is written, then measured.
     """
     fade_out_at = max(0.0, duration_s - fade_s)
     args = ["-v", "error"]
@@ -325,14 +363,164 @@ def transcode_segment(
         args += ["-ss", f"{start_s:.6f}"]
     args += ["-t", f"{duration_s:.6f}", "-i", os.fspath(src), "-map", "0:a:0", "-vn", "-sn", "-dn",
              "-af", f"afade=t=in:d={fade_s},afade=t=out:st={fade_out_at:.6f}:d={fade_s}",
-             "-ar", str(sample_rate), "-ac", str(channels),
-             *_output_args(fmt, bitrate_kbps), "-y", os.fspath(out_path)]
-    proc = _run(args)
-    if proc.returncode != 0:
-        raise CorruptAudioError(
-            f"{Path(src).name} could not be decoded ({_last_line(proc.stderr.decode('utf-8', 'replace'))}); "
+             "-ar", str(sample_rate), "-ac", str(channels), *_output_args(fmt, bitrate_kbps)]
+
+    def failed(err: bytes) -> CorruptAudioError:
+        return CorruptAudioError(
+            f"{Path(src).name} could not be decoded ({_last_line(err.decode('utf-8', 'replace'))}); "
             "the file may be damaged or truncated: re-export or re-download it."
         )
+
+    if fmt != "mp3":
+        proc = _run([*args, "-y", os.fspath(out_path)])
+        if proc.returncode != 0:
+            raise failed(proc.stderr)
+        return measure(out_path)
+    return _encode_streaming(args, Path(out_path), failed, Path(src).name)
+
+
+def _drain(pipe, into: dict, key: str) -> None:
+    try:
+        into[key] = pipe.read()
+    except (OSError, ValueError):  # closed under us while cleaning up after an error
+        into[key] = b""
+
+
+def _encode_streaming(args: list[str], out_path: Path, failed, name: str) -> Measurement:
+    """Run an MP3 encode to a pipe; tee its bytes into ``out_path`` and a measuring decoder.
+
+    The MP3 muxer cannot go back to fill in its Xing/LAME header on a pipe, so it writes
+    none: the file is plain CBR frames, and every decoder, the measuring one included,
+    decodes the same samples from it (no gapless trimming to disagree about).
+    """
+    ff = find_ffmpeg()
+    enc_cmd = [ff, "-nostdin", "-hide_banner", *args, "pipe:1"]
+    dec_cmd = [ff, "-hide_banner", *_MEASURE_ARGS[:3], "-f", "mp3", "-i", "pipe:0", *_MEASURE_ARGS[3:]]
+    logger.debug("running %s | tee %s | %s", " ".join(enc_cmd), out_path, " ".join(dec_cmd))
+    procs: list[subprocess.Popen] = []
+    errs: dict[str, bytes] = {}
+    threads: list[threading.Thread] = []
+    try:
+        try:
+            procs.append(subprocess.Popen(enc_cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE))
+            procs.append(subprocess.Popen(dec_cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE))
+        except OSError as exc:
+            raise FFmpegNotFoundError(f"Could not run ffmpeg at {ff!r}: {exc}") from exc
+        enc, dec = procs
+        # stderr is drained on the side so that neither process can block on a full pipe.
+        for key, proc in (("enc", enc), ("dec", dec)):
+            t = threading.Thread(target=_drain, args=(proc.stderr, errs, key), daemon=True)
+            t.start()
+            threads.append(t)
+        feeding, written = True, 0
+        with open(out_path, "wb") as f:
+            while chunk := os.read(enc.stdout.fileno(), 1 << 16):
+                f.write(chunk)
+                written += len(chunk)
+                if feeding:
+                    try:
+                        dec.stdin.write(chunk)
+                    except BrokenPipeError:  # the decoder gave up; its stderr says why
+                        feeding = False
+        try:
+            dec.stdin.close()
+        except BrokenPipeError:
+            pass
+        enc.wait()
+        dec.wait()
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for t in threads:  # the processes have ended, so their stderr is at EOF
+            t.join(timeout=5)
+        for proc in procs:
+            for pipe in (proc.stdin, proc.stdout, proc.stderr):
+                if pipe is not None:
+                    try:
+                        pipe.close()
+                    except OSError:  # a closed pipe whose reader left: nothing to flush to
+                        pass
+    if enc.returncode != 0:
+        raise failed(errs.get("enc", b""))
+    if written == 0:
+        raise CorruptAudioError(f"{name} decoded to no audio at all: re-export or re-record the input.")
+    if dec.returncode != 0 or not feeding:
+        raise FFmpegError(
+            f"the MP3 just written did not decode ({_last_line(errs.get('dec', b'').decode('utf-8', 'replace'))}); "
+            "this is a bug in music01 or ffmpeg: please report it."
+        )
+    return _parse_measurement(out_path.name, errs.get("dec", b"").decode("utf-8", "replace"), path=out_path)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What decoding a whole file found.
+
+    Attributes
+    ----------
+    duration_s : float
+        Decoded samples per channel divided by the sample rate, in seconds.
+    sample_rate : int
+        Sample rate in Hz.
+    channels : int
+        Channel count.
+    mean_dbfs : float
+        Mean power over all samples and channels in dB relative to full scale;
+        ``-inf`` for digital silence.
+    """
+
+    duration_s: float
+    sample_rate: int
+    channels: int
+    mean_dbfs: float
+
+
+# Decode everything, keep no samples: volumedetect counts them and their power.
+_MEASURE_ARGS = ["-v", "info", "-nostats", "-map", "0:a:0", "-af", "volumedetect", "-f", "null", "-"]
+_N_SAMPLES_RE = re.compile(r"n_samples: (\d+)")
+_MEAN_RE = re.compile(r"mean_volume: (-?[\d.]+) dB")
+
+
+def measure(path: str | os.PathLike) -> Measurement:
+    """Decode a whole file without keeping its samples, and measure it exactly.
+
+    Raises
+    ------
+    NotAudioError, NoAudioStreamError, CorruptAudioError
+    """
+    proc = _run([*_MEASURE_ARGS[:3], "-i", os.fspath(path), *_MEASURE_ARGS[3:]])
+    err = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        _parse_info(path, err)  # raises the specific error when it is not audio at all
+        raise CorruptAudioError(
+            f"{Path(path).name} could not be decoded ({_last_line(err)}); the file may be "
+            "damaged or truncated: re-export or re-download it."
+        )
+    return _parse_measurement(Path(path).name, err, path=path)
+
+
+def _parse_measurement(name: str, err: str, *, path: str | os.PathLike | None = None) -> Measurement:
+    info = _parse_info(path or name, err)
+    # volumedetect prints once per filter graph; ffmpeg may build (and drop) one before
+    # the real run, so the last figures are the ones that count.
+    counts = _N_SAMPLES_RE.findall(err)
+    total = int(counts[-1]) if counts else 0
+    if total == 0:
+        raise CorruptAudioError(f"{name} decoded to no audio at all: re-export or re-record the input.")
+    means = _MEAN_RE.findall(err)
+    mean_dbfs = float(means[-1]) if means else -math.inf
+    if mean_dbfs <= -91.0:  # volumedetect's floor: every sample was zero
+        mean_dbfs = -math.inf
+    return Measurement(
+        duration_s=total / info.channels / info.sample_rate,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        mean_dbfs=mean_dbfs,
+    )
 
 
 def decoded_duration_s(path: str | os.PathLike) -> tuple[float, int, int]:
@@ -347,6 +535,5 @@ def decoded_duration_s(path: str | os.PathLike) -> tuple[float, int, int]:
     channels : int
         Channel count.
     """
-    # One channel: the same frame count, half the bytes through the pipe.
-    pcm, info = decode_pcm(path, channels=1, with_info=True)
-    return len(pcm) / 2 / info.sample_rate, info.sample_rate, info.channels
+    m = measure(path)
+    return m.duration_s, m.sample_rate, m.channels

@@ -34,6 +34,10 @@ MAX_CLIP_S = API_MAX_CLIP_S - CLIP_MARGIN_S
 CLIP_FORMATS = ("mp3", "wav")  # what the upload endpoint accepts
 DEFAULT_CLIP_FORMAT = "mp3"
 DEFAULT_CLIP_BITRATE_KBPS = 192
+# An MP3 clip decodes a little longer than the segment it holds: the encoder's lead-in
+# (576 + 529 samples) plus padding to whole frames.  Measured at most 0.096 s (16 kHz);
+# a segment is shortened by up to this much only when it would otherwise pass MAX_CLIP_S.
+MP3_MAX_EXTRA_S = 0.15
 # Sample rates kept as they are; anything else is resampled to RESAMPLE_TO.
 STANDARD_SAMPLE_RATES = (44100, 48000, 32000, 24000, 22050, 16000)
 RESAMPLE_TO = 44100

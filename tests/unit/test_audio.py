@@ -19,7 +19,7 @@ from music01_core import (
     prepare_clip,
 )
 from music01_core.ffmpeg import decoded_duration_s, find_ffmpeg
-from music01_core.settings import MAX_CLIP_S, MIN_CLIP_S
+from music01_core.settings import MAX_CLIP_S, MIN_CLIP_S, MP3_MAX_EXTRA_S
 from tests.audiogen import tone, write_audio
 
 
@@ -113,7 +113,18 @@ def test_edge_600_2_s_needs_a_segment(long_wav, tmp_path):
     clip = prepare_clip(long_wav, tmp_path / "y.wav", start_s=0.5)
     assert MIN_CLIP_S <= clip.duration_s <= MAX_CLIP_S
     clip = prepare_clip(long_wav, tmp_path / "z.mp3", start_s=500, end_s=560)
-    assert abs(clip.duration_s - 60) < 0.01
+    # The MP3 holds exactly the segment plus the encoder's lead-in and frame padding.
+    assert 60 < clip.duration_s < 60 + MP3_MAX_EXTRA_S
+    assert (clip.start_s, clip.end_s) == (500, 560)
+
+
+def test_mp3_at_the_upper_limit_still_fits(long_wav, tmp_path):
+    # The longest segment music01 allows, as MP3: the encoder's extra samples must not
+    # push the written file past the limit (the cut gives up a sliver instead).
+    clip = prepare_clip(long_wav, tmp_path / "max.mp3", start_s=0.2, end_s=0.2 + MAX_CLIP_S)
+    measured, _, _ = decoded_duration_s(clip.path)
+    assert MAX_CLIP_S - MP3_MAX_EXTRA_S < measured <= MAX_CLIP_S
+    assert clip.end_s - clip.start_s <= MAX_CLIP_S - MP3_MAX_EXTRA_S + 1e-6
 
 
 def test_segment_too_long(long_wav, tmp_path):
@@ -166,6 +177,16 @@ def test_truncated_wav(make_audio, tmp_path):
     cut.write_bytes(full[: len(full) // 2])  # header still promises 30 s
     with pytest.raises(CorruptAudioError, match="truncated"):
         prepare_clip(cut, tmp_path / "o.mp3")
+    assert [p.name for p in tmp_path.iterdir()] == ["cut.wav"]
+
+
+@pytest.mark.parametrize("out", ["o.mp3", "o.wav"])
+def test_segment_where_the_header_promises_audio_that_is_missing(make_audio, tmp_path, out):
+    full = make_audio("full.wav", 30.0).read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(full[: len(full) // 4])  # 7.5 s of samples, header still promises 30 s
+    with pytest.raises(CorruptAudioError, match="no audio at all|truncated"):
+        prepare_clip(cut, tmp_path / out, start_s=12, end_s=28)  # nothing decodes from 12 s on
     assert [p.name for p in tmp_path.iterdir()] == ["cut.wav"]
 
 

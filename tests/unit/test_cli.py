@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from music01_core.settings import MP3_MAX_EXTRA_S
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -29,7 +31,9 @@ def test_prepare_json_keys(make_audio, tmp_path):
     d = json.loads(proc.stdout)
     for key in ("path", "format", "duration_s", "sample_rate", "channels", "bytes", "sha256", "start_s", "end_s"):
         assert key in d
-    assert d["format"] == "mp3" and abs(d["duration_s"] - 13) < 0.01
+    # An MP3 decodes to the segment plus the encoder's lead-in and padding to whole frames.
+    assert d["format"] == "mp3" and 13 < d["duration_s"] < 13 + MP3_MAX_EXTRA_S
+    assert (d["start_s"], d["end_s"]) == (2, 15)
 
 
 def test_prepare_human_output(make_audio, tmp_path):

@@ -52,6 +52,16 @@ def test_wheel_binary_when_nothing_else(fresh_ffmpeg, tmp_path):
     assert ffmpeg.find_ffmpeg() == imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def test_imageio_override_is_honoured(fresh_ffmpeg, tmp_path):
+    # IMAGEIO_FFMPEG_EXE is the wheel's own override: the fast lookup must not bypass it.
+    (tmp_path / "bin").mkdir()
+    fake = _fake_exe(tmp_path / "bin" / "my-ffmpeg")
+    fresh_ffmpeg.delenv("MUSIC01_FFMPEG", raising=False)
+    fresh_ffmpeg.setenv("PATH", str(tmp_path / "empty"))
+    fresh_ffmpeg.setenv("IMAGEIO_FFMPEG_EXE", str(fake))
+    assert ffmpeg.find_ffmpeg() == str(fake)
+
+
 def test_no_ffmpeg_anywhere(fresh_ffmpeg, tmp_path):
     import imageio_ffmpeg
 
@@ -62,6 +72,7 @@ def test_no_ffmpeg_anywhere(fresh_ffmpeg, tmp_path):
         raise RuntimeError("no binary")
 
     fresh_ffmpeg.setattr(imageio_ffmpeg, "get_ffmpeg_exe", broken)
+    fresh_ffmpeg.setattr(ffmpeg, "_wheel_binary", lambda: None)  # as if the wheel had no binary
     with pytest.raises(FFmpegNotFoundError, match="pip install imageio-ffmpeg"):
         ffmpeg.find_ffmpeg()
 
