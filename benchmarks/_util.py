@@ -32,4 +32,50 @@ def run_measured(cmd: list[str]) -> tuple[float, float, str]:
     return d["s"], d["rss_kib"] / 1024, d["out"]
 
 
-__all__ = ["run_measured", "ROOT"]
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants, from /proc (children are listed per thread)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:  # it ended while we looked
+            pass
+    return out
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def peak_tree_rss(cmd: list[str], *, interval_s: float = 0.003) -> float:
+    """Peak of the summed RSS of ``cmd`` and all its descendants, in MiB (Linux only).
+
+    ``ru_maxrss`` gives the largest *single* process; a tool that runs two ffmpeg at once
+    must be charged for both.  Sampling costs CPU, so time with :func:`run_measured` and
+    measure memory in a separate run.
+    """
+    import time
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, sum(_rss_kib(p) for p in _tree(proc.pid)))
+        time.sleep(interval_s)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]}… failed with exit code {proc.returncode}")
+    return peak / 1024
+
+
+__all__ = ["run_measured", "peak_tree_rss", "ROOT"]
