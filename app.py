@@ -6,6 +6,7 @@ With no API key it runs on the offline engine and says so.  The UI only wires
 there; handlers here turn its results and errors into what a person sees.
 """
 
+import functools
 import hashlib
 import logging
 import os
@@ -172,20 +173,36 @@ def example_path(name: str) -> str:
     return serve_copy(path)
 
 
+@functools.lru_cache(maxsize=16)
+def _envelope(path: str, mtime_ns: int, *, bins: int = 1500):
+    """Min/max envelope of a file for drawing: (times_s, low, high), each of shape (bins,).
+
+    Decoding a 10-minute file takes a second or more; the figure is redrawn whenever
+    start/end change, so the envelope is kept per file (``mtime_ns`` invalidates it).
+    """
+    import numpy as np
+
+    from music01_core.audio import load_audio
+
+    y, sr = load_audio(path, sample_rate=2000)
+    if len(y) == 0:
+        return np.zeros(1), np.zeros(1), np.zeros(1)
+    n = max(1, len(y) // bins)
+    frames = y[: len(y) // n * n].reshape(-1, n)
+    t = (np.arange(len(frames)) + 0.5) * n / sr
+    return t, frames.min(axis=1), frames.max(axis=1)
+
+
 def waveform_figure(path: str | None, start_s: float | None, end_s: float | None, title: str = "Reference"):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
-
-    from music01_core.audio import load_audio
 
     fig, ax = plt.subplots(figsize=(9, 2.2))
     if path:
-        y, sr = load_audio(path, sample_rate=2000)
-        t = np.arange(len(y)) / sr
-        ax.plot(t, y, lw=0.4, color="#4b5563")
+        t, lo, hi = _envelope(str(path), Path(path).stat().st_mtime_ns)
+        ax.fill_between(t, lo, hi, lw=0.4, color="#4b5563")
         if start_s is not None and end_s is not None and end_s > start_s:
             ax.axvspan(start_s, end_s, color="#f59e0b", alpha=0.3, label="segment sent to music-01")
             ax.legend(loc="upper right", fontsize=8)
@@ -214,6 +231,14 @@ def api_analyze(audio: str | None) -> dict:
     return d
 
 
+def analysing_note(audio: str | None) -> str:
+    """What the analysis card says while the analysis runs."""
+    if not audio:
+        return ""
+    return ("⏳ Analysing the reference (tempo, key, voice)… a few seconds per minute of audio. "
+            "You can set start/end and prepare the clip meanwhile.")
+
+
 def analysis_card(info: dict | None) -> str:
     if not info:
         return ""
@@ -236,7 +261,8 @@ def segment_check(audio, start_s, end_s, info) -> str:
     if not audio:
         return ""
     try:
-        _, length = check_segment((info or {}).get("duration_s"), start_s, end_s)
+        # As in api_prepare: an end of 0 (what an empty field sends) means "to the end".
+        _, length = check_segment((info or {}).get("duration_s"), start_s or None, end_s or None)
     except (AudioInputError, TypeError, ValueError) as exc:
         return f"❌ {exc}" if isinstance(exc, AudioInputError) else "❌ start and end must be numbers of seconds."
     if length is None:
@@ -555,8 +581,8 @@ def build() -> gr.Blocks:
             ref_audio = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Reference")
             wave = gr.Plot(label="Waveform (highlight: the segment that will be sent)")
             with gr.Row():
-                start_s = gr.Number(label="start (s)", value=0, minimum=0)
-                end_s = gr.Number(label="end (s)", value=None, minimum=0)
+                start_s = gr.Number(label="start (s)", value=0, minimum=0, info="where the clip begins")
+                end_s = gr.Number(label="end (s)", value=None, minimum=0, info="0 = the end of the file")
                 clip_format = gr.Radio(["mp3", "wav"], value="mp3", label="clip format")
             seg_msg = gr.Markdown()
             card = gr.Markdown()
@@ -622,13 +648,19 @@ def build() -> gr.Blocks:
         private = {"api_visibility": "private"}
         for btn, name in zip(example_buttons, EXAMPLE_NAMES, strict=True):
             btn.click(lambda n=name: example_path(n), None, ref_audio, **private)
-        ref_audio.change(api_analyze, [ref_audio], [analysis_json], api_name="analyze").then(
+        # Analysis takes a few seconds per minute of audio: say so at once, and draw the
+        # waveform beside it (a separate event, so it does not wait for the analysis).
+        ref_audio.change(analysing_note, [ref_audio], card, **private).then(
+            api_analyze, [ref_audio], [analysis_json], api_name="analyze").then(
             lambda info, audio: (info, (info or {}).get("suggested_segment", {}).get("start_s", 0),
                                  (info or {}).get("suggested_segment", {}).get("end_s"), analysis_card(info),
                                  ((info or {}).get("suggested_purpose") or "song")),
             [analysis_json, ref_audio], [analysis_state, start_s, end_s, card, purpose], **private).then(
-            lambda a, s, e, info: (waveform_figure(a, s, e), segment_check(a, s, e, info)),
-            [ref_audio, start_s, end_s, analysis_state], [wave, seg_msg], **private)
+            # The quick check first and on its own: were it to wait for the slow waveform,
+            # its answer could land after the person had typed new start/end values.
+            segment_check, [ref_audio, start_s, end_s, analysis_state], seg_msg, **private).then(
+            waveform_figure, [ref_audio, start_s, end_s], wave, **private)
+        ref_audio.change(lambda a: waveform_figure(a, None, None) if a else None, [ref_audio], wave, **private)
         for comp in (start_s, end_s):
             comp.change(lambda a, s, e, info: segment_check(a, s, e, info), [ref_audio, start_s, end_s,
                                                                                analysis_state], seg_msg, **private)
