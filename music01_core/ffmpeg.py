@@ -31,8 +31,8 @@ from .settings import ENV_FFMPEG
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["find_ffmpeg", "MediaInfo", "probe", "decode_pcm", "encode_pcm", "transcode_segment", "Measurement", "measure",
-           "decoded_duration_s"]
+__all__ = ["find_ffmpeg", "MediaInfo", "probe", "decode_pcm", "encode_pcm", "transcode_segment", "Measurement",
+           "measure"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -227,6 +227,19 @@ def _wav_declared_duration_s(path: str | os.PathLike) -> float | None:
     return None
 
 
+def _undecodable(path: str | os.PathLike, err: str | bytes) -> CorruptAudioError:
+    if isinstance(err, bytes):
+        err = err.decode("utf-8", "replace")
+    return CorruptAudioError(
+        f"{Path(path).name} could not be decoded ({_last_line(err)}); the file may be "
+        "damaged or truncated: re-export or re-download it."
+    )
+
+
+def _no_audio(name: str) -> CorruptAudioError:
+    return CorruptAudioError(f"{name} decoded to no audio at all: re-export or re-record the input.")
+
+
 def _last_line(text: str) -> str:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     return lines[-1] if lines else ""
@@ -288,10 +301,7 @@ def decode_pcm(
     proc = _run(args)
     err = proc.stderr.decode("utf-8", "replace").strip()
     if proc.returncode != 0:
-        raise CorruptAudioError(
-            f"{Path(path).name} could not be decoded ({_last_line(err)}); the file may be "
-            "damaged or truncated: re-export or re-download it."
-        )
+        raise _undecodable(path, err)
     if with_info:
         return proc.stdout, _parse_info(path, err)
     if err:
@@ -364,19 +374,12 @@ def transcode_segment(
     args += ["-t", f"{duration_s:.6f}", "-i", os.fspath(src), "-map", "0:a:0", "-vn", "-sn", "-dn",
              "-af", f"afade=t=in:d={fade_s},afade=t=out:st={fade_out_at:.6f}:d={fade_s}",
              "-ar", str(sample_rate), "-ac", str(channels), *_output_args(fmt, bitrate_kbps)]
-
-    def failed(err: bytes) -> CorruptAudioError:
-        return CorruptAudioError(
-            f"{Path(src).name} could not be decoded ({_last_line(err.decode('utf-8', 'replace'))}); "
-            "the file may be damaged or truncated: re-export or re-download it."
-        )
-
     if fmt != "mp3":
         proc = _run([*args, "-y", os.fspath(out_path)])
         if proc.returncode != 0:
-            raise failed(proc.stderr)
+            raise _undecodable(src, proc.stderr)
         return measure(out_path)
-    return _encode_streaming(args, Path(out_path), failed, Path(src).name)
+    return _encode_streaming(args, Path(out_path), src=src)
 
 
 def _drain(pipe, into: dict, key: str) -> None:
@@ -386,7 +389,7 @@ def _drain(pipe, into: dict, key: str) -> None:
         into[key] = b""
 
 
-def _encode_streaming(args: list[str], out_path: Path, failed, name: str) -> Measurement:
+def _encode_streaming(args: list[str], out_path: Path, *, src: str | os.PathLike) -> Measurement:
     """Run an MP3 encode to a pipe; tee its bytes into ``out_path`` and a measuring decoder.
 
     The MP3 muxer cannot go back to fill in its Xing/LAME header on a pipe, so it writes
@@ -445,9 +448,9 @@ def _encode_streaming(args: list[str], out_path: Path, failed, name: str) -> Mea
                     except OSError:  # a closed pipe whose reader left: nothing to flush to
                         pass
     if enc.returncode != 0:
-        raise failed(errs.get("enc", b""))
+        raise _undecodable(src, errs.get("enc", b""))
     if written == 0:
-        raise CorruptAudioError(f"{name} decoded to no audio at all: re-export or re-record the input.")
+        raise _no_audio(Path(src).name)
     if dec.returncode != 0 or not feeding:
         raise FFmpegError(
             f"the MP3 just written did not decode ({_last_line(errs.get('dec', b'').decode('utf-8', 'replace'))}); "
@@ -462,6 +465,8 @@ class Measurement:
 
     Attributes
     ----------
+    container : str
+        Demuxer name, e.g. ``"mp3"`` or ``"wav"``.
     duration_s : float
         Decoded samples per channel divided by the sample rate, in seconds.
     sample_rate : int
@@ -473,6 +478,7 @@ class Measurement:
         ``-inf`` for digital silence.
     """
 
+    container: str
     duration_s: float
     sample_rate: int
     channels: int
@@ -496,10 +502,7 @@ def measure(path: str | os.PathLike) -> Measurement:
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         _parse_info(path, err)  # raises the specific error when it is not audio at all
-        raise CorruptAudioError(
-            f"{Path(path).name} could not be decoded ({_last_line(err)}); the file may be "
-            "damaged or truncated: re-export or re-download it."
-        )
+        raise _undecodable(path, err)
     return _parse_measurement(Path(path).name, err, path=path)
 
 
@@ -510,30 +513,15 @@ def _parse_measurement(name: str, err: str, *, path: str | os.PathLike | None = 
     counts = _N_SAMPLES_RE.findall(err)
     total = int(counts[-1]) if counts else 0
     if total == 0:
-        raise CorruptAudioError(f"{name} decoded to no audio at all: re-export or re-record the input.")
+        raise _no_audio(name)
     means = _MEAN_RE.findall(err)
     mean_dbfs = float(means[-1]) if means else -math.inf
     if mean_dbfs <= -91.0:  # volumedetect's floor: every sample was zero
         mean_dbfs = -math.inf
     return Measurement(
+        container=info.container,
         duration_s=total / info.channels / info.sample_rate,
         sample_rate=info.sample_rate,
         channels=info.channels,
         mean_dbfs=mean_dbfs,
     )
-
-
-def decoded_duration_s(path: str | os.PathLike) -> tuple[float, int, int]:
-    """Decode a whole file and measure it exactly.
-
-    Returns
-    -------
-    duration_s : float
-        Number of decoded samples divided by the sample rate, in seconds.
-    sample_rate : int
-        Sample rate in Hz.
-    channels : int
-        Channel count.
-    """
-    m = measure(path)
-    return m.duration_s, m.sample_rate, m.channels

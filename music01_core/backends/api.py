@@ -445,12 +445,11 @@ def _check_audio(audio: bytes, setting: AudioSetting, channels: int, ids: dict) 
         path = Path(d) / "audio.bin"
         path.write_bytes(audio)
         try:
-            info = ffmpeg.probe(path)
-            duration_s, _, _ = ffmpeg.decoded_duration_s(path)
+            m = ffmpeg.measure(path)  # one decode: the container and the exact length
         except AudioInputError as exc:
             raise BadAudioError(f"the audio does not decode as {setting.format}: {exc}", may_be_billed=True,
                                 **ids) from None
-    if info.container != setting.format:
-        raise BadAudioError(f"asked for {setting.format} but the audio is {info.container}.", may_be_billed=True,
+    if m.container != setting.format:
+        raise BadAudioError(f"asked for {setting.format} but the audio is {m.container}.", may_be_billed=True,
                             **ids)
-    return duration_s
+    return m.duration_s

@@ -18,9 +18,16 @@ from music01_core import (
     load_audio,
     prepare_clip,
 )
-from music01_core.ffmpeg import decoded_duration_s, find_ffmpeg
+from music01_core.ffmpeg import decode_pcm, find_ffmpeg
 from music01_core.settings import MAX_CLIP_S, MIN_CLIP_S, MP3_MAX_EXTRA_S
 from tests.audiogen import tone, write_audio
+
+
+def decoded_duration_s(path):
+    """Length of a file by counting the PCM samples ffmpeg decodes from it (independent of
+    the volumedetect count prepare_clip uses): (seconds, sample_rate, channels)."""
+    pcm, info = decode_pcm(path, with_info=True)
+    return len(pcm) / (2 * info.channels) / info.sample_rate, info.sample_rate, info.channels
 
 
 @pytest.mark.parametrize("ext", ["wav", "mp3", "flac", "ogg", "opus", "m4a", "webm"])
