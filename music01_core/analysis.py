@@ -192,6 +192,27 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
 
 
+def _held_notes(seg: np.ndarray, *, smooth_frames: int, jump_semitones: float, min_frames: int) -> list[np.ndarray]:
+    """Split a pitch run (MIDI per frame) into held notes of at least ``min_frames``.
+
+    The run is cut where its smoothed pitch jumps by more than ``jump_semitones`` from one
+    frame to the next; smoothing over several frames keeps vibrato from cutting a note.
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    if len(seg) < min_frames:
+        return []
+    smooth = uniform_filter1d(seg, size=smooth_frames, mode="nearest")
+    cuts = [0, *(np.flatnonzero(np.abs(np.diff(smooth)) > jump_semitones) + 1).tolist(), len(seg)]
+    return [seg[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b - a >= min_frames]
+
+
+def _detrended(note: np.ndarray) -> np.ndarray:
+    """A note's pitch minus its straight-line trend (a slow scoop is not wobble)."""
+    x = np.arange(len(note))
+    return note - np.polyval(np.polyfit(x, note, 1), x)
+
+
 def _vibrato_notes(harm: np.ndarray, sample_rate: int, n_fft: int, hop: int) -> tuple[float, list[float]]:
     """Follow the strongest harmonic partial in 200–1000 Hz and measure its wobble.
 
@@ -199,8 +220,6 @@ def _vibrato_notes(harm: np.ndarray, sample_rate: int, n_fft: int, hop: int) -> 
     vibrato; instruments' partials hold still.  Returns the share of held notes (>= 0.5 s)
     whose pitch wobbles by more than 5 cents, and the MIDI pitches of those notes.
     """
-    from scipy.ndimage import uniform_filter1d
-
     freqs = np.fft.rfftfreq(n_fft, 1 / sample_rate)
     band = np.flatnonzero((freqs >= 200) & (freqs <= 1000))
     if harm.shape[1] < 12 or band.size < 3:
@@ -217,31 +236,22 @@ def _vibrato_notes(harm: np.ndarray, sample_rate: int, n_fft: int, hop: int) -> 
     min_len = int(round(0.5 * sample_rate / hop))
     wobbles, pitches = [], []
     for start, end in _runs(on):
-        seg = midi[start:end]
-        if len(seg) < min_len:
-            continue
-        smooth = uniform_filter1d(seg, size=9, mode="nearest")
-        cuts = [0, *(np.flatnonzero(np.abs(np.diff(smooth)) > 0.25) + 1).tolist(), len(seg)]
-        for s0, e0 in zip(cuts[:-1], cuts[1:], strict=True):
-            if e0 - s0 >= min_len:
-                note = seg[s0:e0]
-                x = np.arange(len(note))
-                resid = note - np.polyval(np.polyfit(x, note, 1), x)
-                w = float(np.std(resid) * 100)
-                # Vibrato is periodic at 4-8 Hz; joins, beats and slides are not.
-                power = np.abs(np.fft.rfft(resid * np.hanning(len(resid)), n=128)) ** 2
-                fhz = np.fft.rfftfreq(128, hop / sample_rate)
-                periodic = power[(fhz >= 3.5) & (fhz <= 8.5)].sum() / (power[fhz > 1.0].sum() + 1e-12)
-                vibrato = w > 5 and periodic > 0.5
-                wobbles.append(vibrato)
-                if vibrato:
-                    pitches.append(float(np.median(note)))
+        for note in _held_notes(midi[start:end], smooth_frames=9, jump_semitones=0.25, min_frames=min_len):
+            resid = _detrended(note)
+            w = float(np.std(resid) * 100)
+            # Vibrato is periodic at 4-8 Hz; joins, beats and slides are not.
+            power = np.abs(np.fft.rfft(resid * np.hanning(len(resid)), n=128)) ** 2
+            fhz = np.fft.rfftfreq(128, hop / sample_rate)
+            periodic = power[(fhz >= 3.5) & (fhz <= 8.5)].sum() / (power[fhz > 1.0].sum() + 1e-12)
+            vibrato = w > 5 and periodic > 0.5
+            wobbles.append(vibrato)
+            if vibrato:
+                pitches.append(float(np.median(note)))
     share = float(np.mean(wobbles)) if wobbles else 0.0
     return share, pitches
 
 
 def _vocals(track: PitchTrack, vibrato_share: float = 0.0) -> VocalsVerdict:
-    from scipy.ndimage import uniform_filter1d
 
     fps = track.frame_rate
     voiced = track.voiced
@@ -254,18 +264,10 @@ def _vocals(track: PitchTrack, vibrato_share: float = 0.0) -> VocalsVerdict:
         seg = track.midi[a:b]
         if len(seg) > 1:
             glides.extend(np.abs(np.diff(seg)).tolist())
-        if len(seg) < min_note:
-            continue
         # Smoothing over ~230 ms cancels vibrato, so notes split only where the pitch moves on.
-        smooth = uniform_filter1d(seg, size=5, mode="nearest")
-        cuts = [0, *(np.flatnonzero(np.abs(np.diff(smooth)) > 0.3) + 1).tolist(), len(seg)]
-        for s, e in zip(cuts[:-1], cuts[1:], strict=True):
-            if e - s >= min_note:
-                held_frames += e - s
-                note = seg[s:e]
-                x = np.arange(len(note))
-                resid = note - np.polyval(np.polyfit(x, note, 1), x)  # a slow scoop is not wobble
-                wobbles.append(float(np.std(resid) * 100))
+        for note in _held_notes(seg, smooth_frames=5, jump_semitones=0.3, min_frames=min_note):
+            held_frames += len(note)
+            wobbles.append(float(np.std(_detrended(note)) * 100))
     n_voiced = int(voiced.sum())
     stable_ratio = held_frames / n_voiced if n_voiced else 0.0
     wobble = float(np.median(wobbles)) if wobbles else 0.0
