@@ -12,13 +12,12 @@ import hashlib
 import hmac
 import logging
 import os
-import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .settings import data_home
-from .storage import atomic_write_json, file_lock
+from .storage import atomic_copy, atomic_write_json, file_lock
 
 logger = logging.getLogger(__name__)
 
@@ -111,10 +110,7 @@ class ReferenceLibrary:
         if clip_path is not None:
             stored = self.dir / "clips" / f"{entry.sha256}{Path(clip_path).suffix}"
             if not stored.exists():
-                stored.parent.mkdir(parents=True, exist_ok=True)
-                tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
-                shutil.copyfile(clip_path, tmp)
-                os.replace(tmp, stored)
+                atomic_copy(clip_path, stored)
             entry = replace(entry, clip_file=stored.name)
         with file_lock(self.lock):
             entries = [e for e in self._read() if not (

@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_json", "file_lock"]
+__all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_copy", "file_lock"]
 
 _thread_locks: dict[str, threading.Lock] = {}
 _guard = threading.Lock()
@@ -26,6 +27,25 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_copy(src: str | os.PathLike, dst: str | os.PathLike) -> None:
+    """Copy ``src`` to ``dst`` so that readers see the old file or the whole new one.
+
+    The temporary name is unique per writer: threads of one server may store the same
+    clip at once.
+    """
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

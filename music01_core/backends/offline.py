@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import secrets
-import shutil
 import string
 import threading
 import time
@@ -23,6 +22,7 @@ from ..audio import Clip
 from ..errors import InputError, InvalidRequestError, UnknownIdError
 from ..lyrics import prepare_lyrics
 from ..settings import DEFAULT_BITRATE, AudioSetting
+from ..storage import atomic_copy, atomic_write_json
 from .base import ID_PATTERNS, PURPOSE_IDS, BaseBackend, GenerationResult, UploadResult, new_trace_id
 
 logger = logging.getLogger(__name__)
@@ -101,11 +101,6 @@ class OfflineBackend(BaseBackend):
         for sub in ("clips", "features", "ids"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
 
-    def _write_json(self, path: Path, obj: dict) -> None:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(obj), encoding="utf-8")
-        os.replace(tmp, path)
-
     def _record(self, ref_id: str) -> dict:
         path = self.dir / "ids" / f"{ref_id}.json"
         try:
@@ -137,15 +132,13 @@ class OfflineBackend(BaseBackend):
         self._ensure()
         stored = self.dir / "clips" / f"{info.sha256}.{info.format}"
         if not stored.exists():
-            tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
-            shutil.copyfile(info.path, tmp)
-            os.replace(tmp, stored)
+            atomic_copy(info.path, stored)
         self.features(info.sha256, stored)  # analyse now, as the service does, so generate is quick
         ids: dict[str, str | None] = {"voice_id": None, "instrumental_id": None}
         created = time.time()
         for field in PURPOSE_IDS[purpose]:
             ref_id = _new_id("vocal" if field == "voice_id" else "instrumental", info.sha256 + purpose)
-            self._write_json(self.dir / "ids" / f"{ref_id}.json", {
+            atomic_write_json(self.dir / "ids" / f"{ref_id}.json", {
                 "id": ref_id, "field": field, "purpose": purpose, "sha256": info.sha256,
                 "clip": stored.name, "created": created,
             })

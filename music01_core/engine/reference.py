@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import analyze_with_features
+from ..storage import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +110,8 @@ def extract(path: str | os.PathLike, *, sha256: str = "") -> ReferenceFeatures:
 
 def save(features: ReferenceFeatures, path: str | os.PathLike) -> None:
     """Write features as JSON (atomically)."""
-    path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(asdict(features)), encoding="utf-8")
-    os.replace(tmp, path)
+    # A unique temporary name per writer: two sessions may cache the same reference at once.
+    atomic_write_bytes(path, json.dumps(asdict(features)).encode("utf-8"))
 
 
 def load(path: str | os.PathLike) -> ReferenceFeatures | None:

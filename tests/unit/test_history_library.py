@@ -109,3 +109,19 @@ def test_unreadable_library_index_is_not_fatal(tmp_path, caplog):
     assert lib.entries() == [] and "unreadable" in caplog.text
     lib.add(entry(2))
     assert len(lib.entries()) == 1
+
+
+def test_atomic_copy_from_many_threads_at_once(tmp_path):
+    # Threads of one server may store the same clip at the same moment: each must finish,
+    # the result must be whole, and no temporary file may stay behind.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from music01_core.storage import atomic_copy
+
+    src = tmp_path / "src.bin"
+    src.write_bytes(bytes(range(256)) * 4096)
+    dst = tmp_path / "store" / "clip.bin"
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: atomic_copy(src, dst), range(32)))
+    assert dst.read_bytes() == src.read_bytes()
+    assert [p.name for p in dst.parent.iterdir()] == ["clip.bin"]
