@@ -336,14 +336,9 @@ def lyrics_view(text: str | None):
 
 
 def toggle_wrap(text: str | None, on: bool) -> str:
-    from music01_core.lyrics import check_lyrics
+    from music01_core.lyrics import set_accompaniment
 
-    text = text or ""
-    report = check_lyrics(text)
-    body = text.strip()
-    if report.accompaniment:
-        body = body[2:-2]
-    return f"##{body}##" if on else body
+    return set_accompaniment(text or "", on)
 
 
 def clean_lyrics(text: str | None) -> str:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from .errors import EmptyLyricsError, LyricsError, LyricsTooLongError
 from .settings import ACCOMPANIMENT_MARK, MAX_LYRICS_CHARS
 
-__all__ = ["LyricsReport", "check_lyrics", "prepare_lyrics", "build_lyrics", "PAUSE"]
+__all__ = ["LyricsReport", "check_lyrics", "prepare_lyrics", "build_lyrics", "set_accompaniment", "PAUSE"]
 
 #: Put this between lines in :func:`build_lyrics` to insert a pause.
 PAUSE = ""
@@ -121,6 +121,27 @@ def _clean(text: str) -> tuple[str, dict]:
     return cleaned, removed
 
 
+def _unwrap(stripped: str) -> tuple[bool, str]:
+    """(whether ``stripped`` is wrapped in ``##`` … ``##``, the text inside the wrap)."""
+    mark = ACCOMPANIMENT_MARK
+    wrapped = len(stripped) >= 2 * len(mark) and stripped.startswith(mark) and stripped.endswith(mark)
+    return wrapped, stripped[len(mark):-len(mark)] if wrapped else stripped
+
+
+def set_accompaniment(text: str, on: bool) -> str:
+    """Add or remove the ``##`` … ``##`` wrap that asks music-01 for accompaniment.
+
+    Examples
+    --------
+    >>> set_accompaniment("Hello moon", True)
+    '##Hello moon##'
+    >>> set_accompaniment(" ##Hello moon## ", False)
+    'Hello moon'
+    """
+    _, body = _unwrap(text.strip())
+    return f"{ACCOMPANIMENT_MARK}{body}{ACCOMPANIMENT_MARK}" if on else body
+
+
 def check_lyrics(text: str, *, max_chars: int = MAX_LYRICS_CHARS) -> LyricsReport:
     """Clean lyrics and report what music-01 will make of them.
 
@@ -142,9 +163,7 @@ def check_lyrics(text: str, *, max_chars: int = MAX_LYRICS_CHARS) -> LyricsRepor
         raise LyricsError(f"lyrics must be text, not {type(text).__name__}.")
     cleaned, removed = _clean(text)
     stripped = cleaned.strip()
-    mark = ACCOMPANIMENT_MARK
-    wrapped = len(stripped) >= 2 * len(mark) and stripped.startswith(mark) and stripped.endswith(mark)
-    body = stripped[len(mark):-len(mark)] if wrapped else stripped
+    wrapped, body = _unwrap(stripped)
     lines = tuple(ln.strip() for ln in body.split("\n") if ln.strip())
     pauses = len(re.findall(r"\n[ \t]*\n(?:[ \t]*\n)*", body.strip()))
 

@@ -79,3 +79,15 @@ def test_build_lyrics():
 def test_not_text():
     with pytest.raises(LyricsError):
         check_lyrics(None)  # type: ignore[arg-type]
+
+
+def test_set_accompaniment_adds_and_removes_the_wrap():
+    from music01_core.lyrics import set_accompaniment
+
+    text = "Hello moon\nhello sky\n\ngoodnight"
+    on = set_accompaniment(text, True)
+    assert on == f"##{text}##" and check_lyrics(on).accompaniment
+    assert set_accompaniment(on, True) == on  # already wrapped: not wrapped twice
+    assert set_accompaniment(f"  {on}\n", False) == text
+    assert set_accompaniment(text, False) == text
+    assert set_accompaniment("##", False) == "##"  # too short to be a wrap
