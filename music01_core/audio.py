@@ -29,15 +29,11 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .settings import (
-    API_MAX_CLIP_S,
-    API_MIN_CLIP_S,
     CLIP_FORMATS,
     DEFAULT_CLIP_BITRATE_KBPS,
     DEFAULT_CLIP_FORMAT,
     EDGE_FADE_MS,
     MAX_CHANNELS,
-    MAX_CLIP_S,
-    MIN_CLIP_S,
     MP3_MAX_EXTRA_S,
     RESAMPLE_TO,
     SILENCE_DBFS,
@@ -125,7 +121,20 @@ def check_input_file(path: str | os.PathLike) -> Path:
     return p
 
 
-def check_segment(total_s: float | None, start_s: float | None, end_s: float | None) -> tuple[float, float | None]:
+def _limits(model):
+    """(ClipLimits, model id) of the chosen model; music-01's 10 s–10 min when None."""
+    from .models import LEGACY_MODEL, get_model
+
+    m = get_model(model if model is not None else LEGACY_MODEL)
+    if m.reference.limits is None:
+        from .errors import InputError
+
+        raise InputError(f"{m.id} takes no reference audio: there is no clip to prepare for it.")
+    return m.reference.limits, m.id
+
+
+def check_segment(total_s: float | None, start_s: float | None, end_s: float | None, *,
+                  model=None) -> tuple[float, float | None]:
     """Check a start/end segment against a file's length, as :func:`prepare_clip` will.
 
     Parameters
@@ -134,6 +143,8 @@ def check_segment(total_s: float | None, start_s: float | None, end_s: float | N
         The file's length in seconds (None when unknown).
     start_s, end_s : float or None
         The segment; None means the start / the end of the file.
+    model : str, optional
+        Whose length bounds apply (default music-01's 10 s–10 min).
 
     Returns
     -------
@@ -174,28 +185,30 @@ def check_segment(total_s: float | None, start_s: float | None, end_s: float | N
     length = None if end is None else end - start
     if length is not None:
         whole = start == 0 and end_s is None
-        _check_length(length, whole=whole)
+        _check_length(length, whole=whole, model=model)
     return start, length
 
 
-def _check_length(length_s: float, *, whole: bool) -> None:
+def _check_length(length_s: float, *, whole: bool, model=None) -> None:
+    limits, name = _limits(model)
     what = "the file" if whole else "the segment"
-    if length_s < MIN_CLIP_S:
+    if length_s < limits.safe_min_s:
         hint = "record a longer take" if whole else "move start/end further apart"
+        need = "more than" if limits.min_exclusive else "at least"
         raise ClipTooShortError(
-            f"{what} is {_fmt_s(length_s)}; music-01 needs more than {API_MIN_CLIP_S:.0f} s "
-            f"(music01 asks for {MIN_CLIP_S:.2f} s to keep a safety margin) — {hint}."
+            f"{what} is {_fmt_s(length_s)}; {name} needs {need} {limits.min_s:g} s "
+            f"(music01 asks for {limits.safe_min_s:.2f} s to keep a safety margin) — {hint}."
         )
-    if length_s > MAX_CLIP_S:
+    if length_s > limits.safe_max_s:
         if whole:
             raise ClipTooLongError(
-                f"{format_duration(length_s)} long: music-01 takes at most "
-                f"{format_duration(API_MAX_CLIP_S)} — choose a segment of at most "
-                f"{MAX_CLIP_S:.2f} s with start/end (30–60 s is plenty for a reference)."
+                f"{format_duration(length_s)} long: {name} takes at most "
+                f"{format_duration(limits.max_s)} — choose a segment of at most "
+                f"{limits.safe_max_s:.2f} s with start/end (30–60 s is plenty for a reference)."
             )
         raise ClipTooLongError(
-            f"the segment is {_fmt_s(length_s)}; music-01 takes at most "
-            f"{format_duration(API_MAX_CLIP_S)} — choose at most {MAX_CLIP_S:.2f} s between start and end."
+            f"the segment is {_fmt_s(length_s)}; {name} takes at most "
+            f"{format_duration(limits.max_s)} — choose at most {limits.safe_max_s:.2f} s between start and end."
         )
 
 
@@ -207,6 +220,7 @@ def prepare_clip(
     end_s: float | None = None,
     format: str | None = None,
     bitrate_kbps: int = DEFAULT_CLIP_BITRATE_KBPS,
+    model=None,
 ) -> Clip:
     """Turn an audio file into a music-01 reference clip.
 
@@ -222,6 +236,9 @@ def prepare_clip(
         Output format; default from the output file's suffix, else ``"mp3"``.
     bitrate_kbps : int
         MP3 bitrate in kbit/s.
+    model : str, optional
+        Whose length bounds the clip must meet (see :mod:`music01_core.models`); default
+        music-01's 10 s–10 min.
 
     Returns
     -------
@@ -242,8 +259,9 @@ def prepare_clip(
             "(or an output name ending in .mp3 / .wav)."
         )
 
+    limits, _ = _limits(model)
     info = ffmpeg.probe(src)
-    start, length = check_segment(info.duration_s, start_s, end_s)
+    start, length = check_segment(info.duration_s, start_s, end_s, model=model)
     whole = start == 0 and end_s is None
     rate = info.sample_rate if info.sample_rate in STANDARD_SAMPLE_RATES else RESAMPLE_TO
     channels = min(info.channels, MAX_CHANNELS)
@@ -257,7 +275,7 @@ def prepare_clip(
             if fmt == "mp3":
                 # The MP3 will decode up to MP3_MAX_EXTRA_S longer than the cut; a cut at
                 # the very limit gives up that sliver of its end rather than fail after encoding.
-                length = min(length, MAX_CLIP_S - MP3_MAX_EXTRA_S)
+                length = min(length, limits.safe_max_s - MP3_MAX_EXTRA_S)
             # The usual case: one ffmpeg pass that seeks, cuts, fades, encodes and (for
             # MP3) decodes what it wrote, on the other core, to prove the length.
             m = ffmpeg.transcode_segment(src, tmp, start_s=start, duration_s=length, sample_rate=rate,
@@ -269,7 +287,7 @@ def prepare_clip(
             from ._pydub import AudioSegment
 
             pcm = ffmpeg.decode_pcm(src, start_s=start, sample_rate=rate, channels=channels)
-            _check_length(len(pcm) / (2 * channels * rate), whole=whole)
+            _check_length(len(pcm) / (2 * channels * rate), whole=whole, model=model)
             seg = AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=channels)
             seg = seg.fade_in(EDGE_FADE_MS).fade_out(EDGE_FADE_MS)
             ffmpeg.encode_pcm(seg.raw_data, tmp, sample_rate=rate, channels=channels, fmt=fmt,
@@ -277,8 +295,8 @@ def prepare_clip(
             m = ffmpeg.measure(tmp)
         if length is not None:
             _check_truncated(src.name, info, wanted_s=length, got_s=m.duration_s)
-        if not (MIN_CLIP_S <= m.duration_s <= MAX_CLIP_S):
-            _check_length(m.duration_s, whole=whole)
+        if not (limits.safe_min_s <= m.duration_s <= limits.safe_max_s):
+            _check_length(m.duration_s, whole=whole, model=model)
         data = tmp.read_bytes()
         os.replace(tmp, out)
     except BaseException:
@@ -288,7 +306,7 @@ def prepare_clip(
     if m.mean_dbfs < SILENCE_DBFS:
         level = "-inf" if m.mean_dbfs == -math.inf else f"{m.mean_dbfs:.0f}"
         warnings.append(
-            f"the clip is silent (level {level} dBFS): music-01 needs audible singing or music — "
+            f"the clip is silent (level {level} dBFS): the model needs audible singing or music — "
             "check the microphone or choose another segment."
         )
     # The segment of the source the clip holds.  Not start + decoded length: an MP3 keeps
@@ -372,34 +390,44 @@ def _fold_to_stereo(y: np.ndarray) -> np.ndarray:
     return np.stack([left, right]).astype(np.float32)
 
 
-def inspect_clip(path: str | os.PathLike) -> Clip:
-    """Check an existing file the way the upload endpoint does and describe it.
+def inspect_clip(path: str | os.PathLike, *, model=None) -> Clip:
+    """Check an existing file the way the provider does and describe it.
 
-    The file must be MP3 or WAV (by content, not by name) and decode to more than 10 s
-    and at most 10 minutes (music-01's own limits, without music01's extra margin).
+    The file must be in one of the model's formats (by content, not by name; music-01:
+    MP3 or WAV) and decode to a length inside the model's own bounds, without music01's
+    extra margin (music-01: more than 10 s, at most 10 minutes).
 
     Raises
     ------
     AudioInputError
         A subclass saying what is wrong and that ``prepare`` fixes it.
     """
+    from .models import LEGACY_MODEL, get_model
+
+    spec = get_model(model if model is not None else LEGACY_MODEL).reference
+    limits, name = _limits(model)
     src = check_input_file(path)
     info = ffmpeg.probe(src)
-    fmt = {"mp3": "mp3", "wav": "wav"}.get(info.container)
+    fmt = info.container if info.container in spec.formats else None
     if fmt is None:
+        kinds = " or ".join(f.upper() for f in spec.formats)
         raise UnsupportedFormatError(
-            f"{src.name} is {info.container}/{info.codec}; music-01 accepts only MP3 or WAV references — "
+            f"{src.name} is {info.container}/{info.codec}; {name} accepts only {kinds} references — "
             "convert it with `music01 prepare` (or prepare_clip) first."
         )
     m = ffmpeg.measure(src)
     measured_s, rate, channels = m.duration_s, m.sample_rate, m.channels
-    hint = " — `music01 prepare` cuts a valid clip from it." if measured_s > API_MAX_CLIP_S else " — use a longer take."
-    if measured_s <= API_MIN_CLIP_S:
-        raise ClipTooShortError(f"{src.name} is {_fmt_s(measured_s)}; music-01 needs more than "
-                                f"{API_MIN_CLIP_S:.0f} s{hint}")
-    if measured_s > API_MAX_CLIP_S:
-        raise ClipTooLongError(f"{src.name} is {format_duration(measured_s)} long; music-01 takes at most "
-                               f"{format_duration(API_MAX_CLIP_S)}{hint}")
+    hint = " — `music01 prepare` cuts a valid clip from it." if measured_s > limits.max_s else " — use a longer take."
+    if not limits.accepts(measured_s) and measured_s <= limits.max_s:
+        need = "more than" if limits.min_exclusive else "at least"
+        raise ClipTooShortError(f"{src.name} is {_fmt_s(measured_s)}; {name} needs {need} "
+                                f"{limits.min_s:g} s{hint}")
+    if measured_s > limits.max_s:
+        raise ClipTooLongError(f"{src.name} is {format_duration(measured_s)} long; {name} takes at most "
+                               f"{format_duration(limits.max_s)}{hint}")
+    if spec.max_bytes and src.stat().st_size > spec.max_bytes:
+        raise ClipTooLongError(f"{src.name} is {src.stat().st_size / 2**20:.1f} MB; {name} takes at most "
+                               f"{spec.max_bytes / 2**20:.0f} MB — prepare a shorter or MP3 clip.")
     data = src.read_bytes()
     return Clip(path=str(src), format=fmt, duration_s=round(measured_s, 6), sample_rate=rate, channels=channels,
                 bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), start_s=0.0, end_s=round(measured_s, 6))

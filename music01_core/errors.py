@@ -24,6 +24,7 @@ __all__ = [
     "LyricsError",
     "EmptyLyricsError",
     "LyricsTooLongError",
+    "PromptError",
     "SettingError",
     "InvalidRequestError",
     "UnknownIdError",
@@ -48,6 +49,15 @@ __all__ = [
     "IncompleteResultError",
     "BadAudioError",
     "ProtocolError",
+    "ReferenceInputError",
+    "ReferenceUrlError",
+    "NoReferenceRouteError",
+    "ModelRetiredError",
+    "JobError",
+    "JobFailedError",
+    "JobNotFoundError",
+    "ResultExpiredError",
+    "JobPendingError",
     "HTTP_STATUS_ERRORS",
     "BASE_RESP_ERRORS",
 ]
@@ -115,6 +125,10 @@ class LyricsTooLongError(LyricsError):
     """The lyrics exceed music-01's character limit."""
 
 
+class PromptError(InputError):
+    """A style prompt outside the chosen model's bounds."""
+
+
 class SettingError(InputError):
     """An option value outside what the contract allows (sample rate, bitrate, format...)."""
 
@@ -179,7 +193,7 @@ class ApiError(Music01Error):
         ids = [f"{k} {v}" for k, v in (("trace_id", trace_id), ("x-inference-id", inference_id),
                                         ("requestId", request_id)) if v]
         if may_be_billed:
-            message += " The request may have reached music-01 and may be billed: it was not sent again."
+            message += " The request may have reached the service and may be billed: it was not sent again."
         if ids:
             message += f" ({', '.join(ids)})"
         super().__init__(message)
@@ -253,6 +267,72 @@ class ProtocolError(ApiError):
     """The answer is not what the contract describes (not JSON, missing fields)."""
 
 
+class ModelRetiredError(ApiError):
+    """The provider no longer serves the chosen model (music-01 since August 2026)."""
+
+
+# --- references for the job models ---------------------------------------------------
+class ReferenceInputError(AudioInputError):
+    """A reference cannot be given to the chosen model in the way it was offered."""
+
+
+class ReferenceUrlError(ReferenceInputError):
+    """A reference URL is unusable: unreachable, not audio, too long or short, too big, not http(s)."""
+
+
+class NoReferenceRouteError(ReferenceInputError):
+    """A URL-only model, a local file, and no way for the provider to fetch it."""
+
+
+# --- the asynchronous job interface ------------------------------------------------------
+class JobError(ApiError):
+    """A generation job failed or cannot be followed.
+
+    Attributes
+    ----------
+    generation_id : str or None
+        The provider's id of the job (keep it: support asks for it, ``resume`` takes it).
+    """
+
+    def __init__(self, message: str, *, generation_id: str | None = None, **kwargs) -> None:
+        self.generation_id = generation_id
+        if generation_id:
+            message += f" (generation id {generation_id})"
+        super().__init__(message, **kwargs)
+
+
+class JobFailedError(JobError):
+    """The provider reported ``status: error`` for the job; ``error_name``/``error_message`` say why."""
+
+    def __init__(self, message: str, *, error_name: str | None = None, error_message: str | None = None,
+                 **kwargs) -> None:
+        self.error_name = error_name
+        self.error_message = error_message
+        super().__init__(message, **kwargs)
+
+
+class JobNotFoundError(JobError):
+    """The provider does not know the generation id (mistyped, from another account, or expired)."""
+
+
+class ResultExpiredError(JobError):
+    """The finished audio's download link no longer works."""
+
+
+class JobPendingError(Music01Error):
+    """The wait ran out while the job still runs at the provider; it is kept and can be resumed.
+
+    Not a failure: exit code 4 in the CLI.
+    """
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, generation_id: str, status: str = "queued") -> None:
+        self.generation_id = generation_id
+        self.status = status
+        super().__init__(message)
+
+
 # One table from what the service says to what we raise, with what to tell people.
 # HTTP statuses of the gateway (body: {message, path, requestId, statusCode, timestamp}).
 HTTP_STATUS_ERRORS: dict[int, tuple[type[ApiError], str]] = {
@@ -265,7 +345,7 @@ HTTP_STATUS_ERRORS: dict[int, tuple[type[ApiError], str]] = {
     429: (RateLimitError, "too many requests right now (HTTP 429): wait a minute and try again."),
     500: (ServerError, "the service failed (HTTP 500): try again later."),
     502: (ServerError, "the service's gateway failed (HTTP 502): try again later."),
-    503: (ServerError, "music-01 is unavailable or under maintenance (HTTP 503): try again later."),
+    503: (ServerError, "the model is unavailable or under maintenance (HTTP 503): try again later."),
     504: (GenerationTimeoutError, "the generation timed out at the gateway (HTTP 504)."),
 }
 # Upstream codes (base_resp.status_code), from MiniMax's error table.

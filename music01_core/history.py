@@ -26,7 +26,7 @@ from .storage import atomic_write_bytes, atomic_write_json
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HistoryEntry", "History"]
+__all__ = ["HistoryEntry", "History", "PendingJob"]
 
 _ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")
 _EXT = {"mp3": "mp3", "wav": "wav", "pcm": "pcm"}
@@ -56,7 +56,60 @@ class HistoryEntry:
     reference_sha256: str | None = None
     reference_name: str | None = None
     warnings: list = field(default_factory=list)
+    model: str = "music-01"
+    prompt: str | None = None
+    generation_id: str | None = None
+    reference: dict | None = None
     audio_path: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PendingJob:
+    """A submitted job whose audio is not saved yet: enough to poll it again, never the key.
+
+    Attributes
+    ----------
+    generation_id : str
+        Exactly as the provider sent it.
+    model : str
+    created : float
+        Unix time of the submit, in seconds.
+    base_url : str
+        The service it was submitted to.
+    key_fp : str
+        A one-way fingerprint of the key that submitted it (to say "another key" on resume).
+    lyrics, prompt : str or None
+    flags : dict
+        ``is_instrumental`` / ``lyrics_optimizer`` as sent.
+    audio_setting : dict or None
+        As sent.
+    reference : dict or None
+        ``Reference.describe()``: kind, sha256, length, never a Base64 payload.
+    status : str
+        The provider's last reported status (``queued``, ``generating``…).
+    state : {"pending", "failed", "unknown"}
+        ``failed``: the provider reported an error; ``unknown``: it does not know the id.
+    error : str or None
+    updated : float
+    """
+
+    generation_id: str
+    model: str
+    created: float
+    base_url: str
+    key_fp: str
+    lyrics: str | None = None
+    prompt: str | None = None
+    flags: dict = field(default_factory=dict)
+    audio_setting: dict | None = None
+    reference: dict | None = None
+    status: str = "queued"
+    state: str = "pending"
+    error: str | None = None
+    updated: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -69,7 +122,11 @@ class History:
         self.dir = Path(home if home is not None else data_home()) / "history"
 
     def save(self, result, *, reference_sha256: str | None = None, reference_name: str | None = None) -> HistoryEntry:
-        """Save a :class:`~music01_core.backends.GenerationResult`: audio first, then its record."""
+        """Save a :class:`~music01_core.backends.GenerationResult`: audio first, then its record.
+
+        A job's result also closes its pending record (after the record is written, so a
+        crash in between leaves a pending record that :meth:`pending` recognises as done).
+        """
         created = time.time()
         entry_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(created)) + "-" + secrets.token_hex(4)
         folder = self.dir / entry_id
@@ -81,12 +138,100 @@ class History:
             sample_rate=result.sample_rate, bitrate=result.bitrate, duration_s=result.duration_s,
             bytes=len(result.audio), trace_id=result.trace_id, audio_file=audio_name, seed=result.seed,
             inference_id=result.inference_id, credits_used=result.credits_used, usd_spent=result.usd_spent,
-            reference_sha256=reference_sha256, reference_name=reference_name, warnings=list(result.warnings),
+            reference_sha256=reference_sha256 or (result.reference or {}).get("sha256"),
+            reference_name=reference_name or (result.reference or {}).get("name"), warnings=list(result.warnings),
+            model=getattr(result, "model", "music-01"), prompt=getattr(result, "prompt", None),
+            generation_id=getattr(result, "generation_id", None), reference=getattr(result, "reference", None),
         )
         record = entry.to_dict()
         record.pop("audio_path")
         atomic_write_json(folder / "record.json", record)
+        if entry.generation_id:
+            self._pending_path(entry.generation_id).unlink(missing_ok=True)
         return self._with_path(entry)
+
+    # --- pending jobs ---------------------------------------------------------------------
+    @property
+    def pending_dir(self) -> Path:
+        return self.dir / "pending"
+
+    def _pending_path(self, generation_id: str) -> Path:
+        import hashlib
+
+        # Ids hold colons and other characters a file name cannot: name the file by a hash.
+        return self.pending_dir / (hashlib.sha256(generation_id.encode("utf-8")).hexdigest()[:32] + ".json")
+
+    def add_pending(self, job: PendingJob) -> PendingJob:
+        """Record a submitted job before it is first polled (atomically)."""
+        from dataclasses import replace
+
+        job = replace(job, updated=time.time())
+        atomic_write_json(self._pending_path(job.generation_id), job.to_dict())
+        return job
+
+    def update_pending(self, generation_id: str, **changes) -> PendingJob | None:
+        """Change fields of a pending record (status, state, error); None if there is none."""
+        from dataclasses import replace
+
+        job = self.get_pending(generation_id)
+        if job is None:
+            return None
+        job = replace(job, **changes, updated=time.time())
+        atomic_write_json(self._pending_path(generation_id), job.to_dict())
+        return job
+
+    def get_pending(self, generation_id: str) -> PendingJob | None:
+        """The pending record of ``generation_id``, or None."""
+        path = self._pending_path(generation_id)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            logger.warning("pending job record %s is unreadable: %s", path.name, exc)
+            return None
+        fields = set(PendingJob.__dataclass_fields__)
+        try:
+            return PendingJob(**{k: v for k, v in data.items() if k in fields})
+        except TypeError as exc:
+            logger.warning("pending job record %s is damaged: %s", path.name, exc)
+            return None
+
+    def pending(self) -> list[PendingJob]:
+        """Jobs submitted but not saved yet, newest first.
+
+        A record whose job is already in the history (a crash between saving the audio and
+        closing the record) is closed here.
+        """
+        if not self.pending_dir.exists():
+            return []
+        done = {e.generation_id for e in self.list() if e.generation_id}
+        out = []
+        for path in self.pending_dir.glob("*.json"):
+            try:
+                gid = json.loads(path.read_text(encoding="utf-8")).get("generation_id")
+            except (OSError, ValueError):
+                continue
+            if not gid:
+                continue
+            if gid in done:
+                path.unlink(missing_ok=True)
+                continue
+            job = self.get_pending(gid)
+            if job is not None:
+                out.append(job)
+        return sorted(out, key=lambda j: j.created, reverse=True)
+
+    def forget_pending(self, generation_id: str) -> bool:
+        """Drop a pending record (the person gave up on it); True if there was one."""
+        path = self._pending_path(generation_id)
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+        return existed
+
+    def find_generation(self, generation_id: str) -> HistoryEntry | None:
+        """The saved entry of a job, if its audio is already in the history."""
+        return next((e for e in self.list() if e.generation_id == generation_id), None)
 
     def _with_path(self, entry: HistoryEntry) -> HistoryEntry:
         from dataclasses import replace

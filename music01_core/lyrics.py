@@ -13,10 +13,14 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from .errors import EmptyLyricsError, LyricsError, LyricsTooLongError
+from .errors import EmptyLyricsError, LyricsError, LyricsTooLongError, PromptError
 from .settings import ACCOMPANIMENT_MARK, MAX_LYRICS_CHARS
 
-__all__ = ["LyricsReport", "check_lyrics", "prepare_lyrics", "build_lyrics", "set_accompaniment", "PAUSE"]
+__all__ = ["LyricsReport", "check_lyrics", "prepare_lyrics", "build_lyrics", "set_accompaniment", "PAUSE",
+           "TextFields", "prepare_text_fields", "sung_blocks"]
+
+# A structure tag on its own, e.g. "[Verse]", "[Chorus 2]", "[Intro][Verse]:".
+_TAG_RE = re.compile(r"\[[^\[\]\n]{1,30}\]:?")
 
 #: Put this between lines in :func:`build_lyrics` to insert a pause.
 PAUSE = ""
@@ -44,13 +48,20 @@ class LyricsReport:
     pauses : int
         Number of pauses (runs of two or more newlines).
     accompaniment : bool
-        True when the text is wrapped in ``##`` … ``##``.
+        True when the text is wrapped in ``##`` … ``##`` (music-01-style lyrics only).
     removed : dict
         Invisible characters removed or replaced, by Unicode name, with counts.
     errors : tuple of str
         Reasons music-01 would reject the text; empty when it is fine.
     warnings : tuple of str
         Worth knowing, not blocking (characters removed, very long lines...).
+    min_chars : int
+        The model's lower bound (10 for the tag-style models).
+    style : {"music01", "tags"}
+        How the model reads the text: ``music01`` (lines, pauses, ``##`` wrap) or ``tags``
+        (lines with structure tags such as ``[Verse]``).
+    tags : tuple of str
+        Structure tags found (``tags`` style), in order.
     """
 
     text: str
@@ -62,6 +73,9 @@ class LyricsReport:
     removed: dict = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    min_chars: int = 1
+    style: str = "music01"
+    tags: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -77,6 +91,7 @@ class LyricsReport:
         """Return a JSON-ready dict of the fields plus ``ok`` and ``excess``."""
         d = asdict(self)
         d["lines"] = list(self.lines)
+        d["tags"] = list(self.tags)
         d["errors"] = list(self.errors)
         d["warnings"] = list(self.warnings)
         d["ok"] = self.ok
@@ -89,6 +104,8 @@ class LyricsReport:
             return
         if self.chars > self.max_chars:
             raise LyricsTooLongError(self.errors[0])
+        if self.lines and self.chars < self.min_chars:
+            raise LyricsError(self.errors[0])
         if not self.lines:
             raise EmptyLyricsError(self.errors[0])
         raise LyricsError(self.errors[0])
@@ -142,8 +159,8 @@ def set_accompaniment(text: str, on: bool) -> str:
     return f"{ACCOMPANIMENT_MARK}{body}{ACCOMPANIMENT_MARK}" if on else body
 
 
-def check_lyrics(text: str, *, max_chars: int = MAX_LYRICS_CHARS) -> LyricsReport:
-    """Clean lyrics and report what music-01 will make of them.
+def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> LyricsReport:
+    """Clean lyrics and report what the model will make of them.
 
     Never raises for content problems: they are listed in ``errors`` (use
     :meth:`LyricsReport.raise_for_errors` or :func:`prepare_lyrics` to raise).
@@ -152,19 +169,35 @@ def check_lyrics(text: str, *, max_chars: int = MAX_LYRICS_CHARS) -> LyricsRepor
     ----------
     text : str
         Lyrics as typed or pasted.
-    max_chars : int
-        Character limit; music-01's is 600.
+    max_chars : int, optional
+        Character limit; default the model's (600 for music-01 and ``minimax-music``).
+    model : str or Model, optional
+        Whose rules apply (default music-01's format, which ``minimax-music`` shares).
 
     Returns
     -------
     LyricsReport
     """
+    from .models import LEGACY_MODEL, get_model
+
+    spec = get_model(model if model is not None else LEGACY_MODEL).lyrics
+    style = spec.style if spec is not None else "music01"
+    name = get_model(model if model is not None else LEGACY_MODEL).id
+    max_chars = max_chars if max_chars is not None else (spec.max_chars if spec else MAX_LYRICS_CHARS)
+    min_chars = spec.min_chars if spec else 1
     if not isinstance(text, str):
         raise LyricsError(f"lyrics must be text, not {type(text).__name__}.")
     cleaned, removed = _clean(text)
     stripped = cleaned.strip()
-    wrapped, body = _unwrap(stripped)
-    lines = tuple(ln.strip() for ln in body.split("\n") if ln.strip())
+    tags: tuple[str, ...] = ()
+    if style == "music01":
+        wrapped, body = _unwrap(stripped)
+    else:
+        # Tag-style lyrics have no ## wrap: "##" is sung (or ignored) like any other text.
+        wrapped, body = False, stripped
+        tags = tuple(m.group(0).rstrip(":") for m in _TAG_RE.finditer(body))
+    lines = tuple(ln.strip() for ln in (_TAG_RE.sub("", body) if style == "tags" else body).split("\n")
+                  if ln.strip())
     pauses = len(re.findall(r"\n[ \t]*\n(?:[ \t]*\n)*", body.strip()))
 
     errors: list[str] = []
@@ -173,24 +206,29 @@ def check_lyrics(text: str, *, max_chars: int = MAX_LYRICS_CHARS) -> LyricsRepor
         n = sum(removed.values())
         names = ", ".join(f"{k.lower()} ×{v}" for k, v in sorted(removed.items()))
         warnings.append(f"removed or replaced {n} invisible character{'s' if n != 1 else ''} ({names}); "
-                        "music-01 rejects them (error 1042).")
+                        "the service rejects them (MiniMax error 1042).")
     if not lines:
         errors.append("the lyrics are empty" + (" between the ## marks" if wrapped else "")
                       + ": write at least one line to sing.")
     chars = len(cleaned)
     if chars > max_chars:
-        errors.append(f"the lyrics are {chars} characters; music-01 takes at most {max_chars} — "
+        errors.append(f"the lyrics are {chars} characters; {name} takes at most {max_chars} — "
                       f"remove {chars - max_chars} character{'s' if chars - max_chars != 1 else ''}.")
+    elif lines and chars < min_chars:
+        errors.append(f"the lyrics are {chars} characters; {name} needs at least {min_chars} — write a little more.")
+    if style == "tags" and lines and "##" in cleaned:
+        warnings.append(f"{name} does not read ##…## as 'add accompaniment' (that is music-01's format): "
+                        "describe the accompaniment in the style prompt instead.")
     if cleaned != stripped:
         warnings.append("leading/trailing spaces or newlines are sent as they are and count toward the limit.")
     return LyricsReport(text=cleaned, chars=chars, max_chars=max_chars, lines=lines, pauses=pauses,
                         accompaniment=wrapped, removed=removed, errors=tuple(errors),
-                        warnings=tuple(warnings))
+                        warnings=tuple(warnings), min_chars=min_chars, style=style, tags=tags)
 
 
-def prepare_lyrics(text: str, *, max_chars: int = MAX_LYRICS_CHARS) -> LyricsReport:
-    """Check lyrics and raise a :class:`LyricsError` subclass when music-01 would reject them."""
-    report = check_lyrics(text, max_chars=max_chars)
+def prepare_lyrics(text: str, *, max_chars: int | None = None, model=None) -> LyricsReport:
+    """Check lyrics and raise a :class:`LyricsError` subclass when the model would reject them."""
+    report = check_lyrics(text, max_chars=max_chars, model=model)
     report.raise_for_errors()
     return report
 
@@ -231,3 +269,104 @@ def build_lyrics(lines: Iterable[str], *, accompaniment: bool = False) -> str:
     if accompaniment:
         text = f"{ACCOMPANIMENT_MARK}{text}{ACCOMPANIMENT_MARK}"
     return text
+
+
+@dataclass(frozen=True)
+class TextFields:
+    """The text fields of one request, cleaned and checked against the model's table entry.
+
+    Attributes
+    ----------
+    lyrics, prompt : str or None
+        What will be sent (None: the field is left out).
+    warnings : tuple of str
+    """
+
+    lyrics: str | None
+    prompt: str | None
+    warnings: tuple[str, ...] = ()
+
+
+def prepare_text_fields(model, *, lyrics: str | None = None, prompt: str | None = None,
+                        is_instrumental: bool = False, lyrics_optimizer: bool = False) -> TextFields:
+    """Check the lyrics and the style prompt for ``model`` before anything is sent.
+
+    Parameters
+    ----------
+    model : str or Model
+    lyrics, prompt : str, optional
+        As typed; empty means "not given".
+    is_instrumental, lyrics_optimizer : bool
+        Switches of the models that take them (``minimax/music-2.6``): either one makes the
+        lyrics unnecessary.
+
+    Returns
+    -------
+    TextFields
+
+    Raises
+    ------
+    LyricsError, PromptError, InputError
+        Saying which field is wrong for this model and what to do.
+    """
+    from .errors import InputError
+    from .models import get_model
+
+    m = get_model(model)
+    for flag, on in (("is_instrumental", is_instrumental), ("lyrics_optimizer", lyrics_optimizer)):
+        if on and flag not in m.flags:
+            raise InputError(f"{m.id} has no {flag.replace('_', ' ')} switch: turn it off, or choose "
+                             "minimax/music-2.6.")
+    warnings: list[str] = []
+    out_lyrics = None
+    lyrics = lyrics or ""
+    if m.lyrics is not None and (lyrics.strip() or m.lyrics.required and not (is_instrumental or lyrics_optimizer)):
+        if is_instrumental and lyrics.strip():
+            warnings.append("instrumental is on, so the lyrics are not sent.")
+        else:
+            report = prepare_lyrics(lyrics, model=m)
+            out_lyrics = report.text
+            warnings += report.warnings
+    elif m.lyrics is None and lyrics.strip():
+        raise LyricsError(f"{m.id} takes no lyrics: clear them, or choose another model.")
+    out_prompt = None
+    prompt = prompt or ""
+    if m.prompt is None:
+        if prompt.strip():
+            raise PromptError(f"{m.id} takes no style prompt (its 'prompt' field carries the lyrics): clear the "
+                              "style prompt, or choose minimax/music-cover or a minimax/music-2.x model.")
+    else:
+        cleaned, removed = _clean(prompt)
+        cleaned = cleaned.strip()
+        spec = m.prompt
+        if not cleaned and (spec.required or lyrics_optimizer or is_instrumental):
+            why = " (the lyrics optimizer writes lyrics from it)" if lyrics_optimizer else \
+                " (an instrumental piece is made from it alone)" if is_instrumental else ""
+            raise PromptError(f"{m.id} needs a style prompt{why}: describe the genre, mood and instruments, "
+                              f"in {max(spec.min_chars, 1)}–{spec.max_chars} characters.")
+        if cleaned:
+            if len(cleaned) < spec.min_chars:
+                raise PromptError(f"the style prompt is {len(cleaned)} characters; {m.id} needs at least "
+                                  f"{spec.min_chars} — say a little more about the style.")
+            if len(cleaned) > spec.max_chars:
+                raise PromptError(f"the style prompt is {len(cleaned)} characters; {m.id} takes at most "
+                                  f"{spec.max_chars} — remove {len(cleaned) - spec.max_chars}.")
+            out_prompt = cleaned
+            if removed:
+                warnings.append("removed invisible characters from the style prompt.")
+    if out_lyrics is None and out_prompt is None and not is_instrumental:
+        raise LyricsError(f"{m.id} needs lyrics or a style prompt: write at least one of them.")
+    return TextFields(lyrics=out_lyrics, prompt=out_prompt, warnings=tuple(warnings))
+
+
+def sung_blocks(text: str) -> list[list[str]]:
+    """Lines grouped into blocks, for a singer: blank lines and structure tags split blocks.
+
+    Reads both formats: music-01's (``##`` wrap, ``\\n\\n`` pauses) and the tag style
+    (``[Verse]``, ``[Chorus]``), so the offline engine can sing either.
+    """
+    body = text.strip()
+    _, body = _unwrap(body)
+    body = _TAG_RE.sub("\n\n", body)
+    blocks = [[ln.strip() for ln in block.split("\n") if ln.strip()] for block in re.split(r"\n\s*\n", body)]
+    return [b for b in blocks if b]

@@ -14,6 +14,8 @@ from pathlib import Path
 ENV_HOME = "MUSIC01_HOME"
 ENV_FFMPEG = "MUSIC01_FFMPEG"
 ENV_BACKEND = "MUSIC01_BACKEND"
+ENV_MODEL = "MUSIC01_MODEL"  # the model chosen when none is named (default: models.DEFAULT_MODEL)
+ENV_PUBLIC_URL = "MUSIC01_PUBLIC_URL"  # the app's public address, for served reference links
 # The AI/ML API's own SDK reads these names, so people already have them set.
 ENV_API_KEYS = ("AIML_API_KEY", "AIMLAPI_API_KEY")
 ENV_API_BASES = ("AIML_API_BASE", "AIMLAPI_API_BASE")
@@ -22,6 +24,16 @@ DEFAULT_API_BASE = "https://api.aimlapi.com"  # contract: servers[0]
 UPLOAD_PATH = "/v2/generate/audio/minimax/upload"  # contract
 GENERATE_PATH = "/v2/generate/audio/minimax/generate"  # contract
 MODEL = "music-01"
+JOB_PATH = "/v2/generate/audio"  # the asynchronous interface: POST submits, GET ?generation_id= polls
+
+# --- the job path (live-models.md) ------------------------------------------------------
+DEFAULT_WAIT_S = 600.0  # how long to wait for a job before leaving it pending (the provider's example: 600 s)
+POLL_FIRST_S = 1.0  # first poll this soon after the submit; each wait grows by POLL_GROWTH up to POLL_MAX_S
+POLL_GROWTH = 1.5
+POLL_MAX_S = 10.0  # the provider's own example polls every 10 s
+POLL_RETRIES = 5  # failed polls in a row (5xx, reset, timeout) before the wait ends as "resume later"
+MAX_RESULT_BYTES = 64 * 1024 * 1024  # a finished piece (about a minute) is a few MB
+LINK_TTL_S = 3600.0  # served reference links live an hour: long enough for a queue, short enough to leak little
 
 # --- reference clips (contract: longer than 10 s, at most 10 minutes) -----------------
 API_MIN_CLIP_S = 10.0
@@ -111,6 +123,10 @@ class AudioSetting:
         if self.format not in AUDIO_FORMATS:
             raise SettingError(f"format {self.format!r} is not one music-01 offers: use mp3, wav or pcm.")
 
-    def to_dict(self) -> dict:
-        """The JSON object sent as ``audio_setting`` (all three fields, always)."""
-        return {"sample_rate": self.sample_rate, "bitrate": self.bitrate, "format": self.format}
+    def to_dict(self, *, sample_rate_field: str = "sample_rate") -> dict:
+        """The JSON object sent as ``audio_setting`` (all three fields, always).
+
+        ``sample_rate_field`` is the rate's name in the chosen model's request
+        (``audio_sample_rate`` for the music-2.x models).
+        """
+        return {sample_rate_field: self.sample_rate, "bitrate": self.bitrate, "format": self.format}

@@ -196,15 +196,22 @@ class ApiBackend(BaseBackend):
     session : requests.Session, optional
     sleep : callable
         ``time.sleep`` (tests pass a recorder).
+    publisher : share.LinkPublisher, optional
+        Serves prepared clips at short-lived links, for URL-only models (the app, at a public address).
+    poll_delays : callable, optional
+        Returns an iterator of waits before each poll (default :func:`music01_core.jobs.poll_delays`).
+    clock : callable
+        ``time.monotonic``.
     """
 
     name = "api"
-    label = "music-01 via AI/ML API"
+    label = "AI/ML API"
 
     def __init__(self, api_key: str | Secret | None = None, base_url: str | None = None, *,
                  home: str | os.PathLike | None = None, history=None, library=None,
                  connect_timeout_s: float = 10.0, read_timeout_s: float = 300.0, max_upload_attempts: int = 4,
-                 backoff_s: float = 1.0, max_backoff_s: float = 30.0, session=None, sleep=time.sleep) -> None:
+                 backoff_s: float = 1.0, max_backoff_s: float = 30.0, session=None, sleep=time.sleep,
+                 publisher=None, poll_delays=None, clock=time.monotonic) -> None:
         import requests
 
         if isinstance(api_key, Secret):
@@ -224,6 +231,10 @@ class ApiBackend(BaseBackend):
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.session = session or requests.Session()
         self._sleep = sleep
+        self.publisher = publisher  # the app's link publisher, when it runs at a public address
+        self._poll_delays = poll_delays  # a factory of poll waits (tests pass short ones)
+        self._clock = clock
+        self._jobs = None
 
     def __repr__(self) -> str:
         return f"ApiBackend(base_url={self.base_url!r}, api_key=<set>)"
@@ -298,11 +309,7 @@ class ApiBackend(BaseBackend):
         raise type(last)(f"{last} Gave up after {self.max_upload_attempts} attempts.", http_status=last.http_status,
                          code=last.code) from None
 
-    def upload(self, clip, purpose, *, name=None, use_library=True, send_wav: bool = False) -> UploadResult:
-        """Upload a clip; WAV clips are sent as MP3 (a fraction of the bytes) unless ``send_wav``.
-
-        See :meth:`BaseBackend.upload` for the other parameters.
-        """
+    def _upload(self, clip, purpose, *, name=None, use_library=True, send_wav: bool = False) -> UploadResult:
         path = Path(clip.path if isinstance(clip, Clip) else clip)
         if send_wav or path.suffix.lower() != ".wav":
             return super().upload(clip, purpose, name=name, use_library=use_library)
@@ -323,6 +330,129 @@ class ApiBackend(BaseBackend):
                 # Too close to a limit to re-encode with margin: send the WAV as it is.
                 return super().upload(clip, purpose, name=name, use_library=use_library)
             return super().upload(mp3.path, purpose, name=name or path.stem, use_library=use_library)
+
+    # --- music-01's retirement -------------------------------------------------------------
+    def _retired(self, exc: ApiError) -> ApiError:
+        """A 4xx that names the model or the path means music-01 is gone: say so, and what replaces it."""
+        from ..errors import ModelRetiredError
+        from ..models import LEGACY_MODEL, get_model
+
+        text = str(exc).lower()
+        names = any(w in text for w in ("model", "music-01", "deprecated", "no longer", "not supported", "path",
+                                        "cannot post", "endpoint"))
+        if exc.http_status in (404, 410) or (exc.http_status in (400, 403, 422) and names and
+                                             "credits" not in text):
+            m = get_model(LEGACY_MODEL)
+            return ModelRetiredError(
+                f"the provider retired {m.id} on {m.retired_on} and no longer serves it (it answered HTTP "
+                f"{exc.http_status}). Choose {m.replacement} instead: `--model {m.replacement}` in the CLI, or "
+                "the model menu in the app — it takes a reference track and the same lyrics."
+                + (" (If AIML_API_BASE points at your own server, check that address too.)"
+                   if exc.http_status == 404 else ""),
+                http_status=exc.http_status, code=exc.code, trace_id=exc.trace_id, request_id=exc.request_id)
+        return exc
+
+    def upload(self, clip, purpose, *, name=None, use_library=True, send_wav: bool = False) -> UploadResult:
+        """Upload a clip for music-01; WAV clips are sent as MP3 (a fraction of the bytes) unless ``send_wav``.
+
+        See :meth:`BaseBackend.upload` for the other parameters.
+        """
+        try:
+            return self._upload(clip, purpose, name=name, use_library=use_library, send_wav=send_wav)
+        except ApiError as exc:
+            err = self._retired(exc)
+            if err is exc:
+                raise
+            raise err from exc
+
+    def generate(self, lyrics, **kwargs) -> GenerationResult:
+        """music-01's generate (see :meth:`BaseBackend.generate`); a retired model is reported as such."""
+        try:
+            return super().generate(lyrics, **kwargs)
+        except ApiError as exc:
+            err = self._retired(exc)
+            if err is exc:
+                raise
+            raise err from exc
+
+    # --- the job models ---------------------------------------------------------------------
+    @property
+    def jobs(self):
+        """The :class:`~music01_core.jobs.JobClient` of this backend."""
+        if self._jobs is None:
+            from ..jobs import JobClient
+
+            self._jobs = JobClient(self.base_url, self._key, session=self.session, timeout=(self.timeout[0], 60.0),
+                                   sleep=self._sleep, backoff_s=self.backoff_s, max_backoff_s=self.max_backoff_s,
+                                   redact=self._redact)
+        return self._jobs
+
+    def _make_job(self, model, fields, request, setting, *, wait_s, on_status):
+        from ..errors import JobError
+        from ..history import PendingJob
+        from ..jobs import job_payload
+        from ..references import is_loopback_url, route_reference
+
+        ref = route_reference(request.reference, model, publisher=self.publisher)
+        if ref is not None and ref.kind in ("url", "link") and is_loopback_url(ref.value) \
+                and not is_loopback_url(self.base_url):
+            from ..errors import ReferenceUrlError
+
+            raise ReferenceUrlError("the reference link points at this machine (127.0.0.1/localhost), which the "
+                                    "provider cannot reach: set MUSIC01_PUBLIC_URL to the app's public address, or "
+                                    "give a public URL.")
+        payload = job_payload(model, lyrics=fields.lyrics, prompt=fields.prompt, reference=ref,
+                              audio_setting=setting, is_instrumental=request.is_instrumental,
+                              lyrics_optimizer=request.lyrics_optimizer)
+        logger.info("submitting a %s job to %s", model.id, self.base_url)
+        status = self.jobs.submit(payload)  # the billed call: sent once
+        job = PendingJob(generation_id=status.id, model=model.id, created=time.time(), base_url=self.base_url,
+                         key_fp=self.key_fp, lyrics=fields.lyrics, prompt=fields.prompt,
+                         flags={k: True for k in ("is_instrumental", "lyrics_optimizer") if k in payload},
+                         audio_setting=payload.get("audio_setting"),
+                         reference=ref.describe() if ref is not None else None, status=status.status)
+        try:
+            self.history.add_pending(job)
+        except OSError as exc:
+            raise JobError(f"the job was submitted but its id could not be saved ({exc.strerror or exc}): keep this "
+                           f"id and run `music01 resume {status.id}` once there is disk space.",
+                           generation_id=status.id, may_be_billed=True) from None
+        if on_status is not None:
+            on_status(status.status, 0.0)
+        return self._follow(job, wait_s=wait_s, on_status=on_status)
+
+    def _follow(self, job, *, wait_s, on_status):
+        from ..jobs import follow_job
+
+        return follow_job(self.jobs, self.history, job, wait_s=wait_s, backend_name=self.name, on_status=on_status,
+                          clock=self._clock, sleep=self._sleep,
+                          delays=self._poll_delays() if self._poll_delays else None, check_audio=check_job_audio)
+
+    def resume(self, generation_id: str, *, wait_s: float | None = None, on_status=None) -> GenerationResult:
+        """Poll a job submitted earlier (by this or another process) and save its audio; never submits.
+
+        A job already in the history is returned as it is.  A job this history has no
+        record of is followed all the same (the id is kept as given).
+        """
+        from ..errors import InputError
+        from ..history import PendingJob
+        from ..settings import DEFAULT_WAIT_S
+        from .base import result_from_entry
+
+        gid = (generation_id or "").strip()
+        if not gid:
+            raise InputError("give the generation id to resume (`music01 jobs` lists them).")
+        entry = self.history.find_generation(gid)
+        if entry is not None:
+            return result_from_entry(entry)
+        job = self.history.get_pending(gid)
+        if job is not None and job.key_fp and job.key_fp != self.key_fp:
+            raise InputError("this job was submitted with another API key: set that key (AIML_API_KEY) to resume it.")
+        if job is None:
+            model = gid.rsplit(":", 1)[1] if ":" in gid else "unknown"
+            job = self.history.add_pending(PendingJob(generation_id=gid, model=model, created=time.time(),
+                                                      base_url=self.base_url, key_fp=self.key_fp))
+        return self._follow(job, wait_s=DEFAULT_WAIT_S if wait_s is None else wait_s, on_status=on_status)
 
     # --- generate -----------------------------------------------------------------------
     def _send_generate(self, lyrics: str, voice_id: str | None, instrumental_id: str | None,
@@ -427,6 +557,28 @@ class ApiBackend(BaseBackend):
                     raise BadAudioError("the audio URL could not be downloaded.", may_be_billed=True, **ids) from None
                 self._sleep(self._backoff(attempt, None))
         raise AssertionError("unreachable")
+
+
+def check_job_audio(audio: bytes, fmt: str) -> tuple[float, int]:
+    """Check a job's audio decodes as ``fmt``; return (duration_s, channels).  Raises BadAudioError."""
+    if fmt == "pcm":
+        channels = 2 if len(audio) % 4 == 0 else 1
+        if len(audio) % 2:
+            raise BadAudioError("the raw PCM is not whole 16-bit samples.", may_be_billed=True)
+        return len(audio) / (2 * channels * 44100), channels
+    import tempfile
+
+    from .. import ffmpeg
+    from ..errors import AudioInputError
+
+    with tempfile.TemporaryDirectory(prefix="music01-check-") as d:
+        path = Path(d) / "audio.bin"
+        path.write_bytes(audio)
+        try:
+            m = ffmpeg.measure(path)
+        except AudioInputError as exc:
+            raise BadAudioError(f"the finished file does not decode as audio: {exc}", may_be_billed=True) from None
+    return m.duration_s, m.channels
 
 
 def _check_audio(audio: bytes, setting: AudioSetting, channels: int, ids: dict) -> float:

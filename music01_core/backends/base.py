@@ -16,7 +16,8 @@ from typing import Protocol, runtime_checkable
 from ..audio import Clip
 from ..settings import AudioSetting
 
-__all__ = ["Backend", "BaseBackend", "UploadResult", "GenerationResult", "ID_PATTERNS", "new_trace_id", "PURPOSE_IDS"]
+__all__ = ["Backend", "BaseBackend", "UploadResult", "GenerationResult", "MusicRequest", "ID_PATTERNS", "new_trace_id",
+           "PURPOSE_IDS", "result_from_entry"]
 
 # Shapes of music-01 ids, e.g. vocal-2025011003141025-d5ZEMxmp (16 digits, 8 letters/digits).
 ID_PATTERNS = {
@@ -83,10 +84,20 @@ class GenerationResult:
     lyrics : str
         The lyrics as sent.
     inference_id, credits_used, usd_spent : optional
-        Response headers of the paid API, when known.
+        Response headers (music-01) or ``meta.usage`` (job models) of the paid API, when known.
     warnings : tuple of str
     path : str or None
         Where the audio was saved, once it was.
+    model : str
+        The model id.
+    prompt : str or None
+        The style prompt, for the models that take one.
+    generation_id : str or None
+        The provider's job id (job models).
+    reference : dict or None
+        A description of the reference (:meth:`~music01_core.references.Reference.describe`).
+    history_id : str or None
+        The history entry it was saved as.
     """
 
     audio: bytes = field(repr=False)
@@ -106,6 +117,11 @@ class GenerationResult:
     usd_spent: str | None = None
     warnings: tuple[str, ...] = ()
     path: str | None = None
+    model: str = "music-01"
+    prompt: str | None = None
+    generation_id: str | None = None
+    reference: dict | None = None
+    history_id: str | None = None
 
     @property
     def bytes(self) -> int:
@@ -130,6 +146,55 @@ class GenerationResult:
         return replace(self, path=str(path))
 
 
+@dataclass(frozen=True)
+class MusicRequest:
+    """One request to make a piece, for any model in the table.
+
+    Attributes
+    ----------
+    model : str
+        A model id (:data:`music01_core.models.MODELS`).
+    lyrics, prompt : str
+        As typed; which the model takes, and their limits, come from the table.
+    reference : Reference, optional
+        For the models that take one (:mod:`music01_core.references`).
+    audio_setting : AudioSetting, optional
+        For the models that take one (default 44.1 kHz, 256 kbit/s MP3).
+    is_instrumental, lyrics_optimizer : bool
+        Switches of ``minimax/music-2.6``.
+    seed : int, optional
+        Offline engine only: the same seed gives the same audio.
+    purpose : {"song", "voice", "instrumental"}
+        music-01 only: how its reference is uploaded.
+    voice_id, instrumental_id : str, optional
+        music-01 only: ids of an earlier upload, instead of a reference.
+    """
+
+    model: str = "minimax-music"
+    lyrics: str = ""
+    prompt: str = ""
+    reference: object = None
+    audio_setting: AudioSetting | None = None
+    is_instrumental: bool = False
+    lyrics_optimizer: bool = False
+    seed: int | None = None
+    purpose: str = "song"
+    voice_id: str | None = None
+    instrumental_id: str | None = None
+
+
+def result_from_entry(entry) -> GenerationResult:
+    """A :class:`GenerationResult` for a generation already in the history."""
+    return GenerationResult(
+        audio=Path(entry.audio_path).read_bytes(), format=entry.format, sample_rate=entry.sample_rate,
+        bitrate=entry.bitrate, channels=2, duration_s=entry.duration_s, voice_id=entry.voice_id,
+        instrumental_id=entry.instrumental_id, backend=entry.backend, trace_id=entry.trace_id, seed=entry.seed,
+        lyrics=entry.lyrics, inference_id=entry.inference_id, credits_used=entry.credits_used,
+        usd_spent=entry.usd_spent, warnings=tuple(entry.warnings), path=entry.audio_path, model=entry.model,
+        prompt=entry.prompt, generation_id=entry.generation_id, reference=entry.reference, history_id=entry.id,
+    )
+
+
 @runtime_checkable
 class Backend(Protocol):
     """Upload references and generate music; implemented offline and over the API."""
@@ -143,7 +208,15 @@ class Backend(Protocol):
 
     def generate(self, lyrics: str, *, voice_id: str | None = None, instrumental_id: str | None = None,
                  audio_setting: AudioSetting | None = None, seed: int | None = None) -> GenerationResult:
-        """Generate a piece from lyrics and one or both ids."""
+        """Generate a piece from lyrics and one or both ids (music-01)."""
+        ...
+
+    def make(self, request: MusicRequest, *, wait_s: float = ..., on_status=None) -> GenerationResult:
+        """Make a piece with any model; saved to the history before it is returned."""
+        ...
+
+    def resume(self, generation_id: str, *, wait_s: float = ..., on_status=None) -> GenerationResult:
+        """Fetch the result of a job submitted earlier, without submitting again."""
         ...
 
 
@@ -255,6 +328,64 @@ class BaseBackend:
         entry = self.history.save(result, reference_sha256=ref.sha256 if ref else None,
                                   reference_name=ref.name if ref else None)
         return replace(result, path=entry.audio_path)
+
+    # --- any model ------------------------------------------------------------------------
+    def make(self, request: MusicRequest, *, wait_s: float | None = None, on_status=None) -> GenerationResult:
+        """Make a piece with any model of the table; saved to the history before it is returned.
+
+        Parameters
+        ----------
+        request : MusicRequest
+        wait_s : float, optional
+            Job models: how long to wait before leaving the job pending (default 600 s).
+        on_status : callable, optional
+            Called as ``on_status(status, elapsed_s)`` while a job runs (``queued``,
+            ``generating``…).
+
+        Raises
+        ------
+        JobPendingError
+            The wait ran out; the job is kept and ``resume`` fetches it later.
+        """
+        from dataclasses import replace
+
+        from ..lyrics import prepare_text_fields
+        from ..models import get_model
+        from ..settings import DEFAULT_WAIT_S
+
+        m = get_model(request.model)
+        fields = prepare_text_fields(m, lyrics=request.lyrics, prompt=request.prompt,
+                                     is_instrumental=request.is_instrumental,
+                                     lyrics_optimizer=request.lyrics_optimizer)
+        setting = (request.audio_setting or AudioSetting()) if m.audio_setting is not None else None
+        if m.protocol == "music01":
+            voice_id, inst_id = request.voice_id, request.instrumental_id
+            ref = request.reference
+            if ref is not None:
+                up = self.upload(ref.local_path or ref.value, request.purpose)
+                voice_id, inst_id = voice_id or up.voice_id, inst_id or up.instrumental_id
+            result = self.generate(fields.lyrics or "", voice_id=voice_id, instrumental_id=inst_id,
+                                   audio_setting=setting, seed=request.seed)
+            return replace(result, model=m.id, warnings=(*fields.warnings, *result.warnings))
+        result = self._make_job(m, fields, request, setting, wait_s=DEFAULT_WAIT_S if wait_s is None else wait_s,
+                                on_status=on_status)
+        return replace(result, warnings=(*fields.warnings, *result.warnings)) if fields.warnings else result
+
+    def _make_job(self, model, fields, request, setting, *, wait_s, on_status):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def resume(self, generation_id: str, *, wait_s: float | None = None, on_status=None) -> GenerationResult:
+        """Fetch a job's result without submitting again (already-saved results are returned as they are)."""
+        from ..errors import InputError
+
+        gid = (generation_id or "").strip()
+        if not gid:
+            raise InputError("give the generation id to resume (`music01 jobs` lists them).")
+        entry = self.history.find_generation(gid)
+        if entry is not None:
+            return result_from_entry(entry)
+        raise InputError(f"there is no pending job {gid!r} here: the {self.label} has nothing to resume "
+                         "(`music01 jobs` lists the pending ones).")
 
     def _renew_ids(self, voice_id, instrumental_id):
         """Upload again the library clips behind ids the service forgot; None if none can be."""

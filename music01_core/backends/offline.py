@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import string
 import threading
@@ -18,9 +19,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..audio import Clip
+from ..audio import Clip, inspect_clip
 from ..errors import InputError, InvalidRequestError, UnknownIdError
-from ..lyrics import prepare_lyrics
+from ..lyrics import prepare_lyrics, sung_blocks
 from ..settings import DEFAULT_BITRATE, AudioSetting
 from ..storage import atomic_copy, atomic_write_json
 from .base import ID_PATTERNS, PURPOSE_IDS, BaseBackend, GenerationResult, UploadResult, new_trace_id
@@ -31,6 +32,8 @@ __all__ = ["OfflineBackend", "check_ids", "check_purpose"]
 
 _ALNUM = string.ascii_letters + string.digits
 _features_lock = threading.Lock()
+# Offline renders are CPU-bound: at most one per core at a time, whoever calls.
+_render_slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 def check_purpose(purpose: str) -> str:
@@ -156,37 +159,33 @@ class OfflineBackend(BaseBackend):
         a song.  The same inputs and ``seed`` give bit-identical audio; with no seed, a
         random one is chosen and returned on the result.
         """
+        # BaseBackend.generate validated already; the emulator calls this directly, so check again.
+        report = prepare_lyrics(lyrics)
+        check_ids(voice_id, instrumental_id)
+        seed = _check_seed(seed)
+        voice_rec = self._record(voice_id) if voice_id else None
+        inst_rec = self._record(instrumental_id) if instrumental_id else None
+        for rec, field in ((voice_rec, "voice_id"), (inst_rec, "instrumental_id")):
+            if rec is not None and rec["field"] != field:
+                raise InvalidRequestError(f"{rec['id']!r} is a {rec['field']}, not a {field}.")
+        return self._render(sung_blocks(report.text), report.accompaniment, voice_rec, inst_rec, setting, seed,
+                            lyrics=report.text, voice_id=voice_id, instrumental_id=instrumental_id)
+
+    def _render(self, blocks, wrap: bool, voice_rec, inst_rec, setting: AudioSetting, seed: int, *, lyrics: str,
+                voice_id=None, instrumental_id=None) -> GenerationResult:
         import numpy as np
 
         from .. import ffmpeg
         from ..audio import load_audio
         from ..engine import render
 
-        # BaseBackend.generate validated already; the emulator calls this directly, so check again.
-        report = prepare_lyrics(lyrics)
-        check_ids(voice_id, instrumental_id)
-        if seed is None:
-            seed = secrets.randbelow(2**31)
-        elif not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-            raise InputError(f"seed must be a whole number from 0 up, not {seed!r}.")
-        voice_rec = self._record(voice_id) if voice_id else None
-        inst_rec = self._record(instrumental_id) if instrumental_id else None
-        for rec, field in ((voice_rec, "voice_id"), (inst_rec, "instrumental_id")):
-            if rec is not None and rec["field"] != field:
-                raise InvalidRequestError(f"{rec['id']!r} is a {rec['field']}, not a {field}.")
         voice = self.features(voice_rec["sha256"], self.dir / "clips" / voice_rec["clip"]) if voice_rec else None
         inst = self.features(inst_rec["sha256"], self.dir / "clips" / inst_rec["clip"]) if inst_rec else None
         inst_audio = None
         if inst_rec:
             y, _ = load_audio(self.dir / "clips" / inst_rec["clip"], sample_rate=setting.sample_rate, mono=False)
             inst_audio = y.T if y.ndim == 2 else y[:, None]
-        body = report.text.strip()
-        if report.accompaniment:
-            body = body[2:-2]
-        blocks = [[ln.strip() for ln in block.split("\n") if ln.strip()]
-                  for block in body.replace("\r", "").split("\n\n")]
-        blocks = [b for b in blocks if b]
-        rendered = render(blocks, accompaniment_wrap=report.accompaniment, voice=voice, instrumental=inst,
+        rendered = render(blocks, accompaniment_wrap=wrap, voice=voice, instrumental=inst,
                           instrumental_audio=inst_audio,
                           instrumental_is_song=bool(inst_rec and inst_rec["purpose"] == "song"),
                           sample_rate=setting.sample_rate, seed=seed)
@@ -210,5 +209,84 @@ class OfflineBackend(BaseBackend):
             bitrate=setting.bitrate if setting.format == "mp3" else DEFAULT_BITRATE, channels=2,
             duration_s=round(len(pcm) / setting.sample_rate, 3), voice_id=voice_id,
             instrumental_id=instrumental_id, backend=self.name, trace_id=new_trace_id(), seed=seed,
-            lyrics=report.text, warnings=warnings,
+            lyrics=lyrics, warnings=warnings,
         )
+
+    # --- the job models -------------------------------------------------------------
+    def render_job(self, model, fields, reference, setting: AudioSetting | None, *, is_instrumental: bool = False,
+                   lyrics_optimizer: bool = False, seed: int | None = None) -> GenerationResult:
+        """Render what a job model would make, without saving it (the emulator's job worker uses this).
+
+        Parameters
+        ----------
+        model : Model
+        fields : TextFields
+            Checked lyrics and style prompt.
+        reference : Reference or None
+            A local copy is read; a model with no reference gets one of the built-in examples.
+        setting : AudioSetting or None
+        """
+        from dataclasses import replace
+
+        from ..examples import write_example
+
+        seed = _check_seed(seed)
+        setting = setting or AudioSetting()
+        notes: list[str] = []
+        sing = not is_instrumental and bool(fields.lyrics or lyrics_optimizer)
+        if reference is not None:
+            clip_path = reference.local_path or reference.value
+            ref_name = reference.name
+        else:
+            # A text-only model: a built-in example stands in for the style the prompt describes.
+            ref_name = "song-e-minor" if sing else "groove-a-minor"
+            clip_path = self.dir / "examples" / f"{ref_name}.wav"
+            if not clip_path.exists():
+                write_example(ref_name, clip_path)
+            notes.append(f"offline engine: {model.id} takes no reference; the built-in example '{ref_name}' "
+                         "stands in for the style prompt.")
+        info = inspect_clip(clip_path, model=model if model.reference.limits else None)
+        self._ensure()
+        stored = self.dir / "clips" / f"{info.sha256}.{info.format}"
+        if not stored.exists():
+            atomic_copy(info.path, stored)
+        self.features(info.sha256, stored)
+        rec = {"id": "", "purpose": "song", "sha256": info.sha256, "clip": stored.name}
+        lyrics = fields.lyrics or ""
+        if sing and not lyrics:
+            # The lyrics optimizer writes lyrics from the prompt; offline, the prompt's words are sung.
+            lyrics = "\n".join(w for w in re.split(r"[,.;:!?]\s*", fields.prompt or "la la la") if w.strip())[:600]
+            notes.append("offline engine: the lyrics optimizer is imitated by singing the style prompt's words.")
+        if sing:
+            blocks = sung_blocks(lyrics)
+            wrap = model.wraps_accompaniment and lyrics.strip().startswith("##") or not model.wraps_accompaniment
+        else:
+            # An instrumental: the plan's length follows the lines, so stand-in lines set it (~30 s).
+            blocks = [["la la la la"] * 4] * 3
+            wrap = True
+        result = self._render(blocks, wrap, rec if sing else None, rec, setting, seed, lyrics=fields.lyrics or "")
+        return replace(result, model=model.id, prompt=fields.prompt, warnings=(*notes, *result.warnings),
+                       reference=reference.describe() if reference is not None else {"kind": "builtin",
+                                                                                      "name": ref_name})
+
+    def _make_job(self, model, fields, request, setting, *, wait_s, on_status):
+        from dataclasses import replace
+
+        from ..references import route_reference
+
+        ref = route_reference(request.reference, model, offline=True)
+        if on_status is not None:
+            on_status("generating", 0.0)
+        with _render_slots:
+            result = self.render_job(model, fields, ref, setting, is_instrumental=request.is_instrumental,
+                                     lyrics_optimizer=request.lyrics_optimizer, seed=request.seed)
+        entry = self.history.save(result)
+        return replace(result, path=entry.audio_path, history_id=entry.id)
+
+
+def _check_seed(seed):
+    if seed is None:
+        return secrets.randbelow(2**31)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise InputError(f"seed must be a whole number from 0 up, not {seed!r}.")
+    return seed

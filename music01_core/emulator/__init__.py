@@ -1,0 +1,185 @@
+"""A loopback emulator of the AI/ML API's music endpoints, for tests and workshops.
+
+Four routers, one per interface: music-01's legacy upload/generate
+(:mod:`.music01`), the asynchronous job interface of the live models (:mod:`.jobs`), the
+file URLs finished audio is fetched from (:mod:`.files`), and the control endpoints
+(:mod:`.control`: ``POST /_emulator/faults``, ``GET /_emulator/stats``,
+``POST /_emulator/reset``).  Audio is rendered by the offline engine.  It binds to
+127.0.0.1 unless told otherwise.
+
+Faults are queued per endpoint with ``POST /_emulator/faults`` (JSON such as
+``{"generate": ["http:503"], "submit": ["reset"], "job": ["job:stuck"]}``) or sent per
+request in the ``X-Music01-Fault`` header.  music-01 (endpoints "upload", "generate"):
+``http:<status>[;retry-after=S]``, ``code:<base_resp code>``, ``status1``, ``badjson``,
+``oddhex``, ``size``, ``url``, ``notaudio``, ``reset``, ``hang``.  Jobs: see :mod:`.jobs`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from fastapi import Request  # module level: FastAPI resolves the endpoints' annotations here
+
+from .common import EmulatorState
+
+__all__ = ["create_app", "serve", "EmulatorServer"]
+
+
+def create_app(*, key: str | None = None, latency_s: float = 0.0, home: str | os.PathLike | None = None,
+               hang_s: float = 30.0, retire_music01: bool = False, queue_s: float = 0.0,
+               file_ttl_s: float = 3600.0):
+    """Build the emulator's FastAPI app.
+
+    Parameters
+    ----------
+    key : str, optional
+        The Bearer key to require; None accepts any non-empty key.
+    latency_s : float
+        Seconds a music-01 generate takes to answer, and a job takes to complete
+        (the provider's take 50–60 s).
+    home : path-like, optional
+        Where the offline engine keeps references (default: a temporary folder).
+    hang_s : float
+        How long the ``hang`` fault stalls before answering.
+    retire_music01 : bool
+        Answer music-01's endpoints as the provider does since August 2026 (404 / 400).
+    queue_s : float
+        Seconds a job reports ``queued`` (default a third of ``latency_s``).
+    file_ttl_s : float
+        Seconds a finished file's URL stays valid.
+    """
+    from fastapi import FastAPI
+
+    from ..backends.offline import OfflineBackend
+    from ..history import History
+    from ..library import ReferenceLibrary
+    from .common import gateway
+    from .control import control_router
+    from .files import files_router
+    from .jobs import jobs_router
+    from .music01 import music01_router
+
+    home = Path(home) if home is not None else Path(tempfile.mkdtemp(prefix="music01-emulator-"))
+    # The emulator is a service: no reference library or history of its own on top.
+    backend = OfflineBackend(home=home, history=History(home / "emulator-history"),
+                             library=ReferenceLibrary(home / "emulator-library"))
+    state = EmulatorState(backend=backend, home=home, key=key, latency_s=latency_s, hang_s=hang_s,
+                          queue_s=queue_s, retire_music01=retire_music01, file_ttl_s=file_ttl_s)
+    app = FastAPI(title="music01 emulator of the AI/ML API music endpoints", docs_url=None, redoc_url=None)
+    app.state.emulator = state
+    app.state.faults, app.state.stats, app.state.backend = state.faults, state.stats, backend
+
+    @app.middleware("http")
+    async def count(request: Request, call_next):
+        body = await request.body()
+        with state.lock:
+            state.stats["requests"][request.url.path] += 1
+            state.stats["bytes"][request.url.path] += len(body)
+        return await call_next(request)
+
+    for router in (control_router(state), files_router(state), music01_router(state), jobs_router(state)):
+        app.include_router(router)
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc):
+        return gateway(404, request.url.path, f"Cannot {request.method} {request.url.path}")
+
+    @app.exception_handler(405)
+    async def not_allowed(request: Request, exc):
+        return gateway(404, request.url.path, f"Cannot {request.method} {request.url.path}")
+
+    return _RawSendExposer(app)
+
+
+class _RawSendExposer:
+    """Outermost ASGI layer: puts the server's own ``send`` in the scope, so the ``reset``
+    fault can abort the TCP connection the way a dropped network does."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.state = app.state
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            scope["music01.send"] = send
+        await self.app(scope, receive, send)
+
+
+class EmulatorServer:
+    """Run the emulator with uvicorn in a background thread (for tests and notebooks).
+
+    Use as a context manager; ``url`` is the base URL to give the API backend.
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **app_kwargs) -> None:
+        import socket
+
+        if port == 0:
+            with socket.socket() as s:
+                s.bind((host, 0))
+                port = s.getsockname()[1]
+        self.host, self.port = host, port
+        self.app = create_app(**app_kwargs)
+        self._server = None
+        self._thread = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def state(self) -> EmulatorState:
+        return self.app.state.emulator
+
+    def start(self) -> EmulatorServer:
+        import uvicorn
+
+        config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="music01-emulator", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the emulator did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+
+    def faults(self, **queues) -> None:
+        """Queue faults, e.g. ``faults(generate=["http:503"], job=["job:stuck"])``."""
+        with self.state.lock:
+            for endpoint, names in queues.items():
+                self.state.faults[endpoint].extend(names)
+
+    def stats(self) -> dict:
+        """Requests and bytes received per path so far, the submits, and file requests that carried a key."""
+        s = self.state.stats
+        return {"requests": dict(s["requests"]), "bytes": dict(s["bytes"]), "submits": list(s["submits"]),
+                "file_auth_headers": s["file_auth_headers"]}
+
+    def reset(self) -> None:
+        self.state.reset()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8787, key: str | None = None, latency_s: float = 0.0,
+          home: str | os.PathLike | None = None, retire_music01: bool = False) -> None:
+    """Run the emulator in the foreground until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(key=key, latency_s=latency_s, home=home, retire_music01=retire_music01), host=host,
+                port=port, log_level="info")

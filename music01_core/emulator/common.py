@@ -1,0 +1,128 @@
+"""What the emulator's routers share: its state, gateway error bodies, auth and faults."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import threading
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+GATEWAY_MESSAGES = {400: "Body validation error!", 401: "Unauthorized", 403: "You've run out of credits. Please top "
+                    "up your balance.", 404: "Cannot POST", 429: "Too many requests", 500: "Internal server error",
+                    502: "Bad gateway", 503: "Service unavailable", 504: "Generation timeout"}
+
+# status_msg texts in the style of MiniMax's answers.
+STATUS_MSG = {1000: "unknown error", 1001: "request timeout", 1002: "rate limit", 1004: "not authorized",
+              1008: "insufficient balance", 1024: "internal error", 1026: "input new_sensitive",
+              1027: "output new_sensitive", 1033: "system error", 1039: "token limit", 1041: "conn limit",
+              1042: "invisible character ratio limit", 2013: "invalid params", 2045: "rate growth limit",
+              2049: "invalid api key", 2056: "usage limit exceeded"}
+
+
+@dataclass
+class EmulatorState:
+    """Everything the routers of one emulator share (one lock guards the mutable parts)."""
+
+    backend: object
+    home: Path
+    key: str | None = None
+    latency_s: float = 0.0
+    hang_s: float = 30.0
+    queue_s: float = 0.0
+    retire_music01: bool = False
+    file_ttl_s: float = 3600.0
+    faults: dict = field(default_factory=lambda: defaultdict(deque))
+    stats: dict = field(default_factory=lambda: {"requests": defaultdict(int), "bytes": defaultdict(int),
+                                                 "submits": [], "file_auth_headers": 0})
+    files: dict = field(default_factory=dict)  # token -> (bytes, content type, name, expires or None)
+    jobs: dict = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take_fault(self, endpoint: str, request: Request) -> str | None:
+        header = request.headers.get("x-music01-fault")
+        if header:
+            return header
+        with self.lock:
+            return self.faults[endpoint].popleft() if self.faults[endpoint] else None
+
+    def authorised(self, request: Request) -> bool:
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer ") or not auth[7:].strip():
+            return False
+        return self.key is None or secrets.compare_digest(auth[7:].strip(), self.key)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.faults.clear()
+            self.stats["requests"].clear()
+            self.stats["bytes"].clear()
+            self.stats["submits"].clear()
+            self.stats["file_auth_headers"] = 0
+
+
+def gateway_body(status: int, path: str, message) -> dict:
+    # The real gateway sends statusCode as a string sometimes and message as a list: so do we.
+    return {"message": message, "path": path, "requestId": str(uuid.uuid4()),
+            "statusCode": str(status) if status % 2 else status,
+            "timestamp": datetime.now(UTC).isoformat()}
+
+
+def gateway(status: int, path: str, message=None, headers=None) -> JSONResponse:
+    return JSONResponse(gateway_body(status, path, message or GATEWAY_MESSAGES.get(status, "Error")),
+                        status_code=status, headers=headers)
+
+
+def base_resp(code: int, msg: str | None = None, **extra) -> JSONResponse:
+    text = msg or STATUS_MSG.get(code, f"error {code}")
+    return JSONResponse({**extra, "trace_id": secrets.token_hex(16), "base_resp": {"status_code": code,
+                                                                                  "status_msg": text}})
+
+
+async def abort_connection(request: Request, path: str):
+    """Read the whole request, then drop the TCP connection without an answer."""
+    await request.body()
+    transport = getattr(getattr(request.scope.get("music01.send"), "__self__", None), "transport", None)
+    if transport is not None:
+        transport.abort()
+        await asyncio.sleep(0.05)
+    return gateway(500, path)  # only reached where the server gives no transport
+
+
+def common_fault(fault: str, path: str):
+    """Faults that look the same on every endpoint; None when ``fault`` is endpoint-specific."""
+    if fault.startswith("http:"):
+        parts = fault[5:].split(";")
+        status = int(parts[0])
+        headers = {}
+        for p in parts[1:]:
+            if p.startswith("retry-after="):
+                headers["Retry-After"] = p.split("=", 1)[1]
+        return gateway(status, path, headers=headers)
+    if fault.startswith("code:"):
+        return base_resp(int(fault[5:]))
+    if fault == "badjson":
+        return PlainTextResponse("<html>upstream hiccup</html>", status_code=200)
+    return None
+
+
+async def before(state: EmulatorState, request: Request, endpoint: str, path: str):
+    """Authorise and apply the faults common to all endpoints: (fault, response or None)."""
+    if not state.authorised(request):
+        return None, gateway(401, path)
+    fault = state.take_fault(endpoint, request)
+    if fault == "reset":
+        return fault, await abort_connection(request, path)
+    if fault:
+        resp = common_fault(fault, path)
+        if resp is not None:
+            return fault, resp
+        if fault == "hang":
+            await asyncio.sleep(state.hang_s)
+    return fault, None

@@ -1,0 +1,34 @@
+"""The emulator's control endpoints: queue faults, read and reset the counters."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from .common import EmulatorState
+
+__all__ = ["control_router"]
+
+
+def control_router(state: EmulatorState) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/_emulator/stats")
+    async def get_stats():
+        s = state.stats
+        return {"requests": dict(s["requests"]), "bytes": dict(s["bytes"]), "submits": list(s["submits"]),
+                "file_auth_headers": s["file_auth_headers"]}
+
+    @router.post("/_emulator/faults")
+    async def set_faults(request: Request):
+        spec = await request.json()
+        with state.lock:
+            for endpoint, names in spec.items():
+                state.faults[endpoint].extend(names)
+            return {"queued": {k: list(v) for k, v in state.faults.items()}}
+
+    @router.post("/_emulator/reset")
+    async def reset_stats():
+        state.reset()
+        return {"ok": True}
+
+    return router
