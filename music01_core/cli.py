@@ -1,6 +1,7 @@
 """The ``music01`` command line: the edge where errors become messages and exit codes.
 
-Exit codes: 0 success; 2 bad input or usage; 3 service/API failure; 1 anything unexpected.
+Exit codes: 0 success; 2 bad input or usage; 3 service/API failure; 4 a job still running at
+the provider (resume it later); 1 anything unexpected.
 Errors are one line on stderr starting ``error: ``; ``--debug`` adds the traceback.
 """
 
@@ -13,11 +14,11 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import InputError, Music01Error
+from .errors import InputError, JobPendingError, Music01Error
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_UNEXPECTED, EXIT_INPUT, EXIT_SERVICE = 0, 1, 2, 3
+EXIT_OK, EXIT_UNEXPECTED, EXIT_INPUT, EXIT_SERVICE, EXIT_PENDING = 0, 1, 2, 3, 4
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,7 +54,8 @@ def _read_lyrics_file(path: str) -> str:
 def cmd_prepare(args: argparse.Namespace) -> int:
     from .audio import prepare_clip
 
-    clip = prepare_clip(args.input, args.output, start_s=args.start, end_s=args.end, format=args.format)
+    clip = prepare_clip(args.input, args.output, start_s=args.start, end_s=args.end, format=args.format,
+                        model=args.model)
     _warn(clip.warnings)
     if args.json:
         _print_json(clip.to_dict())
@@ -74,14 +76,16 @@ def cmd_lyrics_check(args: argparse.Namespace) -> int:
         text = args.text.replace("\\n", "\n")
     else:
         raise InputError("give the lyrics as TEXT or with --file F.")
-    report = check_lyrics(text)
+    report = check_lyrics(text, model=args.model)
     if args.json:
         _print_json(report.to_dict())
     else:
         _warn(report.warnings)
         state = "ok" if report.ok else "rejected"
+        shape = (f"accompaniment {'on (## wrap)' if report.accompaniment else 'off'}" if report.style == "music01"
+                 else f"{len(report.tags)} structure tags")
         print(f"{state}: {report.chars} / {report.max_chars} characters, {len(report.lines)} lines, "
-              f"{report.pauses} pauses, accompaniment {'on (## wrap)' if report.accompaniment else 'off'}")
+              f"{report.pauses} pauses, {shape}")
     if not report.ok:
         for err in report.errors:
             print(f"error: {err}", file=sys.stderr)
@@ -104,7 +108,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open_backend(args: argparse.Namespace):
+def _open_backend(args: argparse.Namespace, model=None):
     from .backends import open_backend
 
     backend = open_backend(args.backend)
@@ -113,12 +117,15 @@ def _open_backend(args: argparse.Namespace):
         from .backends import api_key_from_env
 
         why = " (no API key set)" if not api_key_from_env() else " (--backend offline)"
-    print(f"backend: {backend.label}{why}", file=sys.stderr)
+    shown = f" · model {model.id}" + ("" if model.live else " (legacy: retired by the provider)") if model else ""
+    print(f"backend: {backend.label}{why}{shown}", file=sys.stderr)
     return backend
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
-    backend = _open_backend(args)
+    from .models import LEGACY_MODEL, get_model
+
+    backend = _open_backend(args, get_model(LEGACY_MODEL))
     res = backend.upload(args.clip, args.purpose)
     if args.json:
         _print_json(res.to_dict())
@@ -128,7 +135,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _reference_clip(path: str, purpose: str) -> str:
+def _reference_clip(path: str, purpose: str | None, model=None) -> str:
     """Prepare a reference file into the data directory, using the suggested segment for long inputs."""
     from .audio import prepare_clip
     from .ffmpeg import probe
@@ -144,24 +151,124 @@ def _reference_clip(path: str, purpose: str) -> str:
             start, end = seg["start_s"], seg["end_s"]
             print(f"using the suggested segment {start:.2f}–{end:.2f} s of {Path(path).name}", file=sys.stderr)
     out = data_home() / "clips" / f"{Path(path).stem}.mp3"
-    clip = prepare_clip(path, out, start_s=start, end_s=end)
+    clip = prepare_clip(path, out, start_s=start, end_s=end, model=model)
     _warn(clip.warnings)
     return clip.path
+
+
+def _choose_model(args: argparse.Namespace):
+    """The model to use: --model, else MUSIC01_MODEL, else music-01 when its own flags are given, else the default."""
+    import os
+
+    from .models import DEFAULT_MODEL, LEGACY_MODEL, get_model
+    from .settings import ENV_MODEL
+
+    if args.model:
+        return get_model(args.model)
+    if args.voice_id or args.instrumental_id or args.purpose:
+        # Only music-01 takes upload purposes and ids: those flags name it.
+        return get_model(LEGACY_MODEL)
+    return get_model(os.environ.get(ENV_MODEL) or DEFAULT_MODEL)
+
+
+def _status_printer():
+    """An ``on_status`` callback that shows the job's status and elapsed time on a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(status: str, elapsed_s: float) -> None:
+        print(f"\r{status}… {elapsed_s:4.0f} s (usually about a minute)", end="", file=sys.stderr, flush=True)
+
+    return show
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from .settings import AudioSetting
 
+    model = _choose_model(args)
     if args.lyrics_file is not None:
         lyrics = _read_lyrics_file(args.lyrics_file)
     else:
-        lyrics = args.lyrics.replace("\\n", "\n")
+        lyrics = (args.lyrics or "").replace("\\n", "\n")
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "mp3")
+    if fmt not in ("mp3", "wav", "pcm"):
+        fmt = "mp3"
     setting = AudioSetting(sample_rate=args.sample_rate, bitrate=args.bitrate, format=fmt)
+    if model.protocol == "music01":
+        return _generate_music01(args, model, lyrics, setting)
+    for flag, value in (("--voice-id", args.voice_id), ("--instrumental-id", args.instrumental_id),
+                        ("--purpose", args.purpose)):
+        if value:
+            raise InputError(f"{flag} belongs to music-01's upload step; {model.id} takes "
+                             + ("a reference file or URL instead." if model.takes_reference else "no reference."))
+    from .backends.base import MusicRequest
+    from .lyrics import prepare_text_fields
+
+    # Check the text before anything is prepared, uploaded or billed.
+    prepare_text_fields(model, lyrics=lyrics, prompt=args.prompt, is_instrumental=args.instrumental,
+                        lyrics_optimizer=args.lyrics_optimizer)
+    if not model.takes_reference and (args.reference or args.reference_url):
+        raise InputError(f"{model.id} takes no reference track: leave out --reference/--reference-url, or choose "
+                         "minimax-music or minimax/music-cover.")
+    backend = _open_backend(args, model)
+    ref = _job_reference(args, model, backend)
+    request = MusicRequest(model=model.id, lyrics=lyrics, prompt=args.prompt or "", reference=ref,
+                           audio_setting=setting, is_instrumental=args.instrumental,
+                           lyrics_optimizer=args.lyrics_optimizer, seed=args.seed)
+    if backend.name == "api":
+        print(f"submitting 1 billed generation to {model.id}…", file=sys.stderr)
+    show = _status_printer()
+    try:
+        result = backend.make(request, wait_s=args.wait_s, on_status=show)
+    finally:
+        if show:
+            print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
+    return _write_result(args, backend, result)
+
+
+def _job_reference(args: argparse.Namespace, model, backend):
+    """The reference for a job model, checked before anything is billed."""
+    from .references import is_loopback_url, reference_from_file, reference_from_url, route_reference
+    from .settings import data_home
+
+    if not model.takes_reference:
+        return None
+    if args.reference_url:
+        private_ok = backend.name == "offline" or is_loopback_url(getattr(backend, "base_url", ""))
+        ref = reference_from_url(args.reference_url, model=model, cache_dir=data_home() / "references",
+                                 allow_private=private_ok)
+    elif args.reference:
+        ref = reference_from_file(_reference_clip(args.reference, None, model), model=model)
+    else:
+        raise InputError(f"{model.id} needs a reference track: --reference FILE"
+                         + (" or --reference-url URL." if "url" in model.reference.ways else "."))
+    # Fail now, before any billed call, when the provider could not get at it.
+    route_reference(ref, model, offline=backend.name == "offline")
+    return ref
+
+
+def _write_result(args: argparse.Namespace, backend, result) -> int:
+    result = result.save(args.output)
+    _warn(result.warnings)
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        ident = f"generation {result.generation_id}" if result.generation_id else f"trace {result.trace_id}"
+        cost = f" · {result.credits_used} credits" if result.credits_used else ""
+        seed = f" · seed {result.seed}" if result.seed is not None else ""
+        print(f"wrote {result.path}: {result.format}, {result.duration_s:.2f} s, {result.sample_rate} Hz, "
+              f"{result.bytes} bytes · {result.model} · {backend.label} · {ident}{seed}{cost}")
+    return EXIT_OK
+
+
+def _generate_music01(args: argparse.Namespace, model, lyrics: str, setting) -> int:
     from .lyrics import prepare_lyrics
 
+    if args.prompt or args.reference_url or args.instrumental or args.lyrics_optimizer:
+        raise InputError("music-01 takes lyrics and a reference file (or ids) only: leave out --prompt, "
+                         "--reference-url, --instrumental and --lyrics-optimizer, or choose another --model.")
     prepare_lyrics(lyrics)  # fail on bad lyrics before any upload
-    backend = _open_backend(args)
+    backend = _open_backend(args, model)
     voice_id, inst_id = args.voice_id, args.instrumental_id
     if args.reference:
         if not args.purpose:
@@ -174,14 +281,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         inst_id = inst_id or up.instrumental_id
     result = _generate_with_progress(backend, lyrics, voice_id=voice_id, instrumental_id=inst_id,
                                      audio_setting=setting, seed=args.seed)
-    result = result.save(args.output)
-    _warn(result.warnings)
-    if args.json:
-        _print_json(result.to_dict())
-    else:
-        print(f"wrote {result.path}: {result.format}, {result.duration_s:.2f} s, {result.sample_rate} Hz, "
-              f"{result.bytes} bytes · {backend.label} · trace {result.trace_id} · seed {result.seed}")
-    return EXIT_OK
+    return _write_result(args, backend, result)
 
 
 def _generate_with_progress(backend, lyrics: str, **kwargs):
@@ -219,6 +319,70 @@ class _Interrupted(Exception):
     """Ctrl-C during a generate, with the message to show."""
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from .models import DEFAULT_MODEL, MODELS
+
+    if args.json:
+        print(json.dumps([m.to_dict() for m in MODELS.values()], ensure_ascii=False))
+        return EXIT_OK
+    for m in MODELS.values():
+        mark = "*" if m.id == DEFAULT_MODEL else " "
+        state = "live" if m.live else f"legacy (retired {m.retired_on}; use {m.replacement})"
+        ref = "no reference" if not m.takes_reference else "reference: " + " or ".join(m.reference.ways)
+        if m.reference.limits:
+            ref += f" {m.reference.limits.min_s:g}–{m.reference.limits.max_s:g} s"
+        texts = []
+        for spec in (m.prompt, m.lyrics):
+            if spec is not None:
+                texts.append(f"{spec.label} {spec.min_chars}–{spec.max_chars}{'' if spec.required else ' optional'}"
+                             + (" (##…##)" if spec.style == "music01" else " ([Verse]…)" if spec.style == "tags" else "")
+                             + (f" as '{spec.api_field}'" if spec.api_field != spec.label.split()[-1] else ""))
+        print(f"{mark} {m.id:22s} {state}")
+        print(f"    {m.summary}")
+        print(f"    {ref} · {' · '.join(texts)}" + (f" · switches: {', '.join(m.flags)}" if m.flags else ""))
+    print("* the default (MUSIC01_MODEL or --model to choose another)")
+    return EXIT_OK
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    import time
+
+    from .history import History
+
+    jobs = History().pending()
+    if args.json:
+        print(json.dumps([j.to_dict() for j in jobs], ensure_ascii=False))
+        return EXIT_OK
+    if not jobs:
+        print("no pending jobs")
+        return EXIT_OK
+    for j in jobs:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(j.created))
+        what = (j.prompt or j.lyrics or "").replace("\n", " ")[:40]
+        state = j.state if j.state != "pending" else j.status
+        print(f"{j.generation_id}  {when}  {j.model}  {state}  “{what}”" + (f"  ({j.error})" if j.error else ""))
+    print("resume one with: music01 resume ID -o OUT", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    backend = _open_backend(args)
+    show = _status_printer()
+    try:
+        result = backend.resume(args.id, wait_s=args.wait_s, on_status=show)
+    finally:
+        if show:
+            print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
+    if args.output:
+        return _write_result(args, backend, result)
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print(f"saved {result.path}: {result.format}, {result.duration_s:.2f} s · {result.model} · "
+              f"generation {result.generation_id}")
+    return EXIT_OK
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     import time
 
@@ -231,9 +395,11 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not entries:
         print("no generations yet")
     for e in entries:
-        first = next((ln for ln in e.lyrics.replace("#", "").splitlines() if ln.strip()), "")
+        first = next((ln for ln in (e.lyrics or e.prompt or "").replace("#", "").splitlines()
+                      if ln.strip() and not ln.strip().startswith("[")), "")
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.created))
-        print(f"{e.id}  {when}  {e.backend:7s} {e.duration_s:5.1f} s  {e.format}  “{first[:40]}”  trace {e.trace_id}")
+        ident = f"generation {e.generation_id}" if e.generation_id else f"trace {e.trace_id}"
+        print(f"{e.id}  {when}  {e.backend:7s} {e.model:18s} {e.duration_s:5.1f} s  {e.format}  “{first[:40]}”  {ident}")
         print(f"    {e.audio_path}")
     return EXIT_OK
 
@@ -246,7 +412,8 @@ def cmd_emulate(args: argparse.Namespace) -> int:
               + ("" if args.key else " (and no --key is required)"), file=sys.stderr)
     print(f"music01 emulator on http://{args.host}:{args.port} — point AIML_API_BASE at it "
           f"({'key required' if args.key else 'any key accepted'}); Ctrl-C stops it", file=sys.stderr)
-    serve(host=args.host, port=args.port, key=args.key, latency_s=args.latency_s)
+    serve(host=args.host, port=args.port, key=args.key, latency_s=args.latency_s,
+          retire_music01=args.retire_music01)
     return EXIT_OK
 
 
@@ -261,7 +428,8 @@ def cmd_example(args: argparse.Namespace) -> int:
 # --- parser -------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (kept stable: people script against it)."""
-    p = _Parser(prog="music01", description="Prepare references and make music with MiniMax music-01.")
+    p = _Parser(prog="music01", description="Prepare references and make music with MiniMax's music models on the "
+                "AI/ML API (minimax-music by default), or offline with no key.")
     p.add_argument("--version", action="version", version=f"music01 {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     p.add_argument("--backend", choices=("auto", "offline", "api"), default=None,
@@ -274,6 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--start", type=float, metavar="S", help="segment start in seconds")
     pr.add_argument("--end", type=float, metavar="E", help="segment end in seconds")
     pr.add_argument("--format", choices=None, metavar="mp3|wav", help="output format (default from OUTPUT's suffix)")
+    pr.add_argument("--model", default=None, metavar="M", help="whose length bounds apply (default music-01's "
+                    "10 s–10 min; minimax-music needs over 15 s, music-cover 6 s–6 min)")
     pr.add_argument("--json", action="store_true", help="print one JSON object")
     pr.set_defaults(func=cmd_prepare)
 
@@ -289,31 +459,58 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--json", action="store_true", help="print one JSON object")
     up.set_defaults(func=cmd_upload)
 
-    ge = sub.add_parser("generate", help="generate a piece from lyrics and reference ids")
-    src = ge.add_mutually_exclusive_group(required=True)
+    ge = sub.add_parser("generate", help="make a piece with any model (`music01 models` lists them)")
+    ge.add_argument("--model", metavar="M", help="model id (default MUSIC01_MODEL, else minimax-music; music-01 "
+                    "when --voice-id/--instrumental-id/--purpose are given)")
+    src = ge.add_mutually_exclusive_group()
     src.add_argument("--lyrics", metavar="TEXT", help="lyrics; a literal \\n is read as a newline")
     src.add_argument("--lyrics-file", metavar="F", help="read the lyrics from a UTF-8 file")
-    ge.add_argument("--voice-id", metavar="ID")
-    ge.add_argument("--instrumental-id", metavar="ID")
-    ge.add_argument("--reference", metavar="FILE", help="prepare and upload this file first (any audio)")
-    ge.add_argument("--purpose", choices=("song", "voice", "instrumental"), help="purpose of --reference")
+    ge.add_argument("--prompt", metavar="TEXT", help="style prompt (music-cover, music-2.x)")
+    refs = ge.add_mutually_exclusive_group()
+    refs.add_argument("--reference", metavar="FILE", help="reference audio file (any format; prepared first)")
+    refs.add_argument("--reference-url", metavar="URL", help="public http(s) URL of a WAV/MP3 reference")
+    ge.add_argument("--instrumental", action="store_true", help="no vocals (minimax/music-2.6)")
+    ge.add_argument("--lyrics-optimizer", action="store_true", help="let the model write lyrics from the prompt "
+                    "(minimax/music-2.6)")
+    ge.add_argument("--voice-id", metavar="ID", help="music-01: a voice_id from an upload")
+    ge.add_argument("--instrumental-id", metavar="ID", help="music-01: an instrumental_id from an upload")
+    ge.add_argument("--purpose", choices=("song", "voice", "instrumental"), help="music-01: purpose of --reference")
     ge.add_argument("--sample-rate", type=int, default=44100, metavar="N", help="16000, 24000, 32000 or 44100")
     ge.add_argument("--bitrate", type=int, default=256000, metavar="N", help="32000, 64000, 128000 or 256000")
     ge.add_argument("--format", choices=("mp3", "wav", "pcm"), help="default from OUT's suffix, else mp3")
     ge.add_argument("--seed", type=int, metavar="N", help="seed for the offline engine (same seed, same audio)")
+    ge.add_argument("--wait-s", type=float, default=600.0, metavar="S", help="job models: how long to wait before "
+                    "leaving the job pending (exit 4; `music01 resume ID` fetches it later)")
     ge.add_argument("-o", "--output", required=True, metavar="OUT", help="audio file to write")
     ge.add_argument("--json", action="store_true", help="print one JSON object")
     ge.set_defaults(func=cmd_generate)
+
+    mo = sub.add_parser("models", help="the models, what each takes, and which are live")
+    mo.add_argument("--json", action="store_true", help="print one JSON array")
+    mo.set_defaults(func=cmd_models)
+
+    jo = sub.add_parser("jobs", help="jobs submitted but not saved yet (resume them with `resume`)")
+    jo.add_argument("--json", action="store_true", help="print one JSON array")
+    jo.set_defaults(func=cmd_jobs)
+
+    re_ = sub.add_parser("resume", help="fetch a pending job's result without submitting again")
+    re_.add_argument("id", metavar="ID", help="the generation id (`music01 jobs` lists them)")
+    re_.add_argument("-o", "--output", metavar="OUT", help="also write the audio here")
+    re_.add_argument("--wait-s", type=float, default=600.0, metavar="S", help="how long to wait this time")
+    re_.add_argument("--json", action="store_true", help="print one JSON object")
+    re_.set_defaults(func=cmd_resume)
 
     hi = sub.add_parser("history", help="list past generations (newest first)")
     hi.add_argument("--json", action="store_true", help="print one JSON array")
     hi.set_defaults(func=cmd_history)
 
-    em = sub.add_parser("emulate", help="run a loopback emulator of the music-01 API (for tests and workshops)")
+    em = sub.add_parser("emulate", help="run a loopback emulator of the AI/ML API's music endpoints (tests, workshops)")
     em.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     em.add_argument("--port", type=int, default=8787)
     em.add_argument("--key", default=None, help="require this Bearer key (default: accept any)")
-    em.add_argument("--latency-s", type=float, default=0.0, metavar="X", help="extra seconds per generate")
+    em.add_argument("--latency-s", type=float, default=0.0, metavar="X", help="seconds a generation takes")
+    em.add_argument("--retire-music01", action="store_true", help="answer music-01's endpoints as the provider "
+                    "does since August 2026 (retired)")
     em.set_defaults(func=cmd_emulate)
 
     ex = sub.add_parser("example", help="write one of the project's own example references (WAV)")
@@ -326,6 +523,8 @@ def build_parser() -> argparse.ArgumentParser:
     lc = lysub.add_parser("check", help="count and check lyrics against music-01's rules")
     lc.add_argument("text", nargs="?", metavar="TEXT", help="lyrics; a literal \\n is read as a newline")
     lc.add_argument("--file", metavar="F", help="read the lyrics from a UTF-8 file")
+    lc.add_argument("--model", metavar="M", default=None, help="whose rules (default music-01's format, which "
+                    "minimax-music shares)")
     lc.add_argument("--json", action="store_true", help="print one JSON object")
     lc.set_defaults(func=cmd_lyrics_check)
     ly.set_defaults(func=lambda a: _missing(ly))
@@ -350,6 +549,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except InputError as exc:
         return _fail(exc, EXIT_INPUT, args.debug)
+    except JobPendingError as exc:
+        print(f"pending: {exc}", file=sys.stderr)
+        return EXIT_PENDING
     except Music01Error as exc:
         return _fail(exc, getattr(exc, "exit_code", EXIT_UNEXPECTED), args.debug)
     except _Interrupted as exc:

@@ -188,7 +188,8 @@ class ApiError(Music01Error):
         self.inference_id = inference_id
         self.request_id = request_id
         self.may_be_billed = may_be_billed
-        self.retryable = retryable
+        # A request that may have been billed is never one to repeat blindly, whatever the status says.
+        self.retryable = retryable and not may_be_billed
         self.retry_after_s = retry_after_s
         ids = [f"{k} {v}" for k, v in (("trace_id", trace_id), ("x-inference-id", inference_id),
                                         ("requestId", request_id)) if v]

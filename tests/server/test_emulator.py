@@ -150,7 +150,7 @@ def test_cli_against_the_emulator_and_no_key_leak(emu, cli_env, examples, tmp_pa
     p = run_cli(cli_env, *args, "-o", tmp_path / "out.mp3", "--json", cwd=tmp_path)
     outputs.append(p)
     assert p.returncode == 0, p.stderr
-    assert "music-01 via AI/ML API" in p.stderr and json.loads(p.stdout)["backend"] == "api"
+    assert "AI/ML API · model music-01" in p.stderr and json.loads(p.stdout)["backend"] == "api"
     uploads = count(emu, UPLOAD_PATH)
     p = run_cli(cli_env, *args, "-o", tmp_path / "out2.mp3", cwd=tmp_path)
     outputs.append(p)
