@@ -1,0 +1,189 @@
+"""Step 4 of the app: make the piece — music-01's generate, or a job for the live models."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from .session import CPU_SLOTS, friendly, limit_shared_key, open_session_backend, serve_copy
+
+
+@dataclass
+class _Call:
+    result: object = None
+    error: BaseException | None = None
+    status: str = "submitting"
+
+
+def _run(work, backend, expected_s: float, progress, call: _Call):
+    """Run ``work`` in a thread and report its status with the elapsed time until it ends.
+
+    A cancelled event leaves the thread running: a paid job still finishes and is saved.
+    """
+    worker = threading.Thread(target=work, name="music01-generate", daemon=True)
+    started = time.monotonic()
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.5)
+        elapsed = time.monotonic() - started
+        progress(min(elapsed / expected_s, 0.97), desc=f"{call.status}… {elapsed:.0f} s (usually {expected_s:.0f} s "
+                                                       "or less)")
+    if call.error is not None:
+        raise call.error
+    return call.result, time.monotonic() - started
+
+
+def _info(r, elapsed_s: float, setting_dict: dict | None) -> dict:
+    info = r.to_dict()
+    info["elapsed_s"] = round(elapsed_s, 1)
+    info["audio_setting"] = setting_dict
+    info["file_name"] = Path(info.pop("path")).name
+    return info
+
+
+@friendly
+def api_generate(lyrics: str, voice_id: str | None, instrumental_id: str | None, sample_rate: int | float | str,
+                 bitrate: int | float | str, fmt: str, seed: int | float | None = None, api_key: str | None = None,
+                 request: gr.Request = None, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
+    """music-01 (legacy): generate from lyrics and upload ids; returns (audio file, info). Saved to the history first."""
+    from music01_core.lyrics import prepare_lyrics
+    from music01_core.settings import AudioSetting
+
+    prepare_lyrics(lyrics or "")  # fail on bad lyrics before anything is sent
+    setting = AudioSetting(sample_rate=int(sample_rate), bitrate=int(bitrate), format=str(fmt))
+    backend, shared_key = open_session_backend(api_key, request)
+    limit_shared_key(shared_key, request)
+    seed_val = None if seed in (None, "") or int(seed) < 0 else int(seed)
+    call = _Call(status="generating")
+
+    def work() -> None:
+        try:
+            kwargs = dict(voice_id=voice_id or None, instrumental_id=instrumental_id or None, audio_setting=setting)
+            if backend.name == "offline":
+                with CPU_SLOTS:
+                    call.result = backend.generate(lyrics, **kwargs, seed=seed_val)
+            else:
+                call.result = backend.generate(lyrics, **kwargs)
+        except BaseException as exc:  # handed to the request thread below
+            call.error = exc
+
+    r, elapsed = _run(work, backend, 60 if backend.name == "api" else 15, progress, call)
+    for w in r.warnings:
+        gr.Warning(w)
+    audio_path = _pcm_preview(r) if r.format == "pcm" else r.path
+    return serve_copy(audio_path), _info(r, elapsed, setting.to_dict())
+
+
+@friendly
+def api_make(model: str, lyrics: str | None, prompt: str | None, clip: str | None, reference_url: str | None,
+             is_instrumental: bool, lyrics_optimizer: bool, sample_rate: int | float | str,
+             bitrate: int | float | str, fmt: str, seed: int | float | None = None, api_key: str | None = None,
+             voice_id: str | None = None, instrumental_id: str | None = None, request: gr.Request = None,
+             progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
+    """Make a piece with any model: returns (audio file, info). Saved to the history before it is shown."""
+    from music01_core.backends.base import MusicRequest
+    from music01_core.lyrics import prepare_text_fields
+    from music01_core.models import get_model
+    from music01_core.references import route_reference
+    from music01_core.settings import AudioSetting
+
+    from .reference import reference_for
+
+    m = get_model(model or None)
+    if m.protocol == "music01":
+        return api_generate(lyrics or "", voice_id, instrumental_id, sample_rate, bitrate, fmt, seed, api_key,
+                            request=request, progress=progress)
+    # Everything is checked before anything is billed: text, settings, reference and its route.
+    prepare_text_fields(m, lyrics=lyrics, prompt=prompt, is_instrumental=bool(is_instrumental),
+                        lyrics_optimizer=bool(lyrics_optimizer))
+    setting = AudioSetting(sample_rate=int(sample_rate), bitrate=int(bitrate), format=str(fmt))
+    backend, shared_key = open_session_backend(api_key, request)
+    ref = reference_for(m, clip, reference_url, backend, request)
+    route_reference(ref, m, offline=backend.name == "offline", publisher=getattr(backend, "publisher", None))
+    limit_shared_key(shared_key, request)
+    seed_val = None if seed in (None, "") or int(seed) < 0 else int(seed)
+    req = MusicRequest(model=m.id, lyrics=lyrics or "", prompt=prompt or "", reference=ref, audio_setting=setting,
+                       is_instrumental=bool(is_instrumental), lyrics_optimizer=bool(lyrics_optimizer), seed=seed_val)
+    call = _Call(status="submitting" if backend.name == "api" else "generating")
+
+    def on_status(status: str, _elapsed: float) -> None:
+        call.status = status
+
+    def work() -> None:
+        try:
+            call.result = backend.make(req, on_status=on_status)
+        except BaseException as exc:  # handed to the request thread below
+            call.error = exc
+
+    r, elapsed = _run(work, backend, m.expected_s if backend.name == "api" else 15, progress, call)
+    for w in r.warnings:
+        gr.Warning(w)
+    audio_path = _pcm_preview(r) if r.format == "pcm" else r.path
+    setting_dict = setting.to_dict(sample_rate_field=m.audio_setting.sample_rate_field) if m.audio_setting else None
+    return serve_copy(audio_path), _info(r, elapsed, setting_dict)
+
+
+def _pcm_preview(result) -> str:
+    """Raw PCM has no header: wrap it in a WAV next to the saved file so it can play."""
+    import wave
+
+    out = Path(result.path).with_suffix(".preview.wav")
+    with wave.open(str(out), "wb") as w:
+        w.setnchannels(result.channels)
+        w.setsampwidth(2)
+        w.setframerate(result.sample_rate)
+        w.writeframes(result.audio)
+    return str(out)
+
+
+def result_card(info: dict | None) -> str:
+    if not info:
+        return ""
+    cost = ""
+    if info.get("credits_used") or info.get("usd_spent"):
+        cost = f" · cost {info.get('credits_used') or '?'} credits" + (
+            f" (${info['usd_spent']})" if info.get("usd_spent") else "")
+    if info.get("generation_id"):
+        ids = f"generation id `{info['generation_id']}`"
+    else:
+        ids = f"trace id `{info.get('trace_id')}`" + (f" · inference id `{info['inference_id']}`"
+                                                       if info.get("inference_id") else "")
+    model = info.get("model") or "music-01"
+    backend = f"offline engine — not {model}" if info.get("backend") == "offline" else f"{model} via AI/ML API"
+    seed = f" · seed {info['seed']}" if info.get("seed") is not None else ""
+    return (f"**{info['duration_s']:.1f} s** {info['format']} · {info['sample_rate']} Hz · {backend}{seed}{cost}\n\n"
+            f"{ids} · took {info.get('elapsed_s', 0):.0f} s · saved to history")
+
+
+def compare(reference: str | None, info: dict | None, audio_path: str | None):
+    """Spectrograms of reference and output, tempo and key side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from music01_core.analysis import analyze
+    from music01_core.audio import load_audio
+
+    if not info or not audio_path:
+        return None, ""
+    rows = []
+    pairs = [(label, path) for label, path in (("reference", reference), ("output", audio_path)) if path]
+    fig, axes = plt.subplots(len(pairs), 1, figsize=(9, 2.1 * len(pairs)), squeeze=False)
+    for ax, (label, path) in zip(axes[:, 0], pairs, strict=True):
+        y, sr = load_audio(path, sample_rate=16000, duration_s=60)
+        ax.specgram(y + 1e-9, NFFT=1024, Fs=sr, noverlap=768, cmap="magma", vmin=-120)
+        ax.set_ylim(0, 6000)
+        ax.set_title(label, fontsize=9)
+        ax.set_ylabel("Hz")
+        a = analyze(path, audio=(y.astype(np.float32), sr))
+        rows.append(f"| {label} | {a.duration_s:.1f} s | {a.tempo_bpm:.0f} BPM | {a.key} | {a.vocals} |")
+    fig.tight_layout()
+    plt.close(fig)
+    table = "| | length | tempo | key | vocals |\n|---|---|---|---|---|\n" + "\n".join(rows)
+    return fig, table

@@ -1,0 +1,105 @@
+"""Step 5 of the app: the history — past pieces, and pending jobs to resume."""
+
+from __future__ import annotations
+
+import time
+
+import gradio as gr
+
+from music01_core.errors import InputError
+
+from .session import friendly, open_session_backend, serve_copy, session_home
+
+HISTORY_HEADERS = ["when", "model", "lyrics / prompt", "backend", "length", "format", "id at the provider", "id"]
+PENDING_HEADERS = ["submitted", "model", "status", "lyrics / prompt", "generation id"]
+
+
+def _first_line(text: str | None) -> str:
+    return next((ln for ln in (text or "").replace("#", "").splitlines()
+                 if ln.strip() and not ln.strip().startswith("[")), "")[:40]
+
+
+def history_rows(request: gr.Request):
+    from music01_core.history import History
+
+    rows = []
+    for e in History(session_home(request)).list():
+        rows.append([time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.created)), e.model,
+                     _first_line(e.lyrics or e.prompt), e.backend, f"{e.duration_s:.1f} s", e.format,
+                     e.generation_id or e.trace_id, e.id])
+    return rows
+
+
+def pending_rows(request: gr.Request):
+    from music01_core.history import History
+
+    rows = []
+    for j in History(session_home(request)).pending():
+        state = j.status if j.state == "pending" else f"{j.state}: {j.error or ''}"[:60]
+        rows.append([time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(j.created)), j.model, state,
+                     _first_line(j.prompt or j.lyrics), j.generation_id])
+    return rows
+
+
+def pending_pick(rows, evt: gr.SelectData) -> str:
+    try:
+        row = rows.iloc[evt.index[0]].tolist() if hasattr(rows, "iloc") else rows[evt.index[0]]
+        return row[-1]
+    except (IndexError, TypeError, KeyError):
+        return ""
+
+
+@friendly
+def api_resume(generation_id: str | None, api_key: str | None = None, request: gr.Request = None):
+    """Fetch a pending job's result without submitting again; returns (audio file, info)."""
+    from .generate import _info, _pcm_preview
+
+    gid = (generation_id or "").strip()
+    if not gid:
+        raise gr.Error("Pick a pending job in the list (or paste its generation id) first.")
+    backend, _ = open_session_backend(api_key, request)
+    started = time.monotonic()
+    r = backend.resume(gid, wait_s=120)
+    audio_path = _pcm_preview(r) if r.format == "pcm" else r.path
+    return serve_copy(audio_path), _info(r, time.monotonic() - started, None)
+
+
+def history_pick(rows, evt: gr.SelectData, request: gr.Request):
+    from music01_core.history import History
+
+    try:
+        row = rows.iloc[evt.index[0]].tolist() if hasattr(rows, "iloc") else rows[evt.index[0]]
+        entry = History(session_home(request)).get(row[-1])
+    except (IndexError, InputError, TypeError, KeyError):
+        raise gr.Error("That history entry is gone: refresh the list.") from None
+    ids = (f"generation id `{entry.generation_id}`" if entry.generation_id else
+           f"voice_id `{entry.voice_id}` · instrumental_id `{entry.instrumental_id}` · trace id `{entry.trace_id}`"
+           + (f" · inference id `{entry.inference_id}`" if entry.inference_id else ""))
+    cost = f" · {entry.credits_used} credits" if entry.credits_used else ""
+    details = (f"**{entry.id}** · {entry.model} · {entry.backend} · {entry.duration_s:.1f} s · {entry.sample_rate} Hz "
+               f"· {entry.format} · seed {entry.seed}{cost}\n\n{ids}"
+               + (f"\n\nstyle prompt: {entry.prompt}" if entry.prompt else "")
+               + (f"\n\nreference: {entry.reference_name}" if entry.reference_name else ""))
+    playable = serve_copy(entry.audio_path) if entry.format != "pcm" else None
+    return playable, serve_copy(entry.audio_path), details, entry.id
+
+
+def history_reload(entry_id: str | None, request: gr.Request):
+    from music01_core.history import History
+
+    if not entry_id:
+        raise gr.Error("Pick a row in the history first.")
+    e = History(session_home(request)).get(entry_id)
+    return (e.model, e.lyrics, e.prompt or "", e.voice_id or "", e.instrumental_id or "", e.sample_rate,
+            e.bitrate or 256000, e.format if e.format in ("mp3", "wav", "pcm") else "mp3",
+            e.seed if e.seed is not None else -1)
+
+
+@friendly
+def history_export(request: gr.Request):
+    from music01_core.history import History
+
+    h = History(session_home(request))
+    if not h.list():
+        raise gr.Error("Nothing to export yet: generate something first.")
+    return serve_copy(h.export_zip(session_home(request) / "exports" / f"music01-history-{int(time.time())}.zip"))

@@ -1,0 +1,188 @@
+"""Step 1 of the app: the reference — a file, a recording, an example, or a public URL."""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from music01_core.settings import data_home
+
+from .session import friendly, open_session_backend, serve_copy, session_home
+
+EXAMPLE_NAMES = ["song-e-minor", "acappella-g-major", "groove-a-minor", "bright-d-major"]
+_example_lock = threading.Lock()
+
+
+def example_path(name: str) -> str:
+    """Write (once) and return one of the project's own example references."""
+    from music01_core.examples import write_example
+
+    path = data_home() / "examples" / f"{name}.wav"
+    with _example_lock:
+        if not path.exists():
+            write_example(name, path)
+    return serve_copy(path)
+
+
+@functools.lru_cache(maxsize=16)
+def _envelope(path: str, mtime_ns: int, *, bins: int = 1500):
+    """Min/max envelope of a file for drawing: (times_s, low, high), each of shape (bins,).
+
+    Decoding a 10-minute file takes a second or more; the figure is redrawn whenever
+    start/end change, so the envelope is kept per file (``mtime_ns`` invalidates it).
+    """
+    import numpy as np
+
+    from music01_core.audio import load_audio
+
+    y, sr = load_audio(path, sample_rate=2000)
+    if len(y) == 0:
+        return np.zeros(1), np.zeros(1), np.zeros(1)
+    n = max(1, len(y) // bins)
+    frames = y[: len(y) // n * n].reshape(-1, n)
+    t = (np.arange(len(frames)) + 0.5) * n / sr
+    return t, frames.min(axis=1), frames.max(axis=1)
+
+
+def waveform_figure(path: str | None, start_s: float | None, end_s: float | None, title: str = "Reference"):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 2.2))
+    if path:
+        t, lo, hi = _envelope(str(path), Path(path).stat().st_mtime_ns)
+        ax.fill_between(t, lo, hi, lw=0.4, color="#4b5563")
+        if start_s is not None and end_s is not None and end_s > start_s:
+            ax.axvspan(start_s, end_s, color="#f59e0b", alpha=0.3, label="segment sent to the model")
+            ax.legend(loc="upper right", fontsize=8)
+        ax.set_xlim(0, max(t[-1] if len(t) else 1, 1))
+    ax.set_xlabel("seconds")
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+@friendly
+def api_analyze(audio: str | None) -> dict:
+    """Analyse a reference: tempo, key, vocals (singing/speech/none), suggested purpose and segment."""
+    from music01_core.analysis import analyze
+
+    if not audio:
+        raise gr.Error("Upload or record a reference first.")
+    a = analyze(audio)
+    for w in a.warnings:
+        gr.Warning(w)
+    d = a.to_dict()
+    d.pop("beat_times_s", None)
+    d.pop("chroma_mean", None)
+    return d
+
+
+def analysing_note(audio: str | None) -> str:
+    """What the analysis card says while the analysis runs."""
+    if not audio:
+        return ""
+    return ("⏳ Analysing the reference (tempo, key, voice)… a few seconds per minute of audio. "
+            "You can set start/end and prepare the clip meanwhile.")
+
+
+def analysis_card(info: dict | None) -> str:
+    if not info:
+        return ""
+    v = info["vocals_detail"]
+    seg = info["suggested_segment"]
+    lines = [f"**{info['duration_s']:.1f} s** · tempo **{info['tempo_bpm']:.0f} BPM** · key **{info['key']}** · "
+             f"vocals **{info['vocals']}** ({info['vocals_confidence']:.0%}) · "
+             f"{'with' if v['accompaniment'] else 'no'} accompaniment · loudness {info['rms_dbfs']:.0f} dBFS",
+             f"Suggested purpose: **{info['suggested_purpose']}** · suggested segment "
+             f"**{seg['start_s']:.1f}–{seg['end_s']:.1f} s**"]
+    lines += [f"⚠️ {w}" for w in info.get("warnings", [])]
+    return "\n\n".join(lines)
+
+
+def _model_for_clip(model: str | None):
+    from music01_core.models import LEGACY_MODEL, get_model
+
+    m = get_model(model or None)
+    # A text-only model takes no clip; the clip tools then follow music-01's general bounds.
+    return m if m.reference.limits else get_model(LEGACY_MODEL)
+
+
+def segment_check(audio, start_s, end_s, info, model: str | None = None) -> str:
+    """The live check under the start/end fields: the same rules prepare_clip applies for the model."""
+    from music01_core.audio import check_segment
+    from music01_core.errors import AudioInputError
+
+    if not audio:
+        return ""
+    m = _model_for_clip(model)
+    try:
+        # As in api_prepare: an end of 0 (what an empty field sends) means "to the end".
+        _, length = check_segment((info or {}).get("duration_s"), start_s or None, end_s or None, model=m)
+    except (AudioInputError, TypeError, ValueError) as exc:
+        return f"❌ {exc}" if isinstance(exc, AudioInputError) else "❌ start and end must be numbers of seconds."
+    if length is None:
+        return "The length will be measured when the clip is prepared."
+    hint = " 30–60 s works best." if not 25 <= length <= 75 else ""
+    return f"✅ {length:.1f} s segment — {m.id} accepts it.{hint}"
+
+
+@friendly
+def api_prepare(audio: str | None, start_s: float | None, end_s: float | None, fmt: str | None,
+                model: str | None = None, request: gr.Request = None):
+    """Cut and convert a reference into a valid clip for the model (MP3/WAV, within its length bounds)."""
+    from music01_core.audio import prepare_clip
+
+    if not audio:
+        raise gr.Error("Upload or record a reference first.")
+    fmt = (fmt or "mp3").lower()
+    m = _model_for_clip(model)
+    folder = session_home(request) / "clips"
+    clip = prepare_clip(audio, folder / f"{Path(audio).stem[:40]}-{int(time.time())}.{fmt}",
+                        start_s=start_s or None, end_s=end_s or None, format=fmt, model=m)
+    for w in clip.warnings:
+        gr.Warning(w)
+    info = clip.to_dict()
+    # No server paths in what the browser sees (and no "path" key: clients read that as a file).
+    info["file_name"] = Path(info.pop("path")).name
+    info["model"] = m.id
+    return serve_copy(clip.path), info
+
+
+def reference_for(model, clip: str | None, url: str | None, backend, request: gr.Request):
+    """The checked reference for a job model: the URL when one is given, else the prepared clip."""
+    from music01_core.references import is_loopback_url, reference_from_file, reference_from_url
+
+    if not model.takes_reference:
+        return None
+    if (url or "").strip():
+        private_ok = backend.name == "offline" or is_loopback_url(getattr(backend, "base_url", ""))
+        return reference_from_url(url.strip(), model=model, cache_dir=session_home(request) / "references",
+                                  allow_private=private_ok)
+    if clip:
+        return reference_from_file(clip, model=model)
+    raise gr.Error(f"{model.id} needs a reference: prepare a clip in step 1"
+                   + (", or paste a public URL of a WAV/MP3 there." if "url" in model.reference.ways else "."))
+
+
+@friendly
+def api_check_url(url: str | None, model: str | None, api_key: str | None = None, request: gr.Request = None) -> str:
+    """Fetch a reference URL once and say whether the model accepts it (nothing is billed)."""
+    from music01_core.models import get_model
+
+    if not (url or "").strip():
+        return ""
+    m = get_model(model)
+    if "url" not in m.reference.ways:
+        raise gr.Error(f"{m.id} does not take a reference URL: prepare a clip instead.")
+    backend, _ = open_session_backend(api_key, request)
+    ref = reference_for(m, None, url, backend, request)
+    return f"✅ {ref.name}: {ref.format}, {ref.duration_s:.1f} s, {ref.bytes / 2**20:.1f} MB — {m.id} accepts it."

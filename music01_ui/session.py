@@ -1,0 +1,158 @@
+"""Sessions, keys, limits, served files and the error edge shared by every step of the app."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+
+import gradio as gr
+
+from music01_core.errors import InputError, Music01Error
+from music01_core.settings import ENV_API_KEYS, data_home
+
+logger = logging.getLogger("music01.app")
+
+MAX_UPLOAD = "200mb"  # a 10-minute 48 kHz stereo WAV is ~110 MB
+SHARED = bool(os.environ.get("SPACE_ID")) or os.environ.get("MUSIC01_SHARED") == "1"
+GENERATIONS_PER_HOUR = int(os.environ.get("MUSIC01_GENERATIONS_PER_HOUR", "5") or 5)
+CPU_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))  # offline renders are CPU-bound
+
+
+def server_key() -> str | None:
+    for name in ENV_API_KEYS:
+        if os.environ.get(name, "").strip():
+            return os.environ[name].strip()
+    return None
+
+
+def session_home(request: gr.Request) -> Path:
+    """Everything a session keeps: one folder per browser session on a shared server."""
+    root = data_home()
+    if not SHARED:
+        return root
+    sid = getattr(request, "session_hash", None) or "anonymous"
+    return root / "sessions" / hashlib.sha256(sid.encode()).hexdigest()[:20]
+
+
+class RateLimiter:
+    """At most ``limit`` generations per hour per session and per client address."""
+
+    def __init__(self, limit: int, window_s: float = 3600.0) -> None:
+        self.limit, self.window_s = limit, window_s
+        self.events: dict[str, deque] = defaultdict(deque)
+        self.lock = threading.Lock()
+
+    def check(self, *keys: str) -> None:
+        now = time.time()
+        with self.lock:
+            for key in keys:
+                q = self.events[key]
+                while q and q[0] < now - self.window_s:
+                    q.popleft()
+                if len(q) >= self.limit:
+                    wait = int(q[0] + self.window_s - now) + 1
+                    raise gr.Error(f"This demo allows {self.limit} generations per hour on its shared key. "
+                                   f"Try again in {wait // 60} min {wait % 60} s — or paste your own AI/ML API key "
+                                   "above, or use the offline engine on your own machine.")
+            for key in keys:
+                self.events[key].append(now)
+
+
+LIMITER = RateLimiter(GENERATIONS_PER_HOUR)
+
+
+def _publisher():
+    """The link publisher when the app has a public address (Spaces, or MUSIC01_PUBLIC_URL); else None."""
+    from music01_core.share import LinkPublisher, public_base_url
+
+    base = public_base_url()
+    return LinkPublisher(data_home() / "links", base) if base else None
+
+
+PUBLISHER = _publisher()
+
+
+def open_session_backend(api_key: str | None, request: gr.Request):
+    """The backend for this call: the pasted key, else the server's key, else offline.
+
+    Returns (backend, whether the server's shared key is used).
+    """
+    from music01_core.backends import ApiBackend, OfflineBackend
+    from music01_core.secret import Secret
+
+    home = session_home(request)
+    pasted = (api_key or "").strip()
+    if pasted:
+        return ApiBackend(api_key=Secret(pasted), home=home, publisher=PUBLISHER), False
+    if server_key():
+        return ApiBackend(home=home, publisher=PUBLISHER), True
+    return OfflineBackend(home=home), False
+
+
+def limit_shared_key(shared_key: bool, request: gr.Request) -> None:
+    """Count a generation against the shared key's hourly allowance (shared servers only)."""
+    if shared_key and SHARED:
+        client = getattr(getattr(request, "client", None), "host", None) or "?"
+        LIMITER.check(f"session:{getattr(request, 'session_hash', '?')}", f"ip:{client}")
+
+
+def banner_text(api_key: str | None = None, model_id: str | None = None) -> str:
+    from music01_core.models import get_model
+
+    m = get_model(model_id)
+    name = f"**{m.id}**" + ("" if m.live else " (legacy: retired by the provider in August 2026)")
+    if (api_key or "").strip():
+        return f"🔑 {name} via **AI/ML API** — using the key you pasted (kept only in this browser session)."
+    if server_key():
+        limit = f" Shared demo key: {GENERATIONS_PER_HOUR} generations per hour per person." if SHARED else ""
+        return f"🎵 {name} via **AI/ML API**.{limit}"
+    return (f"🧪 **offline engine (no API key) — not {m.id}.** It makes music from your reference on this machine, "
+            "following the model's rules; paste an AI/ML API key below to use the real model.")
+
+
+def serve_copy(path: str | Path | None) -> str | None:
+    """A copy of ``path`` in Gradio's own file cache, under a fresh random folder.
+
+    The data directory itself is never served: a browser can fetch only files handed to
+    its own session, at unguessable paths.
+    """
+    import shutil
+    import tempfile
+
+    if not path:
+        return None
+    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio") / "music01"
+    cache.mkdir(parents=True, exist_ok=True)
+    out = Path(tempfile.mkdtemp(dir=cache)) / Path(path).name
+    shutil.copyfile(path, out)
+    return str(out)
+
+
+def friendly(fn):
+    """Turn library errors into messages that say what to fix; never show a traceback."""
+    from music01_core.errors import JobPendingError
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except JobPendingError as exc:
+            raise gr.Error(str(exc).replace("`music01 resume ", "the History tab's Resume, or `music01 resume "),
+                           title="Still running at the provider") from None
+        except Music01Error as exc:
+            raise gr.Error(str(exc), title="Please check" if isinstance(exc, InputError) else "The service failed") \
+                from None
+        except Exception:
+            logger.exception("unexpected error in %s", fn.__name__)
+            raise gr.Error("Something unexpected went wrong (it was logged on the server). Please try again.") \
+                from None
+
+    return wrapper
