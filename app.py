@@ -64,8 +64,9 @@ def model_card(model_id: str | None) -> str:
                                      "upload": "an uploaded clip"}[w] for w in m.reference.ways)
         + (f", {m.reference.limits.min_s:g} s–{m.reference.limits.max_s / 60:g} min" if m.reference.limits else ""))
     if m.takes_reference and "url" in m.reference.ways and "base64" not in m.reference.ways:
-        ref += (" — a clip you prepare here reaches the provider through this app's own short-lived link"
-                if PUBLISHER else " — paste a public URL in step 1 (or run the app at a public address)")
+        ref += (" — with an API key, a clip you prepare here reaches the provider through this app's own "
+                "short-lived link" if PUBLISHER else " — with an API key, paste a public URL in step 1 (or run "
+                "the app at a public address); the offline engine reads your clip directly")
     texts = [f"{s.label} {s.min_chars}–{s.max_chars}{'' if s.required else ' (optional)'}"
              for s in (m.prompt, m.lyrics) if s is not None]
     retired = "" if m.live else f"\n\n⚠️ Retired by the provider on {m.retired_on}: choose **{m.replacement}**."

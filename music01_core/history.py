@@ -127,6 +127,21 @@ class History:
         A job's result also closes its pending record (after the record is written, so a
         crash in between leaves a pending record that :meth:`pending` recognises as done).
         """
+        gid = getattr(result, "generation_id", None)
+        if gid:
+            # A job may be finished by two followers at once (a cancelled page's thread and a
+            # Resume, or two processes): the first save wins, the second gets the same entry.
+            from .storage import file_lock
+
+            with file_lock(self.dir / ".jobs.lock"):
+                existing = self.find_generation(gid)
+                if existing is not None:
+                    self._pending_path(gid).unlink(missing_ok=True)
+                    return existing
+                return self._save(result, reference_sha256, reference_name)
+        return self._save(result, reference_sha256, reference_name)
+
+    def _save(self, result, reference_sha256, reference_name) -> HistoryEntry:
         created = time.time()
         entry_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(created)) + "-" + secrets.token_hex(4)
         folder = self.dir / entry_id

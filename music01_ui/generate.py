@@ -97,6 +97,11 @@ def api_make(model: str, lyrics: str | None, prompt: str | None, clip: str | Non
     if m.protocol == "music01":
         return api_generate(lyrics or "", voice_id, instrumental_id, sample_rate, bitrate, fmt, seed, api_key,
                             request=request, progress=progress)
+    # Hidden fields keep their values when another model is chosen: send only what this model shows.
+    prompt = prompt if m.prompt is not None else ""
+    lyrics = lyrics if m.lyrics is not None else ""
+    is_instrumental = bool(is_instrumental) and "is_instrumental" in m.flags
+    lyrics_optimizer = bool(lyrics_optimizer) and "lyrics_optimizer" in m.flags
     # Everything is checked before anything is billed: text, settings, reference and its route.
     prepare_text_fields(m, lyrics=lyrics, prompt=prompt, is_instrumental=bool(is_instrumental),
                         lyrics_optimizer=bool(lyrics_optimizer))

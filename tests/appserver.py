@@ -21,8 +21,8 @@ def free_port() -> int:
 
 
 class AppServer:
-    def __init__(self, home: Path, **env) -> None:
-        self.port = free_port()
+    def __init__(self, home: Path, *, port: int | None = None, **env) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.home = home
         self.log = home.parent / f"app-{self.port}.log"

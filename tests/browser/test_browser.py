@@ -11,6 +11,8 @@ from tests.audiogen import KEY
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+MODEL_LABELS = {"minimax-music": "MiniMax Music (reference", "music-01": "music-01 (legacy",
+                "minimax/music-2.6": "MiniMax Music 2.6"}
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -45,27 +47,43 @@ def tab(page, label):
     page.get_by_role("tab", name=re.compile(label)).click()
 
 
-def walk(page, url, tag):
+def choose_model(page, model_id):
+    page.get_by_label("Model").click()
+    page.get_by_role("option", name=re.compile(re.escape(MODEL_LABELS[model_id]))).click()
+    page.get_by_text(f"{model_id}** —").or_(page.get_by_text(f"{model_id} —")).first.wait_for(timeout=10_000)
+
+
+def walk(page, url, tag, model_id="minimax-music"):
+    from music01_core.models import get_model
+
+    m = get_model(model_id)
     page.goto(url)
     page.get_by_text("offline engine (no API key)").wait_for(timeout=30_000)
     shot(page, f"{tag}-0-start")
-    # 1 · Reference: one click on an example, wait for the analysis card.
-    page.get_by_role("button", name="song-e-minor").click()
-    page.get_by_text("Suggested purpose").wait_for(timeout=90_000)
-    page.get_by_text("segment — music-01 accepts it").wait_for(timeout=30_000)
-    page.get_by_role("button", name="Prepare clip").click()
-    page.get_by_text('"sha256"').wait_for(timeout=60_000)
-    shot(page, f"{tag}-1-reference")
-    # 2 · Upload.
-    tab(page, "Purpose")
-    page.get_by_role("button", name="Upload", exact=True).click()
-    page.get_by_text('"cached"').wait_for(timeout=60_000)
-    page.wait_for_function("() => [...document.querySelectorAll('textarea, input')].some(e => e.value.startsWith('vocal-'))",
-                           timeout=10_000)
-    shot(page, f"{tag}-2-upload")
-    # 3 · Lyrics: the docs' example is there; the counter shows it.
+    if model_id != "minimax-music":
+        choose_model(page, model_id)
+    if m.takes_reference:
+        # 1 · Reference: one click on an example, wait for the analysis card.
+        page.get_by_role("button", name="song-e-minor").click()
+        page.get_by_text("Suggested purpose").wait_for(timeout=90_000)
+        page.get_by_text(f"segment — {model_id} accepts it").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Prepare clip").click()
+        page.get_by_text('"sha256"').wait_for(timeout=60_000)
+        shot(page, f"{tag}-1-reference")
+    if m.protocol == "music01":
+        # 2 · Upload (music-01 only).
+        tab(page, "Purpose")
+        page.get_by_role("button", name="Upload", exact=True).click()
+        page.get_by_text('"cached"').wait_for(timeout=60_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('textarea, input')].some(e => e.value.startsWith('vocal-'))",
+            timeout=10_000)
+        shot(page, f"{tag}-2-upload")
+    # 3 · Lyrics: the docs' example is there; the counter shows the model's limit.
     tab(page, "Lyrics")
-    page.get_by_text(re.compile(r"\d+ / 600")).wait_for(timeout=10_000)
+    page.get_by_text(re.compile(rf"\d+ / {m.lyrics.max_chars}")).first.wait_for(timeout=10_000)
+    if m.prompt is not None:
+        assert page.get_by_label("Style prompt").is_visible()
     shot(page, f"{tag}-3-lyrics")
     # 4 · Generate.
     tab(page, "Generate")
@@ -92,7 +110,7 @@ def test_five_steps_offline(server, browser):
     # A row of the history plays and downloads that generation.
     tab(page, "History")
     page.get_by_text(trace).locator("visible=true").first.click()
-    page.get_by_text(re.compile(r"voice_id .* instrumental_id")).locator("visible=true").first.wait_for(timeout=20_000)
+    page.get_by_text(re.compile(r"minimax-music · offline")).locator("visible=true").first.wait_for(timeout=20_000)
     page.get_by_text(re.compile(r"^0:[1-5]\d$")).locator("visible=true").first.wait_for(timeout=20_000)
     shot(page, "walk-6-history-row")
     assert "Traceback" not in page.content()
@@ -146,3 +164,58 @@ def test_shared_server_keeps_histories_apart(shared_server, browser):
     assert trace not in pb.content()
     a.close()
     b.close()
+
+
+def test_legacy_music01_and_a_text_only_model(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    walk(page, server.url, "legacy", "music-01")
+    page.get_by_text("Retired by the provider").locator("visible=true").first.wait_for(timeout=5_000)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    walk(page, server.url, "text-only", "minimax/music-2.6")
+    tab(page, "Reference")
+    page.get_by_text("no reference needed").locator("visible=true").first.wait_for(timeout=5_000)
+    shot(page, "text-only-6-no-reference")
+    assert "Traceback" not in page.content()
+
+
+@pytest.fixture(scope="module")
+def api_server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (.ci/run installs it with apt)")
+    from music01_core.emulator import EmulatorServer
+
+    with EmulatorServer(key=KEY, home=tmp_path_factory.mktemp("emu-browser"), latency_s=8.0) as emu:
+        srv = AppServer(tmp_path_factory.mktemp("browser-api") / "home", AIML_API_KEY=KEY,
+                        AIML_API_BASE=emu.url).start()
+        yield srv, emu
+        srv.stop()
+
+
+def test_a_job_left_behind_is_resumed_from_history(api_server, browser):
+    srv, emu = api_server
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(srv.url)
+    page.get_by_text("via AI/ML API").first.wait_for(timeout=30_000)
+    choose_model(page, "minimax/music-2.6")
+    tab(page, "Generate")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.get_by_text(re.compile(r"(queued|generating)… \d+ s")).first.wait_for(timeout=30_000)
+    shot(page, "api-1-generating")
+    page.get_by_role("button", name="Cancel").click()  # the person stops waiting; the job goes on
+    tab(page, "History")
+    row = page.get_by_text(re.compile(r":music-2\.6$")).locator("visible=true").first
+    row.wait_for(timeout=20_000)
+    shot(page, "api-2-pending")
+    row.click()
+    page.get_by_role("button", name="Resume").click()
+    page.get_by_text("saved to history").locator("visible=true").first.wait_for(timeout=60_000)
+    shot(page, "api-3-resumed")
+    assert len(emu.stats()["submits"]) == 1, "resume must never submit again"
+    from music01_core.history import History
+
+    gid = emu.stats()["submits"][0]["id"]
+    # The cancelled page's own thread and the Resume both finish the job: it is saved once.
+    page.wait_for_timeout(3000)
+    assert [e.generation_id for e in History(srv.home).list()] == [gid]
+    assert emu.stats()["file_auth_headers"] == 0
+    assert KEY not in page.content() and KEY not in srv.logs()

@@ -244,3 +244,14 @@ def test_cover_sends_base64_and_history_keeps_only_its_hash(api, make_audio, mp3
     assert sent.startswith("data:audio/mpeg;base64,")
     rec = (Path(History(api.home).list()[0].audio_path).parent / "record.json").read_text()
     assert "base64" in rec and sent[30:90] not in rec and ref.sha256 in rec
+
+
+def test_a_job_finished_twice_is_saved_once(tmp_path, mp3_bytes):
+    from music01_core.backends.base import GenerationResult
+
+    h = History(tmp_path)
+    r = GenerationResult(audio=mp3_bytes, format="mp3", sample_rate=44100, bitrate=0, channels=2, duration_s=3.0,
+                         voice_id=None, instrumental_id=None, backend="api", trace_id="", seed=None, lyrics="",
+                         model="minimax/music-2.6", generation_id=GID)
+    first, second = h.save(r), h.save(r)
+    assert first.id == second.id and len(h.list()) == 1
