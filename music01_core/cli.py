@@ -228,20 +228,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def _job_reference(args: argparse.Namespace, model, backend):
     """The reference for a job model, checked before anything is billed."""
-    from .references import is_loopback_url, reference_from_file, reference_from_url, route_reference
+    from .references import choose_reference, route_reference
     from .settings import data_home
 
     if not model.takes_reference:
         return None
-    if args.reference_url:
-        private_ok = backend.name == "offline" or is_loopback_url(getattr(backend, "base_url", ""))
-        ref = reference_from_url(args.reference_url, model=model, cache_dir=data_home() / "references",
-                                 allow_private=private_ok)
-    elif args.reference:
-        ref = reference_from_file(_reference_clip(args.reference, None, model), model=model)
-    else:
+    if not args.reference and not args.reference_url:
         raise InputError(f"{model.id} needs a reference track: --reference FILE"
                          + (" or --reference-url URL." if "url" in model.reference.ways else "."))
+    clip = _reference_clip(args.reference, None, model) if args.reference and not args.reference_url else None
+    ref = choose_reference(model, clip=clip, url=args.reference_url, backend=backend,
+                           cache_dir=data_home() / "references")
     # Fail now, before any billed call, when the provider could not get at it.
     route_reference(ref, model, offline=backend.name == "offline")
     return ref

@@ -28,7 +28,7 @@ from .models import get_model
 logger = logging.getLogger(__name__)
 
 __all__ = ["Reference", "reference_from_file", "reference_from_url", "route_reference", "is_loopback_url",
-           "MAX_REFERENCE_DOWNLOAD_BYTES"]
+           "choose_reference", "MAX_REFERENCE_DOWNLOAD_BYTES"]
 
 #: A reference fetched to be checked is capped at this size (music-cover's own cap is 50 MB).
 MAX_REFERENCE_DOWNLOAD_BYTES = 100 * 1024 * 1024
@@ -287,3 +287,41 @@ def route_reference(ref: Reference | None, model, *, offline: bool = False, publ
         "public address (a Hugging Face Space, or set MUSIC01_PUBLIC_URL), which then serves the prepared clip "
         "at a short-lived private link."
     )
+
+
+def choose_reference(model, *, clip: str | os.PathLike | None = None, url: str | None = None, backend=None,
+                     cache_dir: str | os.PathLike | None = None) -> Reference | None:
+    """The checked reference for ``model``: the URL when one is given, else the local clip.
+
+    Parameters
+    ----------
+    model : str or Model
+    clip : path-like, optional
+        A prepared clip.
+    url : str, optional
+        A public http(s) URL (fetched once here, to check it).
+    backend : Backend, optional
+        Loopback and private URLs are accepted only when the service runs on this machine
+        (the offline engine, or the API backend pointed at the emulator).
+    cache_dir : path-like, optional
+        Where a fetched copy is kept.
+
+    Returns
+    -------
+    Reference or None
+        None for a model that takes no reference.
+    """
+    from .errors import ReferenceInputError
+
+    m = get_model(model)
+    if not m.takes_reference:
+        return None
+    if (url or "").strip():
+        if "url" not in m.reference.ways:
+            raise ReferenceInputError(f"{m.id} does not take a reference URL: give a file instead.")
+        local = backend is None or backend.name == "offline" or is_loopback_url(getattr(backend, "base_url", ""))
+        return reference_from_url(url.strip(), model=m, cache_dir=cache_dir, allow_private=local)
+    if clip:
+        return reference_from_file(clip, model=m)
+    raise ReferenceInputError(f"{m.id} needs a reference track: a prepared clip"
+                              + (" or a public URL of a WAV/MP3." if "url" in m.reference.ways else "."))

@@ -159,18 +159,18 @@ def api_prepare(audio: str | None, start_s: float | None, end_s: float | None, f
 
 def reference_for(model, clip: str | None, url: str | None, backend, request: gr.Request):
     """The checked reference for a job model: the URL when one is given, else the prepared clip."""
-    from music01_core.references import is_loopback_url, reference_from_file, reference_from_url
+    from music01_core.errors import ReferenceInputError
+    from music01_core.references import choose_reference
 
-    if not model.takes_reference:
-        return None
-    if (url or "").strip():
-        private_ok = backend.name == "offline" or is_loopback_url(getattr(backend, "base_url", ""))
-        return reference_from_url(url.strip(), model=model, cache_dir=session_home(request) / "references",
-                                  allow_private=private_ok)
-    if clip:
-        return reference_from_file(clip, model=model)
-    raise gr.Error(f"{model.id} needs a reference: prepare a clip in step 1"
-                   + (", or paste a public URL of a WAV/MP3 there." if "url" in model.reference.ways else "."))
+    try:
+        return choose_reference(model, clip=clip, url=url, backend=backend,
+                                cache_dir=session_home(request) / "references")
+    except ReferenceInputError:
+        if clip or (url or "").strip():
+            raise
+        raise gr.Error(f"{model.id} needs a reference: prepare a clip in step 1"
+                       + (", or paste a public URL of a WAV/MP3 there." if "url" in model.reference.ways else "."))\
+            from None
 
 
 @friendly

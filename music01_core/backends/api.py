@@ -240,6 +240,13 @@ class ApiBackend(BaseBackend):
         return f"ApiBackend(base_url={self.base_url!r}, api_key=<set>)"
 
     @property
+    def local_service(self) -> bool:
+        """True when the service runs on this machine (the emulator): loopback reference URLs then work."""
+        from ..references import is_loopback_url
+
+        return is_loopback_url(self.base_url)
+
+    @property
     def key_fp(self) -> str:
         from ..library import key_fingerprint
 

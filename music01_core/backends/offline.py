@@ -84,7 +84,7 @@ class OfflineBackend(BaseBackend):
     """
 
     name = "offline"
-    label = "offline engine — not music-01"
+    label = "offline engine — not the real model"
     base_url = "offline"
 
     def __init__(self, home: str | os.PathLike | None = None, *, history=None, library=None,
@@ -92,6 +92,9 @@ class OfflineBackend(BaseBackend):
         super().__init__(home, history=history, library=library)
         self.root = self.home
         self.dir = Path(store if store is not None else self.home) / "offline"
+
+    #: Everything runs here: references on this machine are reachable.
+    local_service = True
 
     def __repr__(self) -> str:
         return f"OfflineBackend(home={str(self.root)!r})"

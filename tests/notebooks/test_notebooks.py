@@ -29,7 +29,7 @@ def test_committed_without_outputs(path):
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
     imports = set(re.findall(r"^\s*(?:from|import)\s+([a-zA-Z_][\w]*)", code, re.M))
     assert imports <= {"music01_core", "os", "json", "io", "pathlib", "subprocess", "zipfile", "requests", "numpy",
-                       "matplotlib", "soundfile", "IPython", "getpass", "warnings"}, imports
+                       "matplotlib", "soundfile", "IPython", "getpass", "warnings", "time"}, imports
     assert nb["cells"][0]["cell_type"] == "markdown"
 
 
@@ -82,13 +82,40 @@ def test_runs_offline_top_to_bottom(path, tmp_path, clean_env, monkeypatch):
 
 def test_with_a_key_uses_the_api_and_never_shows_it(tmp_path, clean_env, monkeypatch):
     """01 with a key set switches to the API (here: the emulator on 127.0.0.1) and leaks nothing."""
-    from music01_core.emulator import EmulatorServer
+    import http.server
+    import threading
 
-    with EmulatorServer(key=KEY, home=tmp_path / "emu") as emu:
-        env = {**clean_env, "AIML_API_KEY": KEY, "AIML_API_BASE": emu.url}
-        nb = execute(ROOT / "notebooks" / "01_quickstart.ipynb", tmp_path, env)
+    from music01_core import prepare_clip
+    from music01_core.emulator import EmulatorServer
+    from music01_core.examples import write_example
+
+    # minimax-music fetches its reference from a URL: a loopback web server plays the public host.
+    www = tmp_path / "www"
+    www.mkdir()
+    prepare_clip(write_example("song-e-minor", www / "s.wav"), www / "ref.mp3", start_s=0, end_s=20)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=str(www), **k)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        with EmulatorServer(key=KEY, home=tmp_path / "emu", latency_s=1.0) as emu:
+            env = {**clean_env, "AIML_API_KEY": KEY, "AIML_API_BASE": emu.url,
+                   "MUSIC01_REFERENCE_URL": f"http://127.0.0.1:{srv.server_address[1]}/ref.mp3"}
+            nb = execute(ROOT / "notebooks" / "01_quickstart.ipynb", tmp_path, env)
+            submits = emu.stats()["submits"]
+    finally:
+        srv.shutdown()
     text = outputs_text(nb)
-    assert "music-01 via AI/ML API" in text and '"output_type": "error"' not in text
+    shown = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "Using: AI/ML API · model: minimax-music" in shown and '"output_type": "error"' not in text
+    assert "queued" in shown and "completed" in shown and ("audio/wav" in text or "<audio" in text)
+    assert [s["model"] for s in submits] == ["minimax-music"], "one billed call, to the live model"
     assert KEY not in text
     for f in (tmp_path / "home").rglob("*.json"):
         assert KEY not in f.read_text()

@@ -32,7 +32,7 @@ def test_generate_from_a_reference_in_one_go(run, examples, tmp_path):
     proc = run("generate", "--reference", examples["song-e-minor"], "--purpose", "song", "--lyrics-file", lyrics,
                "-o", out, "--seed", "5", "--json")
     assert proc.returncode == 0, proc.stderr
-    assert "offline engine — not music-01" in proc.stderr and "no API key" in proc.stderr
+    assert "offline engine — not the real model" in proc.stderr and "no API key" in proc.stderr
     d = json.loads(proc.stdout)
     for key in ("path", "duration_s", "format", "sample_rate", "bytes", "backend", "voice_id", "instrumental_id",
                 "trace_id"):
