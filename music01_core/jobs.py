@@ -38,7 +38,7 @@ from .settings import (
     JOB_PATH,
     MAX_RESULT_BYTES,
     POLL_FIRST_S,
-    POLL_GROWTH,
+    POLL_FRACTION,
     POLL_MAX_S,
     POLL_RETRIES,
     AudioSetting,
@@ -148,12 +148,18 @@ def job_payload(model, *, lyrics: str | None, prompt: str | None, reference=None
     return body
 
 
-def poll_delays(*, first_s: float = POLL_FIRST_S, growth: float = POLL_GROWTH, max_s: float = POLL_MAX_S):
-    """Seconds to wait before each poll: ``first_s``, growing by ``growth`` up to ``max_s`` (±10 % jitter)."""
-    delay = first_s
+def poll_delays(*, first_s: float = POLL_FIRST_S, fraction: float = POLL_FRACTION, max_s: float = POLL_MAX_S):
+    """Seconds to wait before each poll (±10 % jitter).
+
+    Each wait is ``fraction`` of the time waited so far, at least ``first_s`` and at most
+    ``max_s``: a job that takes L seconds is seen done by about ``(1 + fraction) L`` (or
+    ``L + max_s``), with a few dozen polls for a one-minute job.
+    """
+    waited = 0.0
     while True:
-        yield delay * (0.9 + 0.2 * random.random())
-        delay = min(max_s, delay * growth)
+        delay = min(max_s, max(first_s, fraction * waited)) * (0.9 + 0.2 * random.random())
+        waited += delay
+        yield delay
 
 
 class JobClient:

@@ -28,9 +28,9 @@ JOB_PATH = "/v2/generate/audio"  # the asynchronous interface: POST submits, GET
 
 # --- the job path (live-models.md) ------------------------------------------------------
 DEFAULT_WAIT_S = 600.0  # how long to wait for a job before leaving it pending (the provider's example: 600 s)
-POLL_FIRST_S = 1.0  # first poll this soon after the submit; each wait grows by POLL_GROWTH up to POLL_MAX_S
-POLL_GROWTH = 1.5
-POLL_MAX_S = 10.0  # the provider's own example polls every 10 s
+POLL_FIRST_S = 1.0  # first poll this soon after the submit, and never more often
+POLL_FRACTION = 0.25  # then wait a quarter of the time waited so far: a job is seen done at most ~25 % late
+POLL_MAX_S = 10.0  # …and at most 10 s between polls, the provider's own example
 POLL_RETRIES = 5  # failed polls in a row (5xx, reset, timeout) before the wait ends as "resume later"
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # a finished piece (about a minute) is a few MB
 LINK_TTL_S = 3600.0  # served reference links live an hour: long enough for a queue, short enough to leak little

@@ -17,6 +17,7 @@ class _Call:
     result: object = None
     error: BaseException | None = None
     status: str = "submitting"
+    generation_id: str | None = None
 
 
 def _run(work, backend, expected_s: float, progress, call: _Call):
@@ -30,8 +31,9 @@ def _run(work, backend, expected_s: float, progress, call: _Call):
     while worker.is_alive():
         worker.join(0.5)
         elapsed = time.monotonic() - started
+        job = f" · generation id {call.generation_id} (History can resume it)" if call.generation_id else ""
         progress(min(elapsed / expected_s, 0.97), desc=f"{call.status}… {elapsed:.0f} s (usually {expected_s:.0f} s "
-                                                       "or less)")
+                                                       f"or less){job}")
     if call.error is not None:
         raise call.error
     return call.result, time.monotonic() - started
@@ -120,7 +122,8 @@ def api_make(model: str, lyrics: str | None, prompt: str | None, clip: str | Non
 
     def work() -> None:
         try:
-            call.result = backend.make(req, on_status=on_status)
+            call.result = backend.make(req, on_status=on_status,
+                                       on_submit=lambda gid: setattr(call, "generation_id", gid))
         except BaseException as exc:  # handed to the request thread below
             call.error = exc
 

@@ -394,7 +394,7 @@ class ApiBackend(BaseBackend):
                                    redact=self._redact)
         return self._jobs
 
-    def _make_job(self, model, fields, request, setting, *, wait_s, on_status):
+    def _make_job(self, model, fields, request, setting, *, wait_s, on_status, on_submit=None):
         from ..errors import JobError
         from ..history import PendingJob
         from ..jobs import job_payload
@@ -424,6 +424,8 @@ class ApiBackend(BaseBackend):
             raise JobError(f"the job was submitted but its id could not be saved ({exc.strerror or exc}): keep this "
                            f"id and run `music01 resume {status.id}` once there is disk space.",
                            generation_id=status.id, may_be_billed=True) from None
+        if on_submit is not None:
+            on_submit(status.id)
         if on_status is not None:
             on_status(status.status, 0.0)
         return self._follow(job, wait_s=wait_s, on_status=on_status)

@@ -330,7 +330,8 @@ class BaseBackend:
         return replace(result, path=entry.audio_path)
 
     # --- any model ------------------------------------------------------------------------
-    def make(self, request: MusicRequest, *, wait_s: float | None = None, on_status=None) -> GenerationResult:
+    def make(self, request: MusicRequest, *, wait_s: float | None = None, on_status=None,
+             on_submit=None) -> GenerationResult:
         """Make a piece with any model of the table; saved to the history before it is returned.
 
         Parameters
@@ -341,6 +342,8 @@ class BaseBackend:
         on_status : callable, optional
             Called as ``on_status(status, elapsed_s)`` while a job runs (``queued``,
             ``generating``…).
+        on_submit : callable, optional
+            Called with the generation id once the job is submitted and its id saved.
 
         Raises
         ------
@@ -368,10 +371,10 @@ class BaseBackend:
                                    audio_setting=setting, seed=request.seed)
             return replace(result, model=m.id, warnings=(*fields.warnings, *result.warnings))
         result = self._make_job(m, fields, request, setting, wait_s=DEFAULT_WAIT_S if wait_s is None else wait_s,
-                                on_status=on_status)
+                                on_status=on_status, on_submit=on_submit)
         return replace(result, warnings=(*fields.warnings, *result.warnings)) if fields.warnings else result
 
-    def _make_job(self, model, fields, request, setting, *, wait_s, on_status):  # pragma: no cover - abstract
+    def _make_job(self, model, fields, request, setting, *, wait_s, on_status, on_submit=None):  # pragma: no cover
         raise NotImplementedError
 
     def resume(self, generation_id: str, *, wait_s: float | None = None, on_status=None) -> GenerationResult:

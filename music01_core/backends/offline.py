@@ -272,7 +272,7 @@ class OfflineBackend(BaseBackend):
                        reference=reference.describe() if reference is not None else {"kind": "builtin",
                                                                                       "name": ref_name})
 
-    def _make_job(self, model, fields, request, setting, *, wait_s, on_status):
+    def _make_job(self, model, fields, request, setting, *, wait_s, on_status, on_submit=None):
         from dataclasses import replace
 
         from ..references import route_reference
