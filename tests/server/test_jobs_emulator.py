@@ -163,12 +163,27 @@ def cli(env, *args, cwd, **kw):
 
 
 def test_killed_between_submit_and_completion_then_resume(tmp_path, files_server):
-    """A crash after the billed submit loses nothing: `resume` fetches the same job, with one submit in all."""
-    port_emu = EmulatorServer(key=KEY, home=tmp_path / "emu", latency_s=6.0)
-    with port_emu as emu:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01"))}
-        env.update(PYTHONPATH=str(ROOT), MUSIC01_HOME=str(tmp_path / "home"), AIML_API_BASE=emu.url,
-                   AIML_API_KEY=KEY)
+    """A crash after the billed submit loses nothing: `resume` fetches the same job, with one submit in all.
+
+    The emulator runs as a person would start it (`music01 emulate`), in its own process.
+    """
+    from tests.appserver import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01"))}
+    env.update(PYTHONPATH=str(ROOT), MUSIC01_HOME=str(tmp_path / "home"), AIML_API_BASE=f"http://127.0.0.1:{port}",
+               AIML_API_KEY=KEY)
+    emu = subprocess.Popen([sys.executable, "-m", "music01_core", "emulate", "--port", str(port), "--key", KEY,
+                            "--latency-s", "6"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                           cwd=tmp_path)
+    stats = f"http://127.0.0.1:{port}/_emulator/stats"
+    try:
+        for _ in range(300):
+            try:
+                requests.get(stats, timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
         p = cli(env, "generate", "--reference-url", files_server + "/song.mp3", "--lyrics", LYRICS, "-o",
                 tmp_path / "never.mp3", cwd=tmp_path)
         deadline = time.monotonic() + 60
@@ -186,11 +201,16 @@ def test_killed_between_submit_and_completion_then_resume(tmp_path, files_server
                                "--json"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["generation_id"] == gid and (tmp_path / "out.mp3").stat().st_size > 10_000
-        assert len(emu.stats()["submits"]) == 1
+        s = requests.get(stats, timeout=5).json()
+        assert [x["id"] for x in s["submits"]] == [gid], "exactly one submit in the emulator's log"
+        assert s["file_auth_headers"] == 0
         assert [e.generation_id for e in History(tmp_path / "home").list()] == [gid]
         assert History(tmp_path / "home").pending() == []
         for out in (jobs.stdout, jobs.stderr, done.stdout, done.stderr):
             assert KEY not in out
+    finally:
+        emu.terminate()
+        emu.wait(10)
 
 
 def test_cli_pending_exits_4_and_says_how_to_resume(emu, tmp_path):
