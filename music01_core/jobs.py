@@ -213,32 +213,12 @@ class JobClient:
         (the server surely did not take the job).  Anything after the request may have
         reached the server raises an error with ``may_be_billed``.
         """
-        import requests
+        from .backends.api import error_from_response
+        from .httputil import send_billed
 
-        from .backends.api import _never_sent, _retry_after_s, error_from_response
-
-        url = self.base_url + JOB_PATH
-        attempts = 0
-        while True:
-            attempts += 1
-            try:
-                resp = self.session.post(url, json=payload, headers=self._headers(), timeout=self.timeout)
-            except requests.exceptions.RequestException as exc:
-                if _never_sent(exc) and attempts < 3:
-                    self._sleep(self._backoff(attempts - 1, None))
-                    continue
-                if _never_sent(exc):
-                    raise ApiConnectionError(f"could not reach the service at {self.base_url}: check the network "
-                                             "and AIML_API_BASE. Nothing was sent.") from None
-                if isinstance(exc, requests.exceptions.ReadTimeout):
-                    raise ApiConnectionError(f"no answer to the submit within {self.timeout[1]:.0f} s.",
-                                             may_be_billed=True) from None
-                raise ApiConnectionError(f"the connection broke while submitting ({type(exc).__name__}).",
-                                         may_be_billed=True) from None
-            if resp.status_code == 429 and attempts < 3:
-                self._sleep(self._backoff(attempts - 1, _retry_after_s(resp.headers)))
-                continue
-            break
+        resp = send_billed(self.session, self.base_url + JOB_PATH, payload, headers=self._headers(),
+                           timeout=self.timeout, sleep=self._sleep, backoff=self._backoff, base_url=self.base_url,
+                           what="submit")
         body = _json(resp)
         if not 200 <= resp.status_code < 300:
             err = error_from_response(resp.status_code, body, resp.headers, operation="generate",
@@ -288,6 +268,8 @@ class JobClient:
         """Fetch the finished audio without any credentials, capped and checked against ``expected_size``."""
         import requests
 
+        from .httputil import read_capped
+
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise BadAudioError("the job's audio URL is not http(s).")
@@ -303,16 +285,9 @@ class JobClient:
                                                  "expired or was withdrawn.")
                     if r.status_code != 200:
                         raise BadAudioError(f"the audio link answered HTTP {r.status_code}.", retryable=True)
-                    declared = r.headers.get("Content-Length")
-                    if declared and declared.isdigit() and int(declared) > max_bytes:
-                        raise BadAudioError(f"the audio is {int(declared) / 2**20:.0f} MB, over the "
-                                            f"{max_bytes / 2**20:.0f} MB cap; refusing it.")
-                    chunks, total = [], 0
-                    for chunk in r.iter_content(1 << 16):
-                        total += len(chunk)
-                        if total > max_bytes:
-                            raise BadAudioError(f"the audio is over the {max_bytes / 2**20:.0f} MB cap; refusing it.")
-                        chunks.append(chunk)
+                    data = read_capped(r, max_bytes=max_bytes, too_big=lambda n: BadAudioError(
+                        f"the audio is over the {max_bytes / 2**20:.0f} MB cap"
+                        + (f" ({n / 2**20:.0f} MB)" if n else "") + "; refusing it."))
             except requests.exceptions.RequestException as exc:
                 last = exc
                 continue
@@ -321,7 +296,6 @@ class JobClient:
                     last = exc
                     continue
                 raise
-            data = b"".join(chunks)
             if expected_size is not None and len(data) != expected_size:
                 last = BadAudioError(f"the audio is {len(data)} bytes but the job said {expected_size}: it was "
                                      "cut short or damaged on the way.")

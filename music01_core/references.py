@@ -168,6 +168,8 @@ def reference_from_url(url: str, *, model=None, cache_dir: str | os.PathLike | N
     if not allow_private and _private_host(parts.hostname):
         raise ReferenceUrlError(f"{parts.hostname} is a private or local address: the provider cannot fetch it. "
                                 "Give a public URL, or use a local file with Base64 (minimax/music-cover).")
+    from .httputil import read_capped
+
     http = session or requests.Session()
     shown = _without_query(url)
     try:
@@ -175,23 +177,14 @@ def reference_from_url(url: str, *, model=None, cache_dir: str | os.PathLike | N
             if r.status_code != 200:
                 raise ReferenceUrlError(f"the reference URL answered HTTP {r.status_code}: check that {shown} is "
                                         "public and spelled right.")
-            declared = r.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise ReferenceUrlError(f"the file at {shown} is {int(declared) / 2**20:.0f} MB; references are "
-                                        f"capped at {max_bytes / 2**20:.0f} MB — give a shorter clip.")
-            chunks, total = [], 0
-            for chunk in r.iter_content(1 << 16):
-                total += len(chunk)
-                if total > max_bytes:
-                    raise ReferenceUrlError(f"the file at {shown} is over {max_bytes / 2**20:.0f} MB: give a "
-                                            "shorter clip.")
-                chunks.append(chunk)
+            data = read_capped(r, max_bytes=max_bytes, too_big=lambda n: ReferenceUrlError(
+                f"the file at {shown} is " + (f"{n / 2**20:.0f} MB" if n else f"over {max_bytes / 2**20:.0f} MB")
+                + f"; references are capped at {max_bytes / 2**20:.0f} MB — give a shorter clip."))
     except requests.exceptions.TooManyRedirects:
         raise ReferenceUrlError(f"{shown} redirects in a loop: give the file's final address.") from None
     except requests.exceptions.RequestException as exc:
         raise ReferenceUrlError(f"could not fetch the reference URL {shown} ({type(exc).__name__}): check the "
                                 "address and that it is public.") from None
-    data = b"".join(chunks)
     if not data:
         raise ReferenceUrlError(f"the reference URL {shown} returned an empty file.")
     digest = hashlib.sha256(data).hexdigest()

@@ -27,7 +27,6 @@ from ..errors import (
     ApiError,
     ApiUnknownIdError,
     BadAudioError,
-    GenerationTimeoutError,
     IncompleteResultError,
     MissingApiKeyError,
     ProtocolError,
@@ -446,14 +445,10 @@ class ApiBackend(BaseBackend):
         from ..errors import InputError
         from ..history import PendingJob
         from ..settings import DEFAULT_WAIT_S
-        from .base import result_from_entry
 
-        gid = (generation_id or "").strip()
-        if not gid:
-            raise InputError("give the generation id to resume (`music01 jobs` lists them).")
-        entry = self.history.find_generation(gid)
-        if entry is not None:
-            return result_from_entry(entry)
+        gid, saved = self._saved_generation(generation_id)
+        if saved is not None:
+            return saved
         job = self.history.get_pending(gid)
         if job is not None and job.key_fp and job.key_fp != self.key_fp:
             raise InputError("this job was submitted with another API key: set that key (AIML_API_KEY) to resume it.")
@@ -467,42 +462,17 @@ class ApiBackend(BaseBackend):
     def _send_generate(self, lyrics: str, voice_id: str | None, instrumental_id: str | None,
                        setting: AudioSetting, seed: int | None) -> GenerationResult:
         """POST the JSON request once (see the module docstring for the only retries)."""
-        import requests
+        from ..httputil import send_billed
 
         payload = {"model": MODEL, "lyrics": lyrics, "audio_setting": setting.to_dict()}
         if voice_id:
             payload["refer_voice"] = voice_id
         if instrumental_id:
             payload["refer_instrumental"] = instrumental_id
-        url = self.base_url + GENERATE_PATH
-        attempts = 0
-        while True:
-            attempts += 1
-            try:
-                resp = self.session.post(url, json=payload, headers=self._headers(), timeout=self.timeout)
-            except requests.exceptions.RequestException as exc:
-                if _never_sent(exc) and attempts < 3:
-                    delay = self._backoff(attempts - 1, None)
-                    logger.info("could not connect (%s); nothing was sent, retrying in %.1f s", type(exc).__name__,
-                                delay)
-                    self._sleep(delay)
-                    continue
-                if _never_sent(exc):
-                    raise ApiConnectionError(f"could not reach the service at {self.base_url}: check the network "
-                                             "and AIML_API_BASE. Nothing was sent.") from None
-                if isinstance(exc, requests.exceptions.ReadTimeout):
-                    raise GenerationTimeoutError(
-                        f"no answer within {self.timeout[1]:.0f} s (the read timeout).", may_be_billed=True) from None
-                raise ApiConnectionError(f"the connection broke while waiting for the answer "
-                                         f"({type(exc).__name__}).", may_be_billed=True) from None
-            body = self._json(resp)
-            if resp.status_code == 429 and attempts < 3:
-                # An explicit rejection: the work did not start, so one more try is safe.
-                delay = self._backoff(attempts - 1, _retry_after_s(resp.headers))
-                logger.info("generate rejected with 429; retrying in %.1f s", delay)
-                self._sleep(delay)
-                continue
-            break
+        resp = send_billed(self.session, self.base_url + GENERATE_PATH, payload, headers=self._headers(),
+                           timeout=self.timeout, sleep=self._sleep, backoff=self._backoff, base_url=self.base_url,
+                           what="generate")
+        body = self._json(resp)
         err = error_from_response(resp.status_code, body, resp.headers, operation="generate", redact=self._redact,
                                   has_ids=bool(voice_id or instrumental_id))
         if err is not None:

@@ -381,14 +381,21 @@ class BaseBackend:
         """Fetch a job's result without submitting again (already-saved results are returned as they are)."""
         from ..errors import InputError
 
+        gid, saved = self._saved_generation(generation_id)
+        if saved is not None:
+            return saved
+        raise InputError(f"there is no pending job {gid!r} here: the {self.label} has nothing to resume "
+                         "(`music01 jobs` lists the pending ones).")
+
+    def _saved_generation(self, generation_id: str):
+        """(the cleaned id, its saved result or None); an empty id is refused."""
+        from ..errors import InputError
+
         gid = (generation_id or "").strip()
         if not gid:
             raise InputError("give the generation id to resume (`music01 jobs` lists them).")
         entry = self.history.find_generation(gid)
-        if entry is not None:
-            return result_from_entry(entry)
-        raise InputError(f"there is no pending job {gid!r} here: the {self.label} has nothing to resume "
-                         "(`music01 jobs` lists the pending ones).")
+        return gid, (result_from_entry(entry) if entry is not None else None)
 
     def _renew_ids(self, voice_id, instrumental_id):
         """Upload again the library clips behind ids the service forgot; None if none can be."""

@@ -58,7 +58,12 @@ def test_upload_then_generate_with_ids(run, examples, tmp_path):
     (["--instrumental-id", "instrumental-2025010100000000-Aaa0aAaA"], "upload the reference again"),
     (["--voice-id", "nonsense"], "not a music-01 voice_id"),
     (["--voice-id", "vocal-2025010100000000-a0AAAaaa", "--sample-rate", "48000"], "sample rate 48000"),
-    ([], "voice_id or an instrumental_id"),
+    (["--model", "music-01"], "voice_id or an instrumental_id"),
+    # The default model is minimax-music, which needs a reference.
+    ([], "minimax-music needs a reference track: --reference FILE or --reference-url URL"),
+    (["--model", "minimax/music-2.0", "--prompt", "warm lofi beats"], "at least 10"),
+    (["--model", "minimax-music", "--prompt", "jazz", "--reference-url", "http://127.0.0.1:9/x.mp3"],
+     "takes no style prompt"),
 ])
 def test_generate_bad_input_exit_2(run, tmp_path, args, contains):
     proc = run("generate", "--lyrics", "hello", *args, "-o", tmp_path / "x.mp3")
