@@ -171,15 +171,22 @@ def _choose_model(args: argparse.Namespace):
     return get_model(os.environ.get(ENV_MODEL) or DEFAULT_MODEL)
 
 
-def _status_printer():
-    """An ``on_status`` callback that shows the job's status and elapsed time on a terminal."""
-    if not sys.stderr.isatty():
-        return None
+class _StatusLine:
+    """A context whose ``show`` (an ``on_status`` callback) prints a job's status and elapsed time on a
+    terminal, and which clears that line at the end; ``show`` is None when stderr is not a terminal."""
 
-    def show(status: str, elapsed_s: float) -> None:
+    def __enter__(self):
+        tty = sys.stderr.isatty()
+        self.show = self._print if tty else None
+        return self
+
+    @staticmethod
+    def _print(status: str, elapsed_s: float) -> None:
         print(f"\r{status}… {elapsed_s:4.0f} s (usually about a minute)", end="", file=sys.stderr, flush=True)
 
-    return show
+    def __exit__(self, *exc) -> None:
+        if self.show:
+            print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -217,12 +224,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
                            lyrics_optimizer=args.lyrics_optimizer, seed=args.seed)
     if backend.name == "api":
         print(f"submitting 1 billed generation to {model.id}…", file=sys.stderr)
-    show = _status_printer()
-    try:
-        result = backend.make(request, wait_s=args.wait_s, on_status=show)
-    finally:
-        if show:
-            print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
+    with _StatusLine() as line:
+        result = backend.make(request, wait_s=args.wait_s, on_status=line.show)
     return _write_result(args, backend, result)
 
 
@@ -364,12 +367,8 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     backend = _open_backend(args)
-    show = _status_printer()
-    try:
-        result = backend.resume(args.id, wait_s=args.wait_s, on_status=show)
-    finally:
-        if show:
-            print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
+    with _StatusLine() as line:
+        result = backend.resume(args.id, wait_s=args.wait_s, on_status=line.show)
     if args.output:
         return _write_result(args, backend, result)
     if args.json:

@@ -126,3 +126,14 @@ async def before(state: EmulatorState, request: Request, endpoint: str, path: st
         if fault == "hang":
             await asyncio.sleep(state.hang_s)
     return fault, None
+
+
+async def json_request(state: EmulatorState, request: Request, endpoint: str, path: str):
+    """Authorise, apply faults, then read the JSON body: (fault, body, response or None)."""
+    fault, resp = await before(state, request, endpoint, path)
+    if resp is not None:
+        return fault, None, resp
+    try:
+        return fault, await request.json(), None
+    except ValueError:
+        return fault, None, gateway(400, path, ["body must be JSON"])

@@ -30,7 +30,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..settings import AUDIO_FORMATS, BITRATES, JOB_PATH, SAMPLE_RATES
-from .common import EmulatorState, before, gateway
+from .common import EmulatorState, before, gateway, json_request
 from .files import add_file, expire_file
 
 logger = logging.getLogger(__name__)
@@ -110,13 +110,9 @@ def jobs_router(state: EmulatorState) -> APIRouter:
 
     @router.post(JOB_PATH)
     async def submit(request: Request):
-        _, resp = await before(state, request, "submit", JOB_PATH)
+        _, body, resp = await json_request(state, request, "submit", JOB_PATH)
         if resp is not None:
             return resp
-        try:
-            body = await request.json()
-        except ValueError:
-            return gateway(400, JOB_PATH, ["body must be JSON"])
         model, problems = validate_job(body)
         if problems:
             return gateway(400, JOB_PATH, problems)

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 
 from ..errors import InputError, Music01Error, UnknownIdError
 from ..settings import AUDIO_FORMATS, BITRATES, GENERATE_PATH, MAX_LYRICS_CHARS, MODEL, SAMPLE_RATES, UPLOAD_PATH
-from .common import EmulatorState, base_resp, before, gateway
+from .common import EmulatorState, base_resp, before, gateway, json_request
 
 logger = logging.getLogger(__name__)
 
@@ -80,13 +80,9 @@ def music01_router(state: EmulatorState) -> APIRouter:
 
     @router.post(GENERATE_PATH)
     async def generate(request: Request):
-        fault, resp = await before(state, request, "generate", GENERATE_PATH)
+        fault, body, resp = await json_request(state, request, "generate", GENERATE_PATH)
         if resp is not None:
             return resp
-        try:
-            body = await request.json()
-        except ValueError:
-            return gateway(400, GENERATE_PATH, ["body must be JSON"])
         if state.retire_music01:
             return gateway(400, GENERATE_PATH, ["model must be one of the following values: "
                                                 + ", ".join(model_ids(live_only=True))])
