@@ -32,6 +32,7 @@ from music01_ui.lyrics import (
     LYRICS_EXAMPLES,
     PROMPT_EXAMPLE,
     clean_lyrics,
+    example_for,
     lyrics_view,
     prompt_view,
     toggle_wrap,
@@ -76,9 +77,10 @@ def model_card(model_id: str | None) -> str:
 def model_view(model_id: str | None, lyrics: str | None, prompt: str | None, api_key: str | None):
     """Show the steps and fields the chosen model takes."""
     m = get_model(model_id)
+    lyrics = example_for(m.id, lyrics)  # the untouched example follows the model's lyrics style
     counter, structure = lyrics_view(lyrics, m.id)
     return (
-        model_card(m.id), banner_text(api_key, m.id),
+        lyrics, model_card(m.id), banner_text(api_key, m.id),
         gr.update(visible=m.takes_reference), gr.update(visible=not m.takes_reference),
         gr.update(visible="url" in m.reference.ways),
         gr.update(visible=m.protocol == "music01"), gr.update(visible=m.protocol != "music01"),
@@ -217,7 +219,7 @@ def build() -> gr.Blocks:
         # ---- wiring (UI-only events are private; the named endpoints are public) ----
         private = {"api_visibility": "private"}
         model.change(model_view, [model, lyrics, prompt, api_key],
-                     [model_md, banner, ref_group, no_ref_md, url_row, upload_group, no_upload_md, prompt, wrap,
+                     [lyrics, model_md, banner, ref_group, no_ref_md, url_row, upload_group, no_upload_md, prompt, wrap,
                       instrumental, optimizer, settings_row, counter, structure, prompt_msg], **private)
         for btn, name in zip(example_buttons, EXAMPLE_NAMES, strict=True):
             btn.click(lambda n=name: example_path(n), None, ref_audio, **private)

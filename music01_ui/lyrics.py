@@ -31,7 +31,8 @@ def lyrics_view(text: str | None, model: str | None = None):
         shape = (f"{len(report.lines)} lines · {report.pauses} pauses · accompaniment wrap "
                  f"{'on' if report.accompaniment else 'off'}")
     else:
-        shape = f"{len(report.lines)} lines · {len(report.tags)} structure tags ({', '.join(report.tags[:6])})"
+        tags = f"({', '.join(report.tags[:6])})" if report.tags else "— add [Verse] / [Chorus] lines to shape it"
+        shape = f"{len(report.lines)} lines · {len(report.tags)} structure tags {tags}"
     optional = "" if m.lyrics.required else " · optional"
     parts = [counter + optional, shape]
     parts += [f"⚠️ {w}" for w in report.warnings] + [f"❌ {e}" for e in report.errors if text]
@@ -65,3 +66,17 @@ def clean_lyrics(text: str | None) -> str:
     if report.removed:
         gr.Info(report.warnings[0])
     return report.text
+
+
+def example_for(model, text: str | None) -> str | None:
+    """The untouched example lyrics in the chosen model's style (``text`` as it is when the person wrote their own)."""
+    from music01_core.models import get_model
+
+    m = get_model(model or None)
+    if m.lyrics is None:
+        return text
+    if m.lyrics.style == "tags" and text == DOCS_EXAMPLE_LYRICS:
+        return TAG_EXAMPLE_LYRICS
+    if m.lyrics.style == "music01" and text == TAG_EXAMPLE_LYRICS:
+        return DOCS_EXAMPLE_LYRICS
+    return text
