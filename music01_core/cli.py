@@ -101,9 +101,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         _print_json(a.to_dict())
     else:
         seg = a.suggested_segment
+        vocals = ("we could not tell (unsure)" if a.vocals == "unsure" else a.vocals) + f" ({a.vocals_confidence:.0%})"
         print(f"duration {a.duration_s:.2f} s · tempo {a.tempo_bpm:.1f} BPM · key {a.key} · "
-              f"vocals {a.vocals} ({a.vocals_confidence:.0%}) · loudness {a.rms_dbfs:.1f} dBFS")
-        print(f"suggested purpose: {a.suggested_purpose} · suggested segment: {seg['start_s']:.2f}–{seg['end_s']:.2f} s")
+              f"vocals {vocals} · loudness {a.rms_dbfs:.1f} dBFS")
+        purpose = a.suggested_purpose or "none (choose it yourself)"
+        print(f"suggested purpose: {purpose} · suggested segment: {seg['start_s']:.2f}–{seg['end_s']:.2f} s")
         _warn(a.warnings)
     return EXIT_OK
 

@@ -99,11 +99,12 @@ def analysis_card(info: dict | None) -> str:
         return ""
     v = info["vocals_detail"]
     seg = info["suggested_segment"]
+    vocals = "**we could not tell**" if info["vocals"] == "unsure" else f"**{info['vocals']}**"
+    purpose = f"**{info['suggested_purpose']}**" if info.get("suggested_purpose") else "none — choose it yourself"
     lines = [f"**{info['duration_s']:.1f} s** · tempo **{info['tempo_bpm']:.0f} BPM** · key **{info['key']}** · "
-             f"vocals **{info['vocals']}** ({info['vocals_confidence']:.0%}) · "
+             f"vocals {vocals} ({info['vocals_confidence']:.0%}) · "
              f"{'with' if v['accompaniment'] else 'no'} accompaniment · loudness {info['rms_dbfs']:.0f} dBFS",
-             f"Suggested purpose: **{info['suggested_purpose']}** · suggested segment "
-             f"**{seg['start_s']:.1f}–{seg['end_s']:.1f} s**"]
+             f"Suggested purpose: {purpose} · suggested segment **{seg['start_s']:.1f}–{seg['end_s']:.1f} s**"]
     lines += [f"⚠️ {w}" for w in info.get("warnings", [])]
     return "\n\n".join(lines)
 

@@ -114,3 +114,52 @@ def test_analyze_json_cli(examples):
     for key in ("duration_s", "tempo_bpm", "key", "vocals", "suggested_purpose", "suggested_segment", "warnings"):
         assert key in d
     assert set(d["suggested_segment"]) >= {"start_s", "end_s"}
+
+
+def test_short_steady_instrument_notes_are_not_speech():
+    # Plucked, syllable-fast notes at fixed scale pitches: pitch in short pieces, as in speech,
+    # but it does not glide.  Real soundtracks like this were called "speech" before.
+    sr = 22050
+    rng = np.random.default_rng(4)
+    scale = [57, 59, 60, 62, 64, 65, 67, 69]
+    parts = []
+    for _ in range(110):  # ~20 s at 5.5 notes per second
+        f = 440 * 2 ** ((rng.choice(scale) - 69) / 12)
+        t = np.arange(int(0.12 * sr)) / sr
+        note = 0.3 * np.sin(2 * np.pi * f * t) * np.exp(-t * 12)
+        parts += [note, np.zeros(int(0.06 * sr))]
+    a = analyze("plucks", audio=(np.concatenate(parts).astype(np.float32), sr))
+    assert a.vocals in ("none", "unsure"), a.vocals_detail
+
+
+def _track(midi_runs, *, frame_rate=21.5):
+    from music01_core.analysis import PitchTrack
+
+    midi, voiced = [], []
+    for run in midi_runs:
+        midi += list(run) + [np.nan, np.nan]
+        voiced += [True] * len(run) + [False, False]
+    midi = np.array(midi, dtype=float)
+    return PitchTrack(midi=midi, voiced=np.array(voiced), level_db=np.zeros(len(midi)), frame_rate=frame_rate)
+
+
+def test_a_borderline_verdict_is_unsure_and_suggests_nothing():
+    from music01_core.analysis import UNSURE_BELOW, _vocals
+
+    # Syllable-short pieces whose pitch moves a little (0.09 semitone a frame): neither clearly
+    # an instrument's steady notes nor clearly speech.
+    v = _vocals(_track([60 + 0.09 * np.arange(4)] * 60))
+    assert v.kind == "unsure" and v.confidence < UNSURE_BELOW
+    # Clear talking: short pieces sliding a third of a semitone a frame.
+    talk = _vocals(_track([60 + 0.35 * np.arange(4) * (-1) ** k for k in range(60)]))
+    assert talk.kind == "speech" and talk.confidence >= UNSURE_BELOW
+
+
+def test_unsure_is_said_plainly_in_the_app_card():
+    from music01_ui.reference import analysis_card
+
+    info = {"duration_s": 20.0, "tempo_bpm": 100.0, "key": "C major", "vocals": "unsure", "vocals_confidence": 0.55,
+            "vocals_detail": {"accompaniment": True}, "rms_dbfs": -18.0, "suggested_purpose": None,
+            "suggested_segment": {"start_s": 0.0, "end_s": 20.0}, "warnings": []}
+    card = analysis_card(info)
+    assert "we could not tell" in card and "choose it yourself" in card
