@@ -83,7 +83,12 @@ class VocalsVerdict:
 
 @dataclass(frozen=True)
 class Analysis:
-    """What :func:`analyze` found.  Times in seconds, levels in dBFS."""
+    """What :func:`analyze` found.  Times in seconds, levels in dBFS.
+
+    ``vocals`` is ``singing``, ``speech``, ``none`` or ``unsure`` (we could not tell), with
+    ``vocals_confidence``; ``suggested_purpose`` is None when unsure; ``speech_s`` lists the
+    (start, end) seconds where speech was found.
+    """
 
     duration_s: float
     tempo_bpm: float
@@ -102,6 +107,7 @@ class Analysis:
     suggested_purpose: str | None
     suggested_segment: dict
     warnings: tuple[str, ...] = field(default=())
+    speech_s: tuple[tuple[float, float], ...] = field(default=())
     chroma_mean: tuple[float, ...] = field(default=(), repr=False)
 
     def to_dict(self) -> dict:
@@ -111,6 +117,8 @@ class Analysis:
         d["warnings"] = list(self.warnings)
         d["chroma_mean"] = [round(c, 4) for c in self.chroma_mean]
         d["pitch_range_midi"] = list(self.pitch_range_midi) if self.pitch_range_midi else None
+        d["confidence"] = self.vocals_confidence
+        d["speech_s"] = [list(span) for span in self.speech_s]
         return d
 
 
@@ -187,6 +195,22 @@ def track_pitch(y: np.ndarray, sample_rate: int) -> PitchTrack:
     level_db = 20 * np.log10(rms / ref + 1e-9)
     return PitchTrack(midi=np.where(voiced, midi, np.nan), voiced=voiced, level_db=level_db,
                       frame_rate=PITCH_SR / PITCH_HOP)
+
+
+def voiced_spans_s(track: PitchTrack, *, offset_s: float = 0.0, bridge_s: float = 1.0,
+                   min_s: float = 1.0) -> list[tuple[float, float]]:
+    """Stretches of voiced pitch, in seconds: runs closer than ``bridge_s`` are joined, shorter than ``min_s`` dropped.
+
+    Where a speech verdict stands, these are the seconds where speech was found.
+    """
+    spans: list[list[float]] = []
+    for a, b in _runs(track.voiced):
+        start, end = offset_s + a / track.frame_rate, offset_s + b / track.frame_rate
+        if spans and start - spans[-1][1] <= bridge_s:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    return [(round(a, 1), round(b, 1)) for a, b in spans if b - a >= min_s]
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -433,13 +457,17 @@ def analyze_with_features(
 
     # Pitch on at most ~90 s (three 30 s windows spread over the file) keeps long inputs fast.
     if duration_s > 100:
-        tracks = [track_pitch(y[int(s0 * sr): int((s0 + 30) * sr)], sr) for s0 in np.linspace(0, duration_s - 30, 3)]
+        starts = np.linspace(0, duration_s - 30, 3)
+        tracks = [track_pitch(y[int(s0 * sr): int((s0 + 30) * sr)], sr) for s0 in starts]
         track = PitchTrack(*(np.concatenate([getattr(t, f) for t in tracks]) for f in ("midi", "voiced", "level_db")),
                            frame_rate=tracks[0].frame_rate)
+        spans = [sp for t, s0 in zip(tracks, starts, strict=True) for sp in voiced_spans_s(t, offset_s=float(s0))]
     else:
         track = track_pitch(y, sr)
+        spans = voiced_spans_s(track)
     vibrato_share, vibrato_pitches = _vibrato_notes(harm, sr, 2048, HOP)
     verdict = _vocals(track, vibrato_share)
+    speech_s = tuple(spans) if verdict.kind == "speech" else ()
     voiced_midi = track.midi[track.voiced]
     if verdict.kind == "singing" and not verdict.accompaniment and voiced_midi.size >= 20:
         # A lone voice: its harmonics smear a spectral chroma (the 3rd harmonic adds the
@@ -464,8 +492,9 @@ def analyze_with_features(
     else:
         suggested = "instrumental"
     if verdict.kind == "speech":
-        warnings.append("this sounds like speech: music-01 needs singing for a voice reference — sing the words, "
-                        "or use the clip as an instrumental reference.")
+        where = ", ".join(f"{a:.1f}–{b:.1f} s" for a, b in speech_s[:6]) + (" …" if len(speech_s) > 6 else "")
+        warnings.append(f"this sounds like speech{f' (at {where})' if where else ''}: the models need singing for a "
+                        "voice reference — sing the words, or use the clip as an instrumental reference.")
     if purpose == "voice" and verdict.kind == "singing" and verdict.accompaniment:
         warnings.append("purpose 'voice' expects a cappella singing, but this clip has accompaniment: use 'song'.")
     if purpose in ("song", "voice") and verdict.kind == "none":
@@ -488,6 +517,7 @@ def analyze_with_features(
         vocals=verdict.kind, vocals_confidence=verdict.confidence, vocals_detail=verdict,
         pitch_range_midi=pitch_range, suggested_purpose=suggested, suggested_segment=segment,
         warnings=tuple(warnings), chroma_mean=tuple(float(c) for c in chroma_mean / (chroma_mean.max() + 1e-12)),
+        speech_s=speech_s,
     )
     features = {"chroma": chroma, "mfcc": mfcc, "pitch": track, "frame_db": frame_db, "frame_rate": sr / HOP,
                 "onset_env": onset_env}

@@ -163,3 +163,16 @@ def test_unsure_is_said_plainly_in_the_app_card():
             "suggested_segment": {"start_s": 0.0, "end_s": 20.0}, "warnings": []}
     card = analysis_card(info)
     assert "we could not tell" in card and "choose it yourself" in card
+
+
+def test_speech_warning_names_the_seconds(speech_wav):
+    y, sr = sf.read(speech_wav, dtype="float32")
+    y = y if y.ndim == 1 else y.mean(axis=1)
+    padded = np.concatenate([np.zeros(5 * sr, dtype=np.float32), y])  # 5 s of silence, then the talk
+    a = analyze("talk", audio=(padded, sr))
+    assert a.vocals == "speech" and a.speech_s
+    first, last = a.speech_s[0], a.speech_s[-1]
+    assert 4.5 <= first[0] <= 6.0 and last[1] <= len(padded) / sr + 0.1
+    assert f"{first[0]:.1f}–{first[1]:.1f} s" in next(w for w in a.warnings if "speech" in w)
+    d = a.to_dict()
+    assert d["confidence"] == a.vocals_confidence and d["speech_s"][0] == list(first)
