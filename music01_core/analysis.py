@@ -39,6 +39,11 @@ PITCH_HOP = 512  # 46 ms frames at 11.025 kHz: enough for notes, vibrato and syl
 HOP = 512
 #: A vocals verdict less confident than this is reported as "unsure" (we could not tell).
 UNSURE_BELOW = 0.6
+#: analyze() measures files longer than this on windows only, so a 10-minute file takes seconds.
+SAMPLE_ABOVE_S = 150.0
+SAMPLE_WINDOWS = 3  # the same three windows the pitch tracker samples
+SAMPLE_WINDOW_S = 30.0
+SAMPLE_TOP_HZ = 5000.0  # in sampled mode the harmonic/percussive split ignores bins above this
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ class Analysis:
     suggested_segment: dict
     warnings: tuple[str, ...] = field(default=())
     speech_s: tuple[tuple[float, float], ...] = field(default=())
+    sampled: bool = False
     chroma_mean: tuple[float, ...] = field(default=(), repr=False)
 
     def to_dict(self) -> dict:
@@ -396,7 +402,8 @@ def analyze(
     -------
     Analysis
     """
-    return analyze_with_features(source, purpose=purpose, segment_s=segment_s, audio=audio)[0]
+    return analyze_with_features(source, purpose=purpose, segment_s=segment_s, audio=audio,
+                                 sample_above_s=SAMPLE_ABOVE_S)[0]
 
 
 def analyze_with_features(
@@ -405,8 +412,13 @@ def analyze_with_features(
     purpose: str | None = None,
     segment_s: tuple[float, float] = (30.0, 60.0),
     audio: tuple[np.ndarray, int] | None = None,
+    sample_above_s: float | None = None,
 ) -> tuple[Analysis, dict]:
     """Like :func:`analyze`, also returning the frame-level features the engine reuses.
+
+    sample_above_s : float, optional
+        Measure files longer than this on windows only (:func:`analyze` uses 150 s; the
+        offline engine, which needs every bar, measures the whole clip).
 
     Returns
     -------
@@ -444,16 +456,39 @@ def analyze_with_features(
         warnings.append("the audio is silent: music-01 needs audible singing or music.")
 
     stft = np.abs(librosa.stft(y, n_fft=2048, hop_length=HOP))
-    harm, perc = librosa.decompose.hpss(stft, kernel_size=17)
+    sampled = sample_above_s is not None and duration_s > sample_above_s
+    if sampled:
+        # A long file: the costly harmonic/percussive split (and what reads it: tempo, key,
+        # vibrato) runs on SAMPLE_WINDOWS windows spread over the file, so the time is bounded.
+        starts = np.linspace(0, duration_s - SAMPLE_WINDOW_S, SAMPLE_WINDOWS)
+        cols = np.concatenate([np.arange(int(s0 * sr / HOP), int((s0 + SAMPLE_WINDOW_S) * sr / HOP)) for s0 in starts])
+        cols = cols[cols < stft.shape[1]]
+    else:
+        cols = np.arange(stft.shape[1])
+    if sampled:
+        top = int(SAMPLE_TOP_HZ * 2048 / sr) + 1
+        h, pc = librosa.decompose.hpss(stft[:top, cols], kernel_size=17)
+        harm, perc = np.zeros((stft.shape[0], len(cols)), dtype=h.dtype), np.zeros((stft.shape[0], len(cols)), h.dtype)
+        harm[:top], perc[:top] = h, pc
+    else:
+        harm, perc = librosa.decompose.hpss(stft, kernel_size=17)
     onset_env = librosa.onset.onset_strength(S=librosa.amplitude_to_db(perc ** 2 + harm ** 2 * 0.3), sr=sr)
-    tempo, beats = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=HOP, units="time")
+    tempo, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=HOP, units="frames")
     tempo = float(np.atleast_1d(tempo)[0])
+    # Beats in the file's own time (in a sampled file, each window keeps its place).
+    beats = cols[np.asarray(beat_frames, dtype=int)[np.asarray(beat_frames) < len(cols)]] * HOP / sr
     chroma = librosa.feature.chroma_stft(S=harm ** 2, sr=sr, hop_length=HOP, tuning=0.0)
-    loud = frame_db[: chroma.shape[1]] > -45
+    loud = frame_db[cols][: chroma.shape[1]] > -45
     chroma_mean = chroma[:, loud].mean(axis=1) if loud.any() else chroma.mean(axis=1)
     tonic, mode, key_r = estimate_key(chroma_mean)
+    if sampled:
+        # The segment search reads the whole file, with the cheap chroma of the plain spectrum.
+        chroma = librosa.feature.chroma_stft(S=stft ** 2, sr=sr, hop_length=HOP, tuning=0.0)
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(librosa.feature.melspectrogram(S=stft ** 2, sr=sr)), n_mfcc=13)
     feats = np.vstack([chroma, (mfcc - mfcc.mean(axis=1, keepdims=True)) / (mfcc.std(axis=1, keepdims=True) + 1e-6) * 0.3])
+    if sampled:
+        warnings.append(f"the file is {duration_s / 60:.1f} min long: tempo, key and voice were measured on "
+                        f"{SAMPLE_WINDOWS} windows of {SAMPLE_WINDOW_S:.0f} s spread over it (sampled).")
 
     # Pitch on at most ~90 s (three 30 s windows spread over the file) keeps long inputs fast.
     if duration_s > 100:
@@ -517,7 +552,7 @@ def analyze_with_features(
         vocals=verdict.kind, vocals_confidence=verdict.confidence, vocals_detail=verdict,
         pitch_range_midi=pitch_range, suggested_purpose=suggested, suggested_segment=segment,
         warnings=tuple(warnings), chroma_mean=tuple(float(c) for c in chroma_mean / (chroma_mean.max() + 1e-12)),
-        speech_s=speech_s,
+        speech_s=speech_s, sampled=sampled,
     )
     features = {"chroma": chroma, "mfcc": mfcc, "pitch": track, "frame_db": frame_db, "frame_rate": sr / HOP,
                 "onset_env": onset_env}

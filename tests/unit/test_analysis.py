@@ -176,3 +176,23 @@ def test_speech_warning_names_the_seconds(speech_wav):
     assert f"{first[0]:.1f}–{first[1]:.1f} s" in next(w for w in a.warnings if "speech" in w)
     d = a.to_dict()
     assert d["confidence"] == a.vocals_confidence and d["speech_s"][0] == list(first)
+
+
+def test_a_long_file_is_measured_on_windows(tmp_path):
+    from music01_core.analysis import SAMPLE_ABOVE_S, analyze_with_features
+
+    spec = ExampleSpec("long", 110.0, "F", "major", duration_s=240.0)
+    y = synthesize_example(spec, sample_rate=22050)
+    y = (y.mean(axis=1) if y.ndim == 2 else y).astype(np.float32)
+    y[22050 * 100: 22050 * 110] = 0  # a silent gap the suggestion must avoid
+    a = analyze("long", audio=(y, 22050))
+    assert 240.0 > SAMPLE_ABOVE_S and a.sampled and any("sampled" in w for w in a.warnings)
+    # The same measures as the whole file, and beats in the file's own time.
+    assert abs(a.tempo_bpm - 110.0) / 110.0 < 0.03 and a.key == "F major" and a.vocals == "none"
+    assert max(a.beat_times_s) > 200
+    seg = a.suggested_segment
+    assert seg["valid"] and not (seg["start_s"] < 105 < seg["end_s"])
+    assert min(abs(np.asarray(a.beat_times_s) - seg["start_s"])) < 0.01, "segment starts on a beat"
+    # The offline engine measures every bar of a clip: no sampling there.
+    whole, _ = analyze_with_features("long", audio=(y, 22050))
+    assert not whole.sampled
