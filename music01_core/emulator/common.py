@@ -137,3 +137,23 @@ async def json_request(state: EmulatorState, request: Request, endpoint: str, pa
         return fault, await request.json(), None
     except ValueError:
         return fault, None, gateway(400, path, ["body must be JSON"])
+
+
+def audio_setting_problems(setting, *, rate_field: str = "sample_rate", format_required: bool = False) -> list[str]:
+    """The gateway's messages for an ``audio_setting`` object (empty when valid or absent)."""
+    from ..settings import AUDIO_FORMATS, BITRATES, SAMPLE_RATES
+
+    if setting is None:
+        return []
+    if not isinstance(setting, dict):
+        return ["audio_setting must be an object"]
+    problems = []
+    for k, values in ((rate_field, SAMPLE_RATES), ("bitrate", BITRATES), ("format", AUDIO_FORMATS)):
+        if k in setting and setting[k] not in values:
+            problems.append(f"audio_setting.{k} must be one of the following values: " + ", ".join(map(str, values)))
+    if format_required and "format" not in setting:
+        problems.append("audio_setting.format should not be empty")
+    for k in setting:
+        if k not in (rate_field, "bitrate", "format"):
+            problems.append(f"audio_setting.property {k} should not exist")
+    return problems

@@ -29,8 +29,8 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ..settings import AUDIO_FORMATS, BITRATES, JOB_PATH, SAMPLE_RATES
-from .common import EmulatorState, before, gateway, json_request
+from ..settings import JOB_PATH
+from .common import EmulatorState, audio_setting_problems, before, gateway, json_request
 from .files import add_file, expire_file
 
 logger = logging.getLogger(__name__)
@@ -82,19 +82,7 @@ def validate_job(body) -> tuple[object, list[str]]:
             problems.append(f"{m.reference.api_field} must be a URL address")
     if m.audio_setting is not None:
         allowed.add("audio_setting")
-        setting = body.get("audio_setting")
-        if setting is not None:
-            if not isinstance(setting, dict):
-                problems.append("audio_setting must be an object")
-            else:
-                rate_field = m.audio_setting.sample_rate_field
-                for k, values in ((rate_field, SAMPLE_RATES), ("bitrate", BITRATES), ("format", AUDIO_FORMATS)):
-                    if k in setting and setting[k] not in values:
-                        problems.append(f"audio_setting.{k} must be one of the following values: "
-                                        + ", ".join(map(str, values)))
-                for k in setting:
-                    if k not in (rate_field, "bitrate", "format"):
-                        problems.append(f"audio_setting.property {k} should not exist")
+        problems += audio_setting_problems(body.get("audio_setting"), rate_field=m.audio_setting.sample_rate_field)
     for flag in m.flags:
         allowed.add(flag)
         if flag in body and not isinstance(body[flag], bool):

@@ -20,8 +20,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..errors import InputError, Music01Error, UnknownIdError
-from ..settings import AUDIO_FORMATS, BITRATES, GENERATE_PATH, MAX_LYRICS_CHARS, MODEL, SAMPLE_RATES, UPLOAD_PATH
-from .common import EmulatorState, base_resp, before, gateway, json_request
+from ..settings import GENERATE_PATH, MAX_LYRICS_CHARS, MODEL, UPLOAD_PATH
+from .common import EmulatorState, audio_setting_problems, base_resp, before, gateway, json_request
 
 logger = logging.getLogger(__name__)
 
@@ -166,18 +166,6 @@ def _validate_generate(body) -> list[str]:
             problems.append(f"{k} must be a string")
     if not body.get("refer_voice") and not body.get("refer_instrumental"):
         problems.append("refer_voice or refer_instrumental should not be empty")
-    setting = body.get("audio_setting")
-    if setting is not None:
-        if not isinstance(setting, dict):
-            problems.append("audio_setting must be an object")
-        else:
-            for k, allowed_values in (("sample_rate", SAMPLE_RATES), ("bitrate", BITRATES), ("format", AUDIO_FORMATS)):
-                if k in setting and setting[k] not in allowed_values:
-                    problems.append(f"audio_setting.{k} must be one of the following values: "
-                                    + ", ".join(map(str, allowed_values)))
-            if "format" not in setting:
-                problems.append("audio_setting.format should not be empty")
-            for k in setting:
-                if k not in ("sample_rate", "bitrate", "format"):
-                    problems.append(f"audio_setting.property {k} should not exist")
+    # One spec version requires only format, another all three: the emulator holds the client to format.
+    problems += audio_setting_problems(body.get("audio_setting"), format_required=True)
     return problems

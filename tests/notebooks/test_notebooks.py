@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.audiogen import KEY
+from tests.fileserver import serve_folder
 
 pytestmark = pytest.mark.notebooks
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,9 +83,6 @@ def test_runs_offline_top_to_bottom(path, tmp_path, clean_env, monkeypatch):
 
 def test_with_a_key_uses_the_api_and_never_shows_it(tmp_path, clean_env, monkeypatch):
     """01 with a key set switches to the API (here: the emulator on 127.0.0.1) and leaks nothing."""
-    import http.server
-    import threading
-
     from music01_core import prepare_clip
     from music01_core.emulator import EmulatorServer
     from music01_core.examples import write_example
@@ -94,23 +92,12 @@ def test_with_a_key_uses_the_api_and_never_shows_it(tmp_path, clean_env, monkeyp
     www.mkdir()
     prepare_clip(write_example("song-e-minor", www / "s.wav"), www / "ref.mp3", start_s=0, end_s=20)
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **k):
-            super().__init__(*a, directory=str(www), **k)
-
-        def log_message(self, *a):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
+    with serve_folder(www) as files_url:
         with EmulatorServer(key=KEY, home=tmp_path / "emu", latency_s=1.0) as emu:
             env = {**clean_env, "AIML_API_KEY": KEY, "AIML_API_BASE": emu.url,
-                   "MUSIC01_REFERENCE_URL": f"http://127.0.0.1:{srv.server_address[1]}/ref.mp3"}
+                   "MUSIC01_REFERENCE_URL": f"{files_url}/ref.mp3"}
             nb = execute(ROOT / "notebooks" / "01_quickstart.ipynb", tmp_path, env)
             submits = emu.stats()["submits"]
-    finally:
-        srv.shutdown()
     text = outputs_text(nb)
     shown = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "Using: AI/ML API · model: minimax-music" in shown and '"output_type": "error"' not in text

@@ -1,12 +1,10 @@
 """The job models end to end against the emulator on 127.0.0.1: library, CLI, faults, crash and resume."""
 
-import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from music01_core.history import History
 from music01_core.references import reference_from_file, reference_from_url
 from music01_core.settings import JOB_PATH
 from tests.audiogen import KEY
+from tests.fileserver import serve_folder
 
 pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,17 +49,8 @@ def files_server(examples, tmp_path_factory):
     (root / "page.mp3").write_text("<html>not a song</html>")
     prepare_clip(examples["song-e-minor"], root / "short.mp3", start_s=0, end_s=12)
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **k):
-            super().__init__(*a, directory=str(root), **k)
-
-        def log_message(self, *a):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    with serve_folder(root) as url:
+        yield url
 
 
 def test_minimax_music_by_url(api, emu, files_server, tmp_path):
