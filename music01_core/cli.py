@@ -244,9 +244,8 @@ def _job_reference(args: argparse.Namespace, model, backend):
     clip = _reference_clip(args.reference, None, model) if args.reference and not args.reference_url else None
     ref = choose_reference(model, clip=clip, url=args.reference_url, backend=backend,
                            cache_dir=data_home() / "references")
-    # Fail now, before any billed call, when the provider could not get at it.
-    route_reference(ref, model, offline=backend.name == "offline")
-    return ref
+    # Routed (and so checked) now, before any billed call; make() takes a routed reference as it is.
+    return route_reference(ref, model, offline=backend.name == "offline")
 
 
 def _write_result(args: argparse.Namespace, backend, result) -> int:

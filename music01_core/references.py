@@ -312,7 +312,7 @@ def choose_reference(model, *, clip: str | os.PathLike | None = None, url: str |
     if (url or "").strip():
         if "url" not in m.reference.ways:
             raise ReferenceInputError(f"{m.id} does not take a reference URL: give a file instead.")
-        local = backend is None or backend.name == "offline" or is_loopback_url(getattr(backend, "base_url", ""))
+        local = backend is None or backend.local_service
         return reference_from_url(url.strip(), model=m, cache_dir=cache_dir, allow_private=local)
     if clip:
         return reference_from_file(clip, model=m)

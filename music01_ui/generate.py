@@ -110,7 +110,9 @@ def api_make(model: str, lyrics: str | None, prompt: str | None, clip: str | Non
     setting = AudioSetting(sample_rate=int(sample_rate), bitrate=int(bitrate), format=str(fmt))
     backend, shared_key = open_session_backend(api_key, request)
     ref = reference_for(m, clip, reference_url, backend, request)
-    route_reference(ref, m, offline=backend.name == "offline", publisher=getattr(backend, "publisher", None))
+    # Routed here (and so checked) before anything is billed; make() takes a routed reference as it is,
+    # so a clip is published or Base64-encoded once.
+    ref = route_reference(ref, m, offline=backend.name == "offline", publisher=getattr(backend, "publisher", None))
     limit_shared_key(shared_key, request)
     seed_val = None if seed in (None, "") or int(seed) < 0 else int(seed)
     req = MusicRequest(model=m.id, lyrics=lyrics or "", prompt=prompt or "", reference=ref, audio_setting=setting,

@@ -363,18 +363,16 @@ class ApiBackend(BaseBackend):
 
         See :meth:`BaseBackend.upload` for the other parameters.
         """
-        try:
-            return self._upload(clip, purpose, name=name, use_library=use_library, send_wav=send_wav)
-        except ApiError as exc:
-            err = self._retired(exc)
-            if err is exc:
-                raise
-            raise err from exc
+        return self._music01(self._upload, clip, purpose, name=name, use_library=use_library, send_wav=send_wav)
 
     def generate(self, lyrics, **kwargs) -> GenerationResult:
         """music-01's generate (see :meth:`BaseBackend.generate`); a retired model is reported as such."""
+        return self._music01(super().generate, lyrics, **kwargs)
+
+    def _music01(self, call, *args, **kwargs):
+        """Run one of music-01's calls; a rejection that means "retired" is reported as such."""
         try:
-            return super().generate(lyrics, **kwargs)
+            return call(*args, **kwargs)
         except ApiError as exc:
             err = self._retired(exc)
             if err is exc:
@@ -400,8 +398,7 @@ class ApiBackend(BaseBackend):
         from ..references import is_loopback_url, route_reference
 
         ref = route_reference(request.reference, model, publisher=self.publisher)
-        if ref is not None and ref.kind in ("url", "link") and is_loopback_url(ref.value) \
-                and not is_loopback_url(self.base_url):
+        if ref is not None and ref.kind in ("url", "link") and is_loopback_url(ref.value) and not self.local_service:
             from ..errors import ReferenceUrlError
 
             raise ReferenceUrlError("the reference link points at this machine (127.0.0.1/localhost), which the "

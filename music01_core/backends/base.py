@@ -231,6 +231,8 @@ class BaseBackend:
     name = "base"
     label = "base"
     base_url = ""
+    #: Whether the service runs on this machine, so loopback and private reference URLs reach it.
+    local_service = False
 
     def __init__(self, home: str | os.PathLike | None = None, *, history=None, library=None) -> None:
         from ..history import History

@@ -93,7 +93,7 @@ class OfflineBackend(BaseBackend):
         self.root = self.home
         self.dir = Path(store if store is not None else self.home) / "offline"
 
-    #: Everything runs here: references on this machine are reachable.
+    #: Everything runs here: references on this machine (loopback, private addresses) are reachable.
     local_service = True
 
     def __repr__(self) -> str:
