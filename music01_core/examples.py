@@ -169,7 +169,14 @@ def write_example(name: str, path: str | os.PathLike, *, sample_rate: int = 4410
 
     if name not in EXAMPLES:
         raise InputError(f"unknown example {name!r}: choose one of {', '.join(EXAMPLES)}.")
+    import io
+
+    from .storage import atomic_write_bytes
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, synthesize_example(EXAMPLES[name], sample_rate=sample_rate), sample_rate, subtype="PCM_16")
+    buf = io.BytesIO()
+    sf.write(buf, synthesize_example(EXAMPLES[name], sample_rate=sample_rate), sample_rate, format="WAV",
+             subtype="PCM_16")
+    # Atomic: the app, the CLI and the emulator's job threads may write the same example at once.
+    atomic_write_bytes(path, buf.getvalue())
     return path

@@ -244,8 +244,10 @@ class OfflineBackend(BaseBackend):
             # A text-only model: a built-in example stands in for the style the prompt describes.
             ref_name = "song-e-minor" if sing else "groove-a-minor"
             clip_path = self.dir / "examples" / f"{ref_name}.wav"
-            if not clip_path.exists():
-                write_example(ref_name, clip_path)
+            # Jobs render in parallel threads (the emulator): one writes the example, the others wait for it.
+            with _features_lock:
+                if not clip_path.exists():
+                    write_example(ref_name, clip_path)
             notes.append(f"offline engine: {model.id} takes no reference; the built-in example '{ref_name}' "
                          "stands in for the style prompt.")
         info = inspect_clip(clip_path, model=model if model.reference.limits else None)
