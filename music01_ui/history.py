@@ -54,9 +54,16 @@ def api_resume(generation_id: str | None, api_key: str | None = None, request: g
     """Fetch a pending job's result without submitting again; returns (audio file, info)."""
     from .generate import _info, _pcm_preview
 
+    from music01_core.history import History
+
     gid = (generation_id or "").strip()
     if not gid:
-        raise gr.Error("Pick a pending job in the list (or paste its generation id) first.")
+        # Clicking Resume right after a row can beat the row's own event; with a single
+        # pending job there is no doubt which one the person means.
+        waiting = [j for j in History(session_home(request)).pending() if j.state == "pending"]
+        if len(waiting) != 1:
+            raise gr.Error("Pick a pending job in the list (or paste its generation id) first.")
+        gid = waiting[0].generation_id
     backend, _ = open_session_backend(api_key, request)
     started = time.monotonic()
     r = backend.resume(gid, wait_s=120)

@@ -207,6 +207,10 @@ def test_a_job_left_behind_is_resumed_from_history(api_server, browser):
     row.wait_for(timeout=20_000)
     shot(page, "api-2-pending")
     row.click()
+    # As a person would: the picked id shows in the box before Resume is pressed.
+    from playwright.sync_api import expect
+
+    expect(page.get_by_label("generation id")).to_have_value(re.compile(r":music-2\.6$"), timeout=10_000)
     page.get_by_role("button", name="Resume").click()
     page.get_by_text("saved to history").locator("visible=true").first.wait_for(timeout=60_000)
     shot(page, "api-3-resumed")
