@@ -102,7 +102,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     else:
         seg = a.suggested_segment
         vocals = ("we could not tell (unsure)" if a.vocals == "unsure" else a.vocals) + f" ({a.vocals_confidence:.0%})"
-        print(f"duration {a.duration_s:.2f} s · tempo {a.tempo_bpm:.1f} BPM · key {a.key} · "
+        alt = f" (or {a.tempo_alternative_bpm:.0f})" if a.tempo_alternative_bpm else ""
+        print(f"duration {a.duration_s:.2f} s · tempo {a.tempo_bpm:.1f} BPM{alt} · key {a.key} · "
               f"vocals {vocals} · loudness {a.rms_dbfs:.1f} dBFS")
         purpose = a.suggested_purpose or "none (choose it yourself)"
         print(f"suggested purpose: {purpose} · suggested segment: {seg['start_s']:.2f}–{seg['end_s']:.2f} s")

@@ -52,9 +52,9 @@ def pending_pick(rows, evt: gr.SelectData) -> str:
 @friendly
 def api_resume(generation_id: str | None, api_key: str | None = None, request: gr.Request = None):
     """Fetch a pending job's result without submitting again; returns (audio file, info)."""
-    from .generate import _info, _pcm_preview
-
     from music01_core.history import History
+
+    from .generate import _info, _pcm_preview
 
     gid = (generation_id or "").strip()
     if not gid:

@@ -101,7 +101,9 @@ def analysis_card(info: dict | None) -> str:
     seg = info["suggested_segment"]
     vocals = "**we could not tell**" if info["vocals"] == "unsure" else f"**{info['vocals']}**"
     purpose = f"**{info['suggested_purpose']}**" if info.get("suggested_purpose") else "none — choose it yourself"
-    lines = [f"**{info['duration_s']:.1f} s** · tempo **{info['tempo_bpm']:.0f} BPM** · key **{info['key']}** · "
+    alt = info.get("tempo_alternative_bpm")
+    tempo = f"**{info['tempo_bpm']:.0f} BPM**" + (f" (or {alt:.0f})" if alt else "")
+    lines = [f"**{info['duration_s']:.1f} s** · tempo {tempo} · key **{info['key']}** · "
              f"vocals {vocals} ({info['vocals_confidence']:.0%}) · "
              f"{'with' if v['accompaniment'] else 'no'} accompaniment · loudness {info['rms_dbfs']:.0f} dBFS",
              f"Suggested purpose: {purpose} · suggested segment **{seg['start_s']:.1f}–{seg['end_s']:.1f} s**"]

@@ -196,3 +196,29 @@ def test_a_long_file_is_measured_on_windows(tmp_path):
     # The offline engine measures every bar of a clip: no sampling there.
     whole, _ = analyze_with_features("long", audio=(y, 22050))
     assert not whole.sampled
+
+
+def _clicks(bpm: float, seconds: float = 20.0, sr: int = 22050, accent_every: int = 0) -> np.ndarray:
+    y = np.zeros(int(seconds * sr), dtype=np.float32)
+    click = (np.sin(2 * np.pi * 1500 * np.arange(int(0.02 * sr)) / sr) * np.hanning(int(0.02 * sr))).astype(np.float32)
+    for k, t in enumerate(np.arange(0.5, seconds - 0.1, 60.0 / bpm)):
+        i = int(t * sr)
+        gain = 1.0 if not accent_every or k % accent_every == 0 else 0.45
+        y[i: i + len(click)] += gain * click[: len(y) - i]
+    return y * 0.5
+
+
+@pytest.mark.parametrize("bpm", [97.0, 133.0])
+def test_tempo_is_read_between_the_tracker_steps(bpm):
+    # The beat tracker alone answers in steps (95.7, 99.4 …); the beats themselves say 97.
+    a = analyze("clicks", audio=(_clicks(bpm), 22050))
+    assert abs(a.tempo_bpm - bpm) / bpm < 0.005, a.tempo_bpm
+
+
+def test_a_competing_reading_is_reported():
+    # Accents on every third beat: a 3:2 (or 1:3) grid competes with the plain pulse.
+    a = analyze("waltz", audio=(_clicks(150.0, accent_every=3), 22050))
+    assert a.tempo_alternative_bpm is not None
+    ratio = a.tempo_alternative_bpm / a.tempo_bpm
+    assert any(abs(ratio - r) < 0.02 for r in (0.5, 2 / 3, 1.5, 2.0))
+    assert "tempo_alternative_bpm" in a.to_dict()

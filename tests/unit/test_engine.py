@@ -85,6 +85,17 @@ def test_tempo_and_key_follow_the_reference(renders, ref_features, case, ref):
     assert np.corrcoef(chroma, chroma_ref)[0, 1] >= 0.8
 
 
+@pytest.mark.parametrize("case,ref", [("song-instrumental-only", "song-e-minor"),
+                                      ("groove-instrumental-only", "groove-a-minor")])
+def test_the_analysis_reads_the_output_at_the_reference_tempo(renders, examples, as_file, case, ref):
+    # The card shows the reference's tempo; the same analysis must read the piece at that tempo.
+    from music01_core.analysis import analyze
+
+    want = analyze(examples[ref]).tempo_bpm
+    got = analyze(as_file(renders[case])).tempo_bpm
+    assert abs(got - want) / want <= 0.02, (got, want)
+
+
 @pytest.mark.parametrize("case,ref", [("voice-only", "acappella-g-major"), ("song-voice-only", "song-e-minor")])
 def test_voice_only_is_an_a_cappella_hum_in_key(renders, ref_features, case, ref, as_file):
     from music01_core.analysis import analyze
