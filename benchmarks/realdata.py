@@ -10,15 +10,18 @@ and prints a confusion matrix with the accuracy per class and the time per secon
 - **speech**: Asterisk's telephone prompts in five languages, joined into 12–20 s clips;
   and "podcasts": the same speech over a real instrumental bed 12 dB down (still speech);
 - **none**: real game soundtracks (no voice);
-- **singing**: real sung recordings are scarce in Debian; none are included yet (see the
-  issue): the matrix reports the classes it has.
+- **singing**: real sung recordings with words are scarce in Debian (none found).  The
+  stand-in is real recorded voices singing vowels: the "Solo Vox", "Ahh Choir" and "Ohh
+  Voices" samples of MuseScore's General SoundFont (``musescore-general-soundfont-small``),
+  played as melodies a cappella and over a real instrumental bed.  They test the wordless
+  case only; sung *words* remain unmeasured here.
 
 The clip list it makes is written to ``benchmarks/realdata_labels.tsv`` (id, label, source
 package, file, start, length), which is committed; the audio is not.  Packages kept back
 for an independent check (``fillets-ng-data*``, ``fretsonfire-songs-*``,
 ``sonic-pi-samples``, pygame's examples) are never used here.
 
-    python benchmarks/realdata.py [--per-source N] [--no-analyse]
+    python benchmarks/realdata.py [--per-source N] [--no-analyse] [--verbose] [--tempo]
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 SPEECH = {f"asterisk-core-sounds-{lang}-wav": lang for lang in ("en", "fr", "es", "it", "ru")}
 MUSIC = ("fb-music-high", "nexuiz-music", "singularity-music", "planetblupi-music-ogg", "drascula-music", "asc-music",
-         "hyperrogue-music")
+         "hyperrogue-music", "wesnoth-1.16-music")
+VOICE_FONT = "musescore-general-soundfont-small"
+VOICES = ("Solo Vox", "Ahh Choir", "Ohh Voices")
 HELD_OUT = ("fillets-ng-data", "fretsonfire-songs", "sonic-pi-samples", "pygame")
 AUDIO_EXT = (".wav", ".ogg", ".mp3", ".flac", ".mod", ".it", ".xm", ".s3m")
 LABELS_TSV = Path(__file__).with_name("realdata_labels.tsv")
@@ -148,6 +153,99 @@ def podcast_clips(speech: list[dict], music: list[dict], out: Path, n: int) -> l
     return clips
 
 
+def _font_voices(sf3: Path) -> tuple[bytes, int, list[dict]]:
+    """Read a SoundFont 3 file: its sample bytes' offset and the sample headers."""
+    import struct
+
+    b = sf3.read_bytes()
+    smpl = shdr = None
+    off = 12
+    while off < len(b):  # top-level chunks; MuseScore's files do not pad odd sizes
+        cid, size = struct.unpack_from("<4sI", b, off)
+        if cid == b"LIST":
+            o = off + 12
+            while o < off + 8 + size:
+                c2, s2 = struct.unpack_from("<4sI", b, o)
+                if c2 == b"smpl":
+                    smpl = o + 8
+                elif c2 == b"shdr":
+                    shdr = (o + 8, s2)
+                o += 8 + s2
+        off += 8 + size
+    heads = []
+    for i in range(shdr[1] // 46):
+        name, start, end, loop_a, loop_b, rate, pitch, *_ = struct.unpack_from("<20sIIIIIBbHH", b, shdr[0] + 46 * i)
+        heads.append({"name": name.split(b"\0")[0].decode("latin1"), "start": start, "end": end,
+                      "loop": (loop_a, loop_b), "pitch": pitch})
+    return b, smpl, heads
+
+
+def _sung_line(font, voice: str, seed: int, sr: int = 44100):
+    """A 20 s wordless melody in a major scale from one recorded voice's samples."""
+    import io
+    from fractions import Fraction
+
+    import numpy as np
+    import soundfile as sf
+    from scipy.signal import resample_poly
+
+    b, smpl, heads = font
+    cands = [h for h in heads if h["name"].startswith(voice)]
+    rng = np.random.default_rng(seed)
+    base = (57, 60, 64)[seed % 3]
+    out, total = [], 0.0
+    while total < 20.0:
+        midi = base + (0, 2, 4, 5, 7, 9, 11, 12)[rng.integers(0, 8)]
+        dur = float(rng.choice([0.4, 0.6, 0.8, 1.2]))
+        h = min(cands, key=lambda h: abs(h["pitch"] - midi))
+        y, rate = sf.read(io.BytesIO(b[smpl + h["start"]: smpl + h["end"]]), dtype="float32")  # an Ogg stream
+        y = y if y.ndim == 1 else y.mean(axis=1)
+        a, z = min(h["loop"][0], len(y) - 2), min(h["loop"][1], len(y))
+        speed = 2 ** ((midi - h["pitch"]) / 12) * rate / sr
+        need = int(dur * sr * speed) + 1
+        parts = [y[:z]]
+        while sum(len(p) for p in parts) < need and z - a > 100:
+            parts.append(y[a:z])  # sustain on the sample's own loop
+        f = Fraction(speed).limit_denominator(200)
+        note = resample_poly(np.concatenate(parts)[:need], f.denominator, f.numerator)[: int(dur * sr)]
+        ramp = min(len(note) // 4, int(0.05 * sr))
+        note[:ramp] *= np.linspace(0, 1, ramp)
+        note[-ramp:] *= np.linspace(1, 0, ramp)
+        out += [note, np.zeros(int(0.06 * sr))]
+        total += dur + 0.06
+    y = np.concatenate(out)[: 20 * sr]
+    return (y / (np.abs(y).max() + 1e-9) * 0.7).astype(np.float32)
+
+
+def sung_clips(music: list[dict], out: Path, root: Path, n: int) -> list[dict]:
+    """Recorded voices singing vowels: a cappella, and over a real instrumental bed (6 dB down)."""
+    import soundfile as sf
+
+    sf3 = next(fetch(VOICE_FONT, root).rglob("*.sf3"))
+    font = None
+    clips = []
+    for k in range(n * 2):
+        voice = VOICES[k % len(VOICES)]
+        bed = music[(k * 7) % len(music)] if k >= n else None
+        cid = f"sung-{'band' if bed else 'solo'}-{k:02d}"
+        dst = out / f"{cid}.wav"
+        if not dst.exists():
+            font = font or _font_voices(sf3)
+            line = out / f"{cid}.line.wav"
+            sf.write(line, _sung_line(font, voice, seed=k), 44100)
+            if bed is None:
+                line.rename(dst)
+            else:
+                subprocess.run([_ffmpeg(), "-v", "error", "-y", "-i", str(line), "-i", str(out / f"{bed['id']}.wav"),
+                                "-filter_complex", "[0:a]pan=stereo|c0=c0|c1=c0[v];[1:a]volume=-6dB[b];"
+                                "[v][b]amix=inputs=2:duration=shortest:normalize=0[o]", "-map", "[o]", str(dst)],
+                               check=True)
+                line.unlink()
+        clips.append({"id": cid, "label": "singing", "package": VOICE_FONT + (f"+{bed['package']}" if bed else ""),
+                      "file": voice + (f"+{bed['id']}" if bed else ""), "start_s": 0, "length_s": 20})
+    return clips
+
+
 def build(per_source: int) -> tuple[Path, list[dict]]:
     root = cache_dir()
     out = root / "clips"
@@ -164,7 +262,7 @@ def build(per_source: int) -> tuple[Path, list[dict]]:
             music += music_clips(fetch(package, root), package, out, per_source)
         except subprocess.CalledProcessError as exc:
             print(f"  skipped {package}: {exc}", file=sys.stderr)
-    rows = speech + music + podcast_clips(speech, music, out, per_source)
+    rows = speech + music + podcast_clips(speech, music, out, per_source) + sung_clips(music, out, root, per_source)
     with open(LABELS_TSV, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=["id", "label", "package", "file", "start_s", "length_s"], delimiter="\t")
         w.writeheader()
@@ -172,7 +270,7 @@ def build(per_source: int) -> tuple[Path, list[dict]]:
     return out, rows
 
 
-def measure(out: Path, rows: list[dict]) -> None:
+def measure(out: Path, rows: list[dict], *, verbose: bool = False) -> None:
     from music01_core.analysis import analyze
 
     classes = ["singing", "speech", "none", "unsure"]
@@ -186,13 +284,19 @@ def measure(out: Path, rows: list[dict]) -> None:
         analyse_s += time.perf_counter() - t
         audio_s += a.duration_s
         got = a.vocals
+        if verbose:
+            d = a.vocals_detail
+            print(f"  {r['id']:24} {r['label']:8} → {got:8} {a.vocals_confidence:4.0%}  words heard "
+                  f"{d.speech_share if d.speech_share is not None else '-'}  held {d.stable_ratio:.2f}  "
+                  f"wobble {d.note_wobble_cents:.1f}  vibrato {d.vibrato_share:.2f}  glide {d.glide_semitones:.2f}")
         matrix.setdefault(r["label"], {c: 0 for c in classes})[got] = matrix.setdefault(
             r["label"], {c: 0 for c in classes}).get(got, 0) + 1
         if got != r["label"] and got != "unsure" and a.vocals_confidence >= 0.8:
             confident_errors.append(f"{r['id']}: {r['label']} → {got} ({a.vocals_confidence:.0%})")
     print(f"{len(rows)} real clips ({sum(1 for r in rows if r['label'] == 'speech')} speech in "
           f"{len({r['package'] for r in rows if r['label'] == 'speech'})} sources, "
-          f"{sum(1 for r in rows if r['label'] == 'none')} instrumental)")
+          f"{sum(1 for r in rows if r['label'] == 'none')} instrumental, "
+          f"{sum(1 for r in rows if r['label'] == 'singing')} sung)")
     head = "true / verdict"
     print(f"{head:>16} " + " ".join(f"{c:>8}" for c in classes) + "   accuracy")
     for label, counts in matrix.items():
@@ -205,15 +309,57 @@ def measure(out: Path, rows: list[dict]) -> None:
     print(f"analysis time / audio time (warm): {analyse_s / audio_s:.3f}")
 
 
+def measure_tempo(out: Path, rows: list[dict]) -> None:
+    """For each instrumental: its tempo (and competing reading), and whether the offline
+    engine's piece made from it reads at the same tempo with the same analysis (within 2 %)."""
+    import tempfile
+
+    import soundfile as sf
+
+    from music01_core.analysis import analyze
+    from music01_core.audio import load_audio
+    from music01_core.engine import extract, render
+    from music01_core.lyrics import sung_blocks
+
+    lyrics = ("##\nThe morning light is on the hill\nand every road is quiet still\n\n"
+              "we walk along the river side\nwith open hearts and arms so wide\n##")
+    same, flips, total = 0, [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in (r for r in rows if r["label"] == "none"):
+            path = out / f"{r['id']}.wav"
+            ref = analyze(path)
+            y, _ = load_audio(path, sample_rate=44100, mono=False)
+            piece = render(sung_blocks(lyrics), accompaniment_wrap=True, voice=None, instrumental=extract(path),
+                           instrumental_audio=y.T if y.ndim == 2 else y[:, None], instrumental_is_song=False,
+                           sample_rate=44100, seed=1)
+            sf.write(Path(tmp) / "piece.wav", piece.audio, 44100)
+            got = analyze(Path(tmp) / "piece.wav")
+            ratio = got.tempo_bpm / ref.tempo_bpm
+            total += 1
+            ok = abs(ratio - 1) <= 0.02
+            same += ok
+            alt = f" (or {ref.tempo_alternative_bpm:.0f})" if ref.tempo_alternative_bpm else ""
+            galt = f" (or {got.tempo_alternative_bpm:.0f})" if got.tempo_alternative_bpm else ""
+            print(f"  {r['id']:24} reference {ref.tempo_bpm:6.1f}{alt:9} piece {got.tempo_bpm:6.1f}{galt:9} "
+                  f"{'same' if ok else f'× {ratio:.2f}'}")
+            if not ok:
+                flips.append(r["id"])
+    print(f"engine pieces read at the reference's tempo (±2 %): {same}/{total}; differ: {', '.join(flips) or '-'}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--per-source", type=int, default=4, help="clips per package (default 4)")
+    ap.add_argument("--per-source", type=int, default=5, help="clips per package (default 5)")
     ap.add_argument("--no-analyse", action="store_true", help="only fetch and cut")
+    ap.add_argument("--verbose", action="store_true", help="print every clip's verdict and evidence")
+    ap.add_argument("--tempo", action="store_true", help="also check tempo against the offline engine's pieces")
     args = ap.parse_args()
     out, rows = build(args.per_source)
     print(f"{len(rows)} clips in {out}", file=sys.stderr)
     if not args.no_analyse:
-        measure(out, rows)
+        measure(out, rows, verbose=args.verbose)
+        if args.tempo:
+            measure_tempo(out, rows)
 
 
 if __name__ == "__main__":
