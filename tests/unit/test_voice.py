@@ -33,7 +33,7 @@ def test_windows_keep_their_place_in_the_file(speech_wav):
     (("speech", 0.7), 0.9, ("speech", 0.75)),     # gliding pitch and words: talking, sure
     (("speech", 0.7), 0.0, ("none", 0.7)),        # syllable-like notes, no words: an instrument
     (("singing", 0.95), 0.0, ("singing", None)),  # vibrato without words: a violin could do that
-    (("singing", 0.6), 0.5, ("singing", 0.8)),    # held notes and words: a singer
+    (("singing", 0.95), 0.5, ("singing", None)),  # held notes and words: sung, or acted speech
     (("none", 0.9), 0.0, ("none", 0.8)),          # nothing voice-like and no words
     (("none", 0.5), 0.9, ("speech", None)),       # words, but pitch cannot say spoken or sung
 ])
