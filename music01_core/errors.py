@@ -375,3 +375,5 @@ BASE_RESP_ERRORS: dict[int, tuple[type[ApiError], str]] = {
 #: Codes worth retrying for an idempotent call (upload), with backoff.
 RETRYABLE_CODES = frozenset({1000, 1001, 1002, 1024, 1033, 1041, 2045})
 RETRYABLE_HTTP = frozenset({429, 500, 502, 503, 504})
+#: Codes the contract allows fewer retries for than the attempt limit (1000: "at most once").
+MAX_RETRIES_BY_CODE = {1000: 1}

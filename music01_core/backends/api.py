@@ -21,6 +21,7 @@ from ..audio import Clip
 from ..errors import (
     BASE_RESP_ERRORS,
     HTTP_STATUS_ERRORS,
+    MAX_RETRIES_BY_CODE,
     RETRYABLE_CODES,
     RETRYABLE_HTTP,
     ApiConnectionError,
@@ -32,7 +33,7 @@ from ..errors import (
     ProtocolError,
     ServerError,
 )
-from ..secret import Secret
+from ..secret import Secret, clean_api_key
 from ..settings import (
     DEFAULT_API_BASE,
     ENV_API_BASES,
@@ -50,7 +51,7 @@ __all__ = ["ApiBackend", "normalize_base_url", "error_from_response"]
 
 MAX_AUDIO_DOWNLOAD_BYTES = 64 * 1024 * 1024
 USER_AGENT = "music01 (+https://github.com/music01)"
-_HEX = re.compile(r"^[0-9a-fA-F]*$")
+_HEX = re.compile(r"[0-9a-fA-F]+")  # used with fullmatch: "$" would also match before a final newline
 
 
 def normalize_base_url(base: str | None) -> str:
@@ -59,14 +60,35 @@ def normalize_base_url(base: str | None) -> str:
     The music paths hang off the host root (``/v2/generate/audio/minimax/…``), so a base
     copied from an OpenAI-style setting (``https://api.aimlapi.com/v1``) still works.
     """
+    from urllib.parse import urlsplit
+
+    from ..errors import InputError
+
     base = (base or "").strip() or DEFAULT_API_BASE
     base = base.rstrip("/")
     base = re.sub(r"/v[12]$", "", base)
-    if not re.match(r"^https?://", base):
-        from ..errors import InputError
-
-        raise InputError(f"the API base URL {base!r} must start with http:// or https://.")
+    # Errors here never echo the value: people paste keys into the wrong field.
+    if not re.match(r"^https?://[^/\s]", base):
+        raise InputError("the API base URL (AIML_API_BASE) must start with https:// — for example "
+                         f"{DEFAULT_API_BASE}.")
+    if base.startswith("http://") and not _local_host(urlsplit(base).hostname or "") \
+            and os.environ.get("MUSIC01_INSECURE_HTTP") != "1":
+        raise InputError("the API base URL (AIML_API_BASE) uses http:// for a host that is not this machine: the "
+                         "key would travel in clear text. Use https://, or http://127.0.0.1 for a local emulator "
+                         "(for a room emulator with a throwaway key, set MUSIC01_INSECURE_HTTP=1).")
     return base
+
+
+def _local_host(host: str) -> bool:
+    """Whether ``host`` is this machine (a loopback name or address)."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _retry_after_s(headers) -> float | None:
@@ -107,10 +129,12 @@ def error_from_response(status: int, body, headers=None, *, operation: str, reda
     inference_id = headers.get("x-inference-id")
     trace_id = body.get("trace_id") if isinstance(body, dict) else None
     billed = operation == "generate"
-    if not 200 <= status < 300:
+    base = body.get("base_resp") if isinstance(body, dict) else None
+    code = _int_or_none(base.get("status_code")) if isinstance(base, dict) else None
+    if not 200 <= status < 300 and code not in BASE_RESP_ERRORS:
+        # A known upstream code says more than the gateway's status (400 + 1026 is "change the
+        # lyrics", not "invalid"), so only an unknown or missing code is classified by status.
         detail, request_id = _gateway_detail(body)
-        base = body.get("base_resp") if isinstance(body, dict) else None
-        code = base.get("status_code") if isinstance(base, dict) else None
         cls, template = HTTP_STATUS_ERRORS.get(status, (ServerError if status >= 500 else ApiError,
                                                          f"the service answered HTTP {status}: {{detail}}"))
         msg = template.format(detail=redact(detail) or "no details given")
@@ -124,13 +148,10 @@ def error_from_response(status: int, body, headers=None, *, operation: str, reda
     if not isinstance(body, dict):
         return ProtocolError("the service's answer is not JSON: try again later.", http_status=status,
                              inference_id=inference_id, may_be_billed=billed)
-    base = body.get("base_resp")
     if not isinstance(base, dict) or "status_code" not in base:
         return ProtocolError("the service's answer has no base_resp: try again later.", http_status=status,
                              trace_id=trace_id, inference_id=inference_id, may_be_billed=billed)
-    try:
-        code = int(base.get("status_code"))
-    except (TypeError, ValueError):
+    if code is None:
         return ProtocolError(f"base_resp.status_code is not a number: {base.get('status_code')!r}",
                              http_status=status, trace_id=trace_id, inference_id=inference_id)
     if code == 0:
@@ -139,16 +160,40 @@ def error_from_response(status: int, body, headers=None, *, operation: str, reda
     cls, template = BASE_RESP_ERRORS.get(code, (ApiError, f"music-01 answered error {code}: {{detail}}"))
     msg = template.format(detail=detail)
     if code == 2013:
-        if operation == "generate" and has_ids:
+        if operation == "generate" and has_ids and _blames_an_id(detail):
             cls = ApiUnknownIdError
             msg += " — an id may be unknown or expired: upload the reference again."
+        elif operation == "generate" and has_ids:
+            # Not renewed automatically: a second billed generate would fail the same way.
+            msg += " — fix what the message names; if it was an id that expired, upload the reference again."
         elif operation == "upload":
             msg += " — check the purpose and that the file is a valid MP3/WAV of 10 s to 10 min."
     elif "{detail}" not in template and detail and detail != "success":
         msg += f" (music-01 said: {detail})"
+    _, request_id = _gateway_detail(body) if not 200 <= status < 300 else (None, None)
     return cls(msg, http_status=status, code=code, trace_id=trace_id, inference_id=inference_id,
-               retryable=code in RETRYABLE_CODES, may_be_billed=billed and code in (1001, 1027, 1000, 1024, 1033),
+               request_id=request_id, retryable=code in RETRYABLE_CODES,
+               may_be_billed=billed and (code in (1001, 1027, 1000, 1024, 1033) or status >= 500),
                retry_after_s=_retry_after_s(headers))
+
+
+_ID_WORDS = re.compile(r"\b(voice_id|instrumental_id|refer_voice|refer_instrumental|ids?|expired|not (?:exist|found)|"
+                       r"unknown (?:voice|instrumental|file))\b", re.I)
+_OTHER_FIELDS = re.compile(r"\b(lyrics|sample_rate|bitrate|format|audio_setting|model|prompt)\b", re.I)
+
+
+def _blames_an_id(status_msg: str) -> bool:
+    """Whether a 2013's message points at a voice/instrumental id rather than the lyrics or a setting."""
+    return bool(_ID_WORDS.search(status_msg or "")) and not _OTHER_FIELDS.search(status_msg or "")
+
+
+def _int_or_none(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _never_sent(exc: BaseException) -> bool:
@@ -215,7 +260,8 @@ class ApiBackend(BaseBackend):
 
         if isinstance(api_key, Secret):
             api_key = api_key.reveal()
-        key = api_key or next((os.environ[n].strip() for n in ENV_API_KEYS if os.environ.get(n, "").strip()), None)
+        key = api_key or next((os.environ[n] for n in ENV_API_KEYS if os.environ.get(n, "").strip()), None)
+        key = clean_api_key(key) if key else key
         if not key:
             raise MissingApiKeyError(
                 f"no API key: set {ENV_API_KEYS[0]} (or {ENV_API_KEYS[1]}) to your AI/ML API key, or use the "
@@ -282,11 +328,16 @@ class ApiBackend(BaseBackend):
         files = {"file": (f"reference.{clip.format}", data, mime)}
         url = self.base_url + UPLOAD_PATH
         last: ApiError | None = None
+        retries_by_code: dict[int, int] = {}
+        attempts = 0
         for attempt in range(self.max_upload_attempts):
             if attempt:
                 delay = self._backoff(attempt - 1, last.retry_after_s if last else None)
+                if last is not None and last.code is not None:
+                    retries_by_code[last.code] = retries_by_code.get(last.code, 0) + 1
                 logger.info("upload attempt %d failed (%s); retrying in %.1f s", attempt, type(last).__name__, delay)
                 self._sleep(delay)
+            attempts += 1
             try:
                 resp = self.session.post(url, files=files, data={"purpose": purpose}, headers=self._headers(),
                                          timeout=self.timeout)
@@ -311,9 +362,14 @@ class ApiBackend(BaseBackend):
             if not err.retryable:
                 raise err
             last = err
+            if err.code is not None and retries_by_code.get(err.code, 0) >= MAX_RETRIES_BY_CODE.get(err.code, 1 << 30):
+                break  # the contract allows no more retries for this code
         assert last is not None
-        raise type(last)(f"{last} Gave up after {self.max_upload_attempts} attempts.", http_status=last.http_status,
-                         code=last.code) from None
+        # The ids support asks for travel with the final error (the message already names them).
+        gave_up = type(last)(f"{last} Gave up after {attempts} attempts.", http_status=last.http_status,
+                             code=last.code, retry_after_s=last.retry_after_s, retryable=last.retryable)
+        gave_up.trace_id, gave_up.inference_id, gave_up.request_id = last.trace_id, last.inference_id, last.request_id
+        raise gave_up from None
 
     def _upload(self, clip, purpose, *, name=None, use_library=True, send_wav: bool = False) -> UploadResult:
         path = Path(clip.path if isinstance(clip, Clip) else clip)
@@ -343,6 +399,8 @@ class ApiBackend(BaseBackend):
         from ..errors import ModelRetiredError
         from ..models import LEGACY_MODEL, get_model
 
+        if exc.code in BASE_RESP_ERRORS:
+            return exc  # an upstream code answered: music-01 itself is there, and said something specific
         text = str(exc).lower()
         names = any(w in text for w in ("model", "music-01", "deprecated", "no longer", "not supported", "path",
                                         "cannot post", "endpoint"))
@@ -483,16 +541,22 @@ class ApiBackend(BaseBackend):
         data = body.get("data")
         if not isinstance(data, dict):
             raise ProtocolError("the answer has no data: it may still have been billed.", may_be_billed=True, **ids)
-        if data.get("status") == 1:
+        status = data.get("status")
+        if status == 1:
             raise IncompleteResultError("music-01 answered 'in progress' (status 1) without finished audio; there is "
                                         "no way to fetch it later — try again.", may_be_billed=True, **ids)
+        if status != 2:
+            # The contract says 2 is "finished"; anything else is not a result to trust as one.
+            raise ProtocolError(f"music-01 answered data.status {status!r}, not 2 (finished): the answer cannot be "
+                                "used as a finished piece.", may_be_billed=True, **ids)
         audio_field = data.get("audio")
-        if not isinstance(audio_field, str) or not audio_field:
+        if not isinstance(audio_field, str) or not audio_field.strip():
             raise BadAudioError("the answer holds no audio.", may_be_billed=True, **ids)
+        audio_field = audio_field.strip()  # a trailing newline is transport, not audio
         if re.match(r"^https?://", audio_field):
             audio = self._download(audio_field, ids)
         else:
-            if len(audio_field) % 2 or not _HEX.match(audio_field):
+            if len(audio_field) % 2 or not _HEX.fullmatch(audio_field):
                 raise BadAudioError("the audio in the answer is not valid hex"
                                     + (" (odd length)" if len(audio_field) % 2 else "") + ".", may_be_billed=True,
                                     **ids)
