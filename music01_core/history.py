@@ -32,6 +32,24 @@ _ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")
 _EXT = {"mp3": "mp3", "wav": "wav", "pcm": "pcm"}
 
 
+def rescue_dir() -> Path:
+    """Where paid audio goes when the history cannot be written (another disk, usually)."""
+    import tempfile
+
+    return Path(os.environ.get("MUSIC01_RESCUE_DIR") or Path(tempfile.gettempdir()) / "music01-rescued")
+
+
+def _rescue(result) -> Path | None:
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", getattr(result, "generation_id", None) or result.trace_id
+                  or secrets.token_hex(8))
+    path = rescue_dir() / f"music01-{name}.{_EXT.get(result.format, 'bin')}"
+    try:
+        atomic_write_bytes(path, result.audio)
+    except OSError:
+        return None
+    return path
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """A saved generation.  ``created`` is a Unix time in seconds."""
@@ -140,6 +158,30 @@ class History:
                     return existing
                 return self._save(result, reference_sha256, reference_name)
         return self._save(result, reference_sha256, reference_name)
+
+    def keep(self, result, *, reference_sha256: str | None = None, reference_name: str | None = None):
+        """Save a paid result, and never lose it: the result with its ``path`` (and ``history_id``).
+
+        When the history cannot be written (a full disk, a read-only folder), the audio goes to
+        a rescue folder in the system's temporary directory instead, or, failing that, stays in
+        the returned result's ``audio`` only; a warning says where it is.  A job's pending record
+        is kept then, so ``resume`` can save it once there is room.
+        """
+        from dataclasses import replace
+
+        try:
+            entry = self.save(result, reference_sha256=reference_sha256, reference_name=reference_name)
+        except OSError as exc:
+            logger.error("could not save a result to the history: %s", exc)
+            where = _rescue(result)
+            if where is not None:
+                note = (f"the history could not be written ({exc.strerror or exc}): the audio was saved to "
+                        f"{where} instead — copy it somewhere safe, then free some space.")
+            else:
+                note = (f"the history could not be written ({exc.strerror or exc}) and neither could a rescue "
+                        "copy: the audio exists only in this response — download it now.")
+            return replace(result, path=str(where) if where else None, warnings=(*result.warnings, note))
+        return replace(result, path=entry.audio_path, history_id=entry.id)
 
     def _save(self, result, reference_sha256, reference_name) -> HistoryEntry:
         created = time.time()

@@ -355,7 +355,6 @@ def follow_job(client: JobClient, history, job, *, wait_s: float, backend_name: 
     JobFailedError, JobNotFoundError, ResultExpiredError, BadAudioError
         Each with the generation id.
     """
-    from dataclasses import replace
 
     from .backends.base import GenerationResult
 
@@ -434,8 +433,7 @@ def follow_job(client: JobClient, history, job, *, wait_s: float, backend_name: 
             reference=job.reference,
         )
         # Saved before it is shown: History.save also closes the pending record.
-        entry = history.save(result)
-        return replace(result, path=entry.audio_path, history_id=entry.id)
+        return history.keep(result)
 
 
 def _format_of(status: JobStatus, setting: dict) -> str:

@@ -327,9 +327,8 @@ class BaseBackend:
         if notes:
             result = replace(result, warnings=(*notes, *result.warnings))
         ref = self.library.find_id(instrumental_id or voice_id or "")
-        entry = self.history.save(result, reference_sha256=ref.sha256 if ref else None,
-                                  reference_name=ref.name if ref else None)
-        return replace(result, path=entry.audio_path)
+        return self.history.keep(result, reference_sha256=ref.sha256 if ref else None,
+                                 reference_name=ref.name if ref else None)
 
     # --- any model ------------------------------------------------------------------------
     def make(self, request: MusicRequest, *, wait_s: float | None = None, on_status=None,

@@ -275,7 +275,6 @@ class OfflineBackend(BaseBackend):
                                                                                       "name": ref_name})
 
     def _make_job(self, model, fields, request, setting, *, wait_s, on_status, on_submit=None):
-        from dataclasses import replace
 
         from ..references import route_reference
 
@@ -285,8 +284,7 @@ class OfflineBackend(BaseBackend):
         with _render_slots:
             result = self.render_job(model, fields, ref, setting, is_instrumental=request.is_instrumental,
                                      lyrics_optimizer=request.lyrics_optimizer, seed=request.seed)
-        entry = self.history.save(result)
-        return replace(result, path=entry.audio_path, history_id=entry.id)
+        return self.history.keep(result)
 
 
 def _check_seed(seed):
