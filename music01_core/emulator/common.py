@@ -79,10 +79,11 @@ def gateway(status: int, path: str, message=None, headers=None) -> JSONResponse:
                         status_code=status, headers=headers)
 
 
-def base_resp(code: int, msg: str | None = None, **extra) -> JSONResponse:
+def base_resp(code: int, msg: str | None = None, *, status_code: int = 200, **extra) -> JSONResponse:
     text = msg or STATUS_MSG.get(code, f"error {code}")
     return JSONResponse({**extra, "trace_id": secrets.token_hex(16), "base_resp": {"status_code": code,
-                                                                                  "status_msg": text}})
+                                                                                  "status_msg": text}},
+                        status_code=status_code)
 
 
 async def abort_connection(request: Request, path: str):
@@ -106,31 +107,49 @@ def common_fault(fault: str, path: str):
                 headers["Retry-After"] = p.split("=", 1)[1]
         return gateway(status, path, headers=headers)
     if fault.startswith("code:"):
-        return base_resp(int(fault[5:]))
+        # code:1026 answers HTTP 200 with that base_resp; code:1026;http=400 sends it with a 400,
+        # as a gateway that maps upstream errors to statuses would; ;msg=... sets status_msg.
+        code, *opts = fault[5:].split(";")
+        kv = dict(o.split("=", 1) for o in opts if "=" in o)
+        return base_resp(int(code), kv.get("msg"), status_code=int(kv.get("http", 200)))
     if fault == "badjson":
         return PlainTextResponse("<html>upstream hiccup</html>", status_code=200)
     return None
 
 
-async def before(state: EmulatorState, request: Request, endpoint: str, path: str):
-    """Authorise and apply the faults common to all endpoints: (fault, response or None)."""
+async def before(state: EmulatorState, request: Request, endpoint: str, path: str, *, answer_faults: bool = True):
+    """Authorise and apply the faults common to all endpoints: (fault, response or None).
+
+    With ``answer_faults=False`` the status/code faults are left to the caller, which answers
+    them with :func:`fault_answer` after validating the body, so a malformed request still
+    gets its 400 (a fault must not hide a client bug).
+    """
     if not state.authorised(request):
         return None, gateway(401, path)
     fault = state.take_fault(endpoint, request)
     if fault == "reset":
         return fault, await abort_connection(request, path)
     if fault:
-        resp = common_fault(fault, path)
-        if resp is not None:
-            return fault, resp
+        if answer_faults:
+            resp = common_fault(fault, path)
+            if resp is not None:
+                return fault, resp
         if fault == "hang":
             await asyncio.sleep(state.hang_s)
     return fault, None
 
 
+def fault_answer(fault: str | None, path: str):
+    """The answer for a deferred status/code fault, or None."""
+    return common_fault(fault, path) if fault else None
+
+
 async def json_request(state: EmulatorState, request: Request, endpoint: str, path: str):
-    """Authorise, apply faults, then read the JSON body: (fault, body, response or None)."""
-    fault, resp = await before(state, request, endpoint, path)
+    """Authorise, read the JSON body: (fault, body, response or None).
+
+    Status and code faults are *not* answered here: call :func:`fault_answer` after validation.
+    """
+    fault, resp = await before(state, request, endpoint, path, answer_faults=False)
     if resp is not None:
         return fault, None, resp
     try:
@@ -139,15 +158,22 @@ async def json_request(state: EmulatorState, request: Request, endpoint: str, pa
         return fault, None, gateway(400, path, ["body must be JSON"])
 
 
-def audio_setting_problems(setting, *, rate_field: str = "sample_rate", format_required: bool = False) -> list[str]:
-    """The gateway's messages for an ``audio_setting`` object (empty when valid or absent)."""
+def audio_setting_problems(setting, *, rate_field: str = "sample_rate", format_required: bool = False,
+                           all_required: bool = False) -> list[str]:
+    """The gateway's messages for an ``audio_setting`` object (empty when valid or absent).
+
+    ``all_required``: hold the client to every field (music-01: the contract leaves the
+    server's defaults unknown, so the emulator does not guess them for a client that forgot).
+    """
     from ..settings import AUDIO_FORMATS, BITRATES, SAMPLE_RATES
 
     if setting is None:
-        return []
+        return ["audio_setting should not be empty"] if all_required else []
     if not isinstance(setting, dict):
         return ["audio_setting must be an object"]
     problems = []
+    if all_required:
+        problems += [f"audio_setting.{k} should not be empty" for k in (rate_field, "bitrate") if k not in setting]
     for k, values in ((rate_field, SAMPLE_RATES), ("bitrate", BITRATES), ("format", AUDIO_FORMATS)):
         if k in setting and setting[k] not in values:
             problems.append(f"audio_setting.{k} must be one of the following values: " + ", ".join(map(str, values)))

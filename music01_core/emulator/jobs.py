@@ -30,7 +30,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..settings import JOB_PATH
-from .common import EmulatorState, audio_setting_problems, before, gateway, json_request
+from .common import EmulatorState, audio_setting_problems, before, fault_answer, gateway, json_request
 from .files import add_file, expire_file
 
 logger = logging.getLogger(__name__)
@@ -98,12 +98,14 @@ def jobs_router(state: EmulatorState) -> APIRouter:
 
     @router.post(JOB_PATH)
     async def submit(request: Request):
-        _, body, resp = await json_request(state, request, "submit", JOB_PATH)
+        submit_fault, body, resp = await json_request(state, request, "submit", JOB_PATH)
         if resp is not None:
             return resp
         model, problems = validate_job(body)
         if problems:
             return gateway(400, JOB_PATH, problems)
+        if (answer := fault_answer(submit_fault, JOB_PATH)) is not None:
+            return answer
         fault = state.take_fault("job", request) if not request.headers.get("x-music01-fault") else None
         short = model.id.split("/")[-1]
         gid = f"{uuid.uuid4()}:{short}"

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 
 from ..errors import InputError, Music01Error, UnknownIdError
 from ..settings import GENERATE_PATH, MAX_LYRICS_CHARS, MODEL, UPLOAD_PATH
-from .common import EmulatorState, audio_setting_problems, base_resp, before, gateway, json_request
+from .common import EmulatorState, audio_setting_problems, base_resp, before, fault_answer, gateway, json_request
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,9 @@ def music01_router(state: EmulatorState) -> APIRouter:
         problems = _validate_generate(body)
         if problems:
             return gateway(400, GENERATE_PATH, problems)
-        setting = AudioSetting(**{**{"sample_rate": 44100, "bitrate": 256000}, **body.get("audio_setting", {})})
+        if (answer := fault_answer(fault, GENERATE_PATH)) is not None:
+            return answer
+        setting = AudioSetting(**body["audio_setting"])
         started = time.monotonic()
         try:
             result = await run_in_threadpool(backend._send_generate, body["lyrics"], body.get("refer_voice"),
@@ -166,6 +168,7 @@ def _validate_generate(body) -> list[str]:
             problems.append(f"{k} must be a string")
     if not body.get("refer_voice") and not body.get("refer_instrumental"):
         problems.append("refer_voice or refer_instrumental should not be empty")
-    # One spec version requires only format, another all three: the emulator holds the client to format.
-    problems += audio_setting_problems(body.get("audio_setting"), format_required=True)
+    # One spec version requires only format, another all three: the emulator holds the client to all
+    # three (and to sending audio_setting at all), since the server's defaults are not documented.
+    problems += audio_setting_problems(body.get("audio_setting"), format_required=True, all_required=True)
     return problems

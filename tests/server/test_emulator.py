@@ -84,11 +84,17 @@ def test_explicit_429_is_retried_once(api, emu, song_clip):
 
 def test_forgotten_id_is_uploaded_again_once(api, emu, song_clip):
     up = api.upload(song_clip, "voice")
-    emu.faults(generate=["code:2013"])
+    emu.faults(generate=["code:2013;msg=invalid params, refer_voice not found"])
     r = api.generate("hello moon", voice_id=up.voice_id, audio_setting=AudioSetting(format="pcm", sample_rate=16000))
     assert count(emu, UPLOAD_PATH) == 2 and count(emu, GENERATE_PATH) == 2
     assert r.voice_id != up.voice_id and "uploaded again" in r.warnings[0]
     assert api.upload(song_clip, "voice").voice_id == r.voice_id  # the library holds the new id
+    # A 2013 that blames the lyrics or a setting is not "renewed": no second billed generate.
+    emu.reset()
+    emu.faults(generate=["code:2013;msg=invalid params, lyrics too long"])
+    with pytest.raises(E.ApiInvalidRequestError, match="lyrics too long"):
+        api.generate("hello moon", voice_id=r.voice_id)
+    assert count(emu, UPLOAD_PATH) == 0 and count(emu, GENERATE_PATH) == 1
     # An id the library never had: a clear error, exit-2 kind, no loop.
     with pytest.raises(E.ApiUnknownIdError, match="upload the reference again"):
         api.generate("hello", voice_id="vocal-2025010100000000-a0AAAaaa")
@@ -119,7 +125,9 @@ def test_emulator_is_strict_about_shapes(emu):
     assert r.status_code == 400 and isinstance(body["message"], list) and len(body["message"]) >= 4
     assert {"message", "path", "requestId", "statusCode", "timestamp"} <= set(body)
     r = requests.post(url, headers=auth, json={"model": "music-01", "lyrics": "x",
-                                               "refer_voice": "vocal-2025010100000000-a0AAAaaa"})
+                                               "refer_voice": "vocal-2025010100000000-a0AAAaaa",
+                                               "audio_setting": {"format": "mp3", "sample_rate": 44100,
+                                                                 "bitrate": 256000}})
     assert r.status_code == 200 and r.json()["base_resp"]["status_code"] == 2013
     r = requests.post(emu.url + UPLOAD_PATH, headers=auth, json={"purpose": "song"})
     assert r.status_code == 400
@@ -188,3 +196,36 @@ def test_missing_key_names_the_variables(cli_env, tmp_path):
     p = run_cli(env, "--backend", "api", "generate", "--lyrics", "x", "--voice-id",
                 "vocal-2025010100000000-a0AAAaaa", "-o", tmp_path / "y.mp3", cwd=tmp_path)
     assert p.returncode == 2 and "AIML_API_KEY" in p.stderr and "AIMLAPI_API_KEY" in p.stderr
+
+
+# Issue 13, defect 11: the emulator is no more lenient than the contract.
+def _post_generate(emu, body):
+    return requests.post(emu.url + GENERATE_PATH, json=body, headers={"Authorization": f"Bearer {KEY}"}, timeout=30)
+
+
+@pytest.mark.parametrize("setting, missing", [({"format": "mp3", "bitrate": 256000}, "sample_rate"),
+                                              ({"format": "mp3", "sample_rate": 44100}, "bitrate"),
+                                              (None, "audio_setting")])
+def test_the_emulator_does_not_fill_in_a_missing_setting(emu, setting, missing):
+    emu.reset()
+    body = {"model": "music-01", "lyrics": LYRICS, "refer_instrumental": "instrumental-2025011003141125-Akz9eWnD",
+            "audio_setting": setting}
+    r = _post_generate(emu, body)
+    assert r.status_code == 400, r.text  # a null audio_setting crashed it with a 500
+    assert missing in json.dumps(r.json()["message"])
+
+
+def test_a_fault_never_hides_a_validation_error(emu):
+    emu.reset()
+    emu.faults(generate=["http:503"])
+    r = _post_generate(emu, {"model": "music-01", "lyrics": ""})
+    assert r.status_code == 400 and "lyrics" in json.dumps(r.json()["message"])
+
+
+def test_a_non_2xx_answer_with_base_resp_reaches_the_right_class(api, emu, song_clip):
+    up = api.upload(song_clip, "song")
+    emu.faults(generate=["code:1026;http=400"])
+    with pytest.raises(E.LyricsFlaggedError, match="change the lyrics") as exc:
+        api.generate(LYRICS, voice_id=up.voice_id, instrumental_id=up.instrumental_id)
+    assert exc.value.http_status == 400 and exc.value.code == 1026 and exc.value.trace_id
+    assert count(emu, GENERATE_PATH) == 1
