@@ -49,7 +49,7 @@ from music01_ui.reference import (  # noqa: F401 - _envelope is re-exported for 
     segment_check,
     waveform_figure,
 )
-from music01_ui.session import MAX_UPLOAD, PUBLISHER, banner_text
+from music01_ui.session import MAX_UPLOAD, PUBLISHER, banner_text, start_cleanup
 from music01_ui.upload import PURPOSE_HELP, api_upload, library_choices, refresh_library
 
 logger = logging.getLogger("music01.app")
@@ -318,6 +318,7 @@ def main() -> None:
     demo = build()
     demo.queue(default_concurrency_limit=max(1, os.cpu_count() or 1))
     threading.Thread(target=_warm_up, name="music01-warm-up", daemon=True).start()
+    start_cleanup()
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                 server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
                 max_file_size=MAX_UPLOAD, run_history=False, show_error=True, css=CSS,

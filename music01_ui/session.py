@@ -116,6 +116,45 @@ def banner_text(api_key: str | None = None, model_id: str | None = None) -> str:
             "following the model's rules; paste an AI/ML API key below to use the real model.")
 
 
+def served_dir() -> Path:
+    """Where copies handed to browsers live (one random folder per file); swept on a shared server."""
+    import tempfile
+
+    return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio") / "music01"
+
+
+def _resolve_job(home: Path, job) -> bool:
+    """The cleanup's last try for an old pending job: fetch and save it with the server's key."""
+    from music01_core.backends import ApiBackend
+
+    if not server_key():
+        return False
+    ApiBackend(home=home).resume(job.generation_id, wait_s=5)
+    return True
+
+
+def start_cleanup(every_s: float = 6 * 3600) -> threading.Thread | None:
+    """On a shared server: sweep old sessions and served copies now and every ``every_s``."""
+    from music01_core.cleanup import sweep, ttl_days_from_env
+
+    if not SHARED:
+        return None
+    ttl = ttl_days_from_env()
+
+    def loop():
+        while True:
+            try:
+                sweep(data_home(), ttl_days=ttl, served_dir=served_dir(), resolve=_resolve_job)
+            except Exception:  # a failed sweep only costs disk space
+                logger.exception("cleanup failed")
+            time.sleep(every_s)
+
+    t = threading.Thread(target=loop, name="music01-cleanup", daemon=True)
+    t.start()
+    logger.info("shared server: sessions and served files unchanged for %g days are removed", ttl)
+    return t
+
+
 def serve_copy(path: str | Path | None) -> str | None:
     """A copy of ``path`` in Gradio's own file cache, under a fresh random folder.
 
@@ -127,7 +166,7 @@ def serve_copy(path: str | Path | None) -> str | None:
 
     if not path:
         return None
-    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio") / "music01"
+    cache = served_dir()
     cache.mkdir(parents=True, exist_ok=True)
     out = Path(tempfile.mkdtemp(dir=cache)) / Path(path).name
     shutil.copyfile(path, out)
