@@ -60,16 +60,30 @@ MODEL_CHOICES = [(f"{m.label}" + ("" if m.live else " — retired"), m.id) for m
 def model_card(model_id: str | None) -> str:
     """What the chosen model takes, from the model table."""
     m = get_model(model_id)
-    ref = "no reference" if not m.takes_reference else (
-        "reference: " + " or ".join({"url": "a public URL", "base64": "the clip itself (Base64)",
-                                     "upload": "an uploaded clip"}[w] for w in m.reference.ways)
-        + (f", {m.reference.limits.min_s:g} s–{m.reference.limits.max_s / 60:g} min" if m.reference.limits else ""))
+    ref = (
+        "no reference"
+        if not m.takes_reference
+        else (
+            "reference: "
+            + " or ".join(
+                {"url": "a public URL", "base64": "the clip itself (Base64)", "upload": "an uploaded clip"}[w]
+                for w in m.reference.ways
+            )
+            + (f", {m.reference.limits.min_s:g} s–{m.reference.limits.max_s / 60:g} min" if m.reference.limits else "")
+        )
+    )
     if m.takes_reference and "url" in m.reference.ways and "base64" not in m.reference.ways:
-        ref += (" — with an API key, a clip you prepare here reaches the provider through this app's own "
-                "short-lived link" if PUBLISHER else " — with an API key, paste a public URL in step 1 (or run "
-                "the app at a public address); the offline engine reads your clip directly")
-    texts = [f"{s.label} {s.min_chars}–{s.max_chars}{'' if s.required else ' (optional)'}"
-             for s in (m.prompt, m.lyrics) if s is not None]
+        ref += (
+            " — with an API key, a clip you prepare here reaches the provider through this app's own short-lived link"
+            if PUBLISHER
+            else " — with an API key, paste a public URL in step 1 (or run "
+            "the app at a public address); the offline engine reads your clip directly"
+        )
+    texts = [
+        f"{s.label} {s.min_chars}–{s.max_chars}{'' if s.required else ' (optional)'}"
+        for s in (m.prompt, m.lyrics)
+        if s is not None
+    ]
     retired = "" if m.live else f"\n\n⚠️ Retired by the provider on {m.retired_on}: choose **{m.replacement}**."
     return f"**{m.id}** — {m.summary}\n\n{ref} · {' · '.join(texts)}{retired}"
 
@@ -80,20 +94,32 @@ def model_view(model_id: str | None, lyrics: str | None, prompt: str | None, api
     lyrics = example_for(m.id, lyrics)  # the untouched example follows the model's lyrics style
     counter, structure = lyrics_view(lyrics, m.id)
     return (
-        lyrics, model_card(m.id), banner_text(api_key, m.id),
-        gr.update(visible=m.takes_reference), gr.update(visible=not m.takes_reference),
+        lyrics,
+        model_card(m.id),
+        banner_text(api_key, m.id),
+        gr.update(visible=m.takes_reference),
+        gr.update(visible=not m.takes_reference),
         gr.update(visible="url" in m.reference.ways),
-        gr.update(visible=m.protocol == "music01"), gr.update(visible=m.protocol != "music01"),
-        gr.update(visible=m.prompt is not None), gr.update(visible=m.wraps_accompaniment),
-        gr.update(visible="is_instrumental" in m.flags), gr.update(visible="lyrics_optimizer" in m.flags),
+        gr.update(visible=m.protocol == "music01"),
+        gr.update(visible=m.protocol != "music01"),
+        gr.update(visible=m.prompt is not None),
+        gr.update(visible=m.wraps_accompaniment),
+        gr.update(visible="is_instrumental" in m.flags),
+        gr.update(visible="lyrics_optimizer" in m.flags),
         gr.update(visible=m.audio_setting is not None),
-        counter, structure, prompt_view(prompt, m.id),
+        counter,
+        structure,
+        prompt_view(prompt, m.id),
     )
 
 
 def on_load(request: gr.Request):
-    return (gr.update(choices=library_choices(request)), *lyrics_view(DOCS_EXAMPLE_LYRICS, DEFAULT_MODEL),
-            history_rows(request), pending_rows(request))
+    return (
+        gr.update(choices=library_choices(request)),
+        *lyrics_view(DOCS_EXAMPLE_LYRICS, DEFAULT_MODEL),
+        history_rows(request),
+        pending_rows(request),
+    )
 
 
 CSS = ".banner {padding: 8px 12px; border-radius: 8px; background: var(--block-background-fill);} "
@@ -103,21 +129,33 @@ def build() -> gr.Blocks:
     dm = get_model(DEFAULT_MODEL)
     # Copies handed to browsers live in Gradio's cache; clear ones older than a day, hourly.
     with gr.Blocks(title="music01 — MiniMax music made easy", delete_cache=(3600, 86400)) as demo:
-        gr.Markdown("# 🎵 music01\nMake a new piece with MiniMax's music models on the AI/ML API: "
-                    "choose a model → 1 reference → 2 upload (music-01 only) → 3 lyrics → 4 generate → 5 history.")
+        gr.Markdown(
+            "# 🎵 music01\nMake a new piece with MiniMax's music models on the AI/ML API: "
+            "choose a model → 1 reference → 2 upload (music-01 only) → 3 lyrics → 4 generate → 5 history."
+        )
         banner = gr.Markdown(banner_text(None, DEFAULT_MODEL), elem_classes="banner")
         with gr.Row():
-            model = gr.Dropdown(MODEL_CHOICES, value=DEFAULT_MODEL, label="Model", scale=1,
-                                info="minimax-music is music-01's successor: a reference track + lyrics")
+            model = gr.Dropdown(
+                MODEL_CHOICES,
+                value=DEFAULT_MODEL,
+                label="Model",
+                scale=1,
+                info="minimax-music is music-01's successor: a reference track + lyrics",
+            )
             model_md = gr.Markdown(model_card(DEFAULT_MODEL))
         with gr.Accordion("Your AI/ML API key (optional)", open=False):
-            api_key = gr.Textbox(label="API key", type="password", placeholder="paste a key to use the real model",
-                                 info="Kept only in this browser tab and sent only to the AI/ML API. Never stored.")
+            api_key = gr.Textbox(
+                label="API key",
+                type="password",
+                placeholder="paste a key to use the real model",
+                info="Kept only in this browser tab and sent only to the AI/ML API. Never stored.",
+            )
         analysis_state = gr.State(None)
 
         with gr.Tab("1 · Reference"):
-            no_ref_md = gr.Markdown("This model makes music from text alone: no reference needed. Go to step 3.",
-                                    visible=False)
+            no_ref_md = gr.Markdown(
+                "This model makes music from text alone: no reference needed. Go to step 3.", visible=False
+            )
             with gr.Group() as ref_group:
                 gr.Markdown(f"Upload a file or record with the microphone (up to {MAX_UPLOAD}). Or try one of ours:")
                 with gr.Row():
@@ -135,17 +173,23 @@ def build() -> gr.Blocks:
                 clip_audio = gr.Audio(type="filepath", label="Trimmed clip (what will be sent)", interactive=False)
                 clip_info = gr.JSON(label="Clip", visible=True)
                 with gr.Row(visible="url" in dm.reference.ways) as url_row:
-                    ref_url = gr.Textbox(label="…or a public URL of a WAV/MP3 (used instead of the clip)",
-                                         placeholder="https://…/reference.mp3", scale=4)
+                    ref_url = gr.Textbox(
+                        label="…or a public URL of a WAV/MP3 (used instead of the clip)",
+                        placeholder="https://…/reference.mp3",
+                        scale=4,
+                    )
                     check_url_btn = gr.Button("Check URL", size="sm", scale=1)
                 url_msg = gr.Markdown()
 
         with gr.Tab("2 · Purpose & upload (music-01)"):
-            no_upload_md = gr.Markdown("The chosen model takes the reference directly: there is no upload step. "
-                                       "Go to step 3.", visible=dm.protocol != "music01")
+            no_upload_md = gr.Markdown(
+                "The chosen model takes the reference directly: there is no upload step. Go to step 3.",
+                visible=dm.protocol != "music01",
+            )
             with gr.Group(visible=dm.protocol == "music01") as upload_group:
-                purpose = gr.Radio(list(PURPOSE_HELP), value="song", label="Purpose",
-                                   info=" · ".join(PURPOSE_HELP.values()))
+                purpose = gr.Radio(
+                    list(PURPOSE_HELP), value="song", label="Purpose", info=" · ".join(PURPOSE_HELP.values())
+                )
                 upload_btn = gr.Button("Upload", variant="primary")
                 ids_json = gr.JSON(label="Upload result")
                 with gr.Row():
@@ -156,23 +200,36 @@ def build() -> gr.Blocks:
                     use_lib_btn = gr.Button("Use these ids", size="sm")
 
         with gr.Tab("3 · Lyrics"):
-            prompt = gr.Textbox(label="Style prompt", lines=2, value=PROMPT_EXAMPLE, visible=False,
-                                info="genre, mood, instruments, voice — what the music should sound like")
+            prompt = gr.Textbox(
+                label="Style prompt",
+                lines=2,
+                value=PROMPT_EXAMPLE,
+                visible=False,
+                info="genre, mood, instruments, voice — what the music should sound like",
+            )
             prompt_msg = gr.Markdown()
             with gr.Row():
                 instrumental = gr.Checkbox(label="instrumental (no vocals)", value=False, visible=False)
-                optimizer = gr.Checkbox(label="lyrics optimizer (the model writes lyrics from the prompt)",
-                                        value=False, visible=False)
-            lyrics = gr.Textbox(label="Lyrics", lines=8, value=DOCS_EXAMPLE_LYRICS,
-                                info="\\n new line · blank line = pause · ##…## adds accompaniment (music-01 format); "
-                                     "[Verse]/[Chorus] tags for the 2.x and cover models")
+                optimizer = gr.Checkbox(
+                    label="lyrics optimizer (the model writes lyrics from the prompt)", value=False, visible=False
+                )
+            lyrics = gr.Textbox(
+                label="Lyrics",
+                lines=8,
+                value=DOCS_EXAMPLE_LYRICS,
+                info="\\n new line · blank line = pause · ##…## adds accompaniment (music-01 format); "
+                "[Verse]/[Chorus] tags for the 2.x and cover models",
+            )
             with gr.Row():
                 counter = gr.Markdown()
                 wrap = gr.Checkbox(label="add accompaniment (##…##)", value=True)
                 clean_btn = gr.Button("Remove invisible characters", size="sm")
             structure = gr.Textbox(label="Lines as the model will read them", lines=4, interactive=False)
-            gr.Examples(LYRICS_EXAMPLES, inputs=[lyrics], label="Examples (the first is from the music-01 docs; "
-                                                                "the last is tag-style)")
+            gr.Examples(
+                LYRICS_EXAMPLES,
+                inputs=[lyrics],
+                label="Examples (the first is from the music-01 docs; the last is tag-style)",
+            )
 
         with gr.Tab("4 · Generate"):
             with gr.Row(visible=dm.audio_setting is not None) as settings_row:
@@ -180,8 +237,10 @@ def build() -> gr.Blocks:
                 bitrate = gr.Dropdown(list(BITRATES), value=DEFAULT_BITRATE, label="bitrate (bit/s, MP3)")
                 fmt = gr.Radio(["mp3", "wav", "pcm"], value="mp3", label="format")
             seed = gr.Number(label="seed (offline engine; -1 = random)", value=-1, precision=0, minimum=-1)
-            gr.Markdown("With an API key, each Generate is **1 billed generation**; checking its status and "
-                        "downloading are free. A job that outlives the page keeps running: find it in History.")
+            gr.Markdown(
+                "With an API key, each Generate is **1 billed generation**; checking its status and "
+                "downloading are free. A job that outlives the page keeps running: find it in History."
+            )
             with gr.Row():
                 gen_btn = gr.Button("Generate", variant="primary")
                 cancel_btn = gr.Button("Cancel", variant="stop")
@@ -197,12 +256,13 @@ def build() -> gr.Blocks:
             legacy_btn = gr.Button("music-01 generate", visible=False)
 
         with gr.Tab("5 · History") as history_tab:
-            gr.Markdown("**Pending jobs** — submitted and paid for, not downloaded yet (a closed tab or a restart "
-                        "loses nothing). Resume fetches the result without submitting again.")
+            gr.Markdown(
+                "**Pending jobs** — submitted and paid for, not downloaded yet (a closed tab or a restart "
+                "loses nothing). Resume fetches the result without submitting again."
+            )
             pend = gr.Dataframe(headers=PENDING_HEADERS, value=[], interactive=False, label="Pending jobs")
             with gr.Row():
-                resume_id = gr.Textbox(label="generation id", placeholder="pick a pending job, or paste an id",
-                                       scale=4)
+                resume_id = gr.Textbox(label="generation id", placeholder="pick a pending job, or paste an id", scale=4)
                 resume_btn = gr.Button("Resume", variant="primary", scale=1)
             hist = gr.Dataframe(headers=HISTORY_HEADERS, value=[], interactive=False, label="Past generations")
             with gr.Row():
@@ -218,66 +278,142 @@ def build() -> gr.Blocks:
 
         # ---- wiring (UI-only events are private; the named endpoints are public) ----
         private = {"api_visibility": "private"}
-        model.change(model_view, [model, lyrics, prompt, api_key],
-                     [lyrics, model_md, banner, ref_group, no_ref_md, url_row, upload_group, no_upload_md, prompt, wrap,
-                      instrumental, optimizer, settings_row, counter, structure, prompt_msg], **private)
+        model.change(
+            model_view,
+            [model, lyrics, prompt, api_key],
+            [
+                lyrics,
+                model_md,
+                banner,
+                ref_group,
+                no_ref_md,
+                url_row,
+                upload_group,
+                no_upload_md,
+                prompt,
+                wrap,
+                instrumental,
+                optimizer,
+                settings_row,
+                counter,
+                structure,
+                prompt_msg,
+            ],
+            **private,
+        )
         for btn, name in zip(example_buttons, EXAMPLE_NAMES, strict=True):
             btn.click(lambda n=name: example_path(n), None, ref_audio, **private)
         # Analysis takes a few seconds per minute of audio: say so at once, and draw the
         # waveform beside it (a separate event, so it does not wait for the analysis).
         ref_audio.change(analysing_note, [ref_audio], card, **private).then(
-            api_analyze, [ref_audio], [analysis_json], api_name="analyze").then(
-            lambda info, audio: (info, (info or {}).get("suggested_segment", {}).get("start_s", 0),
-                                 (info or {}).get("suggested_segment", {}).get("end_s"), analysis_card(info),
-                                 ((info or {}).get("suggested_purpose") or "song")),
-            [analysis_json, ref_audio], [analysis_state, start_s, end_s, card, purpose], **private).then(
+            api_analyze, [ref_audio], [analysis_json], api_name="analyze"
+        ).then(
+            lambda info, audio: (
+                info,
+                (info or {}).get("suggested_segment", {}).get("start_s", 0),
+                (info or {}).get("suggested_segment", {}).get("end_s"),
+                analysis_card(info),
+                ((info or {}).get("suggested_purpose") or "song"),
+            ),
+            [analysis_json, ref_audio],
+            [analysis_state, start_s, end_s, card, purpose],
+            **private,
+        ).then(
             # The quick check first and on its own: were it to wait for the slow waveform,
             # its answer could land after the person had typed new start/end values.
-            segment_check, [ref_audio, start_s, end_s, analysis_state, model], seg_msg, **private).then(
-            waveform_figure, [ref_audio, start_s, end_s], wave, **private)
+            segment_check,
+            [ref_audio, start_s, end_s, analysis_state, model],
+            seg_msg,
+            **private,
+        ).then(waveform_figure, [ref_audio, start_s, end_s], wave, **private)
         ref_audio.change(lambda a: waveform_figure(a, None, None) if a else None, [ref_audio], wave, **private)
         for comp in (start_s, end_s):
             comp.change(segment_check, [ref_audio, start_s, end_s, analysis_state, model], seg_msg, **private)
-            comp.blur(lambda a, s, e: waveform_figure(a, s, e) if a else None, [ref_audio, start_s, end_s], wave,
-                      **private)
+            comp.blur(
+                lambda a, s, e: waveform_figure(a, s, e) if a else None, [ref_audio, start_s, end_s], wave, **private
+            )
         model.change(segment_check, [ref_audio, start_s, end_s, analysis_state, model], seg_msg, **private)
-        prepare_btn.click(api_prepare, [ref_audio, start_s, end_s, clip_format, model], [clip_audio, clip_info],
-                          api_name="prepare")
+        prepare_btn.click(
+            api_prepare, [ref_audio, start_s, end_s, clip_format, model], [clip_audio, clip_info], api_name="prepare"
+        )
         check_url_btn.click(api_check_url, [ref_url, model, api_key], [url_msg], api_name="check_url")
         upload_btn.click(api_upload, [clip_audio, purpose, api_key], [ids_json], api_name="upload").then(
             lambda d: (d.get("voice_id") or "", d.get("instrumental_id") or "") if d else ("", ""),
-            [ids_json], [voice_id, instrumental_id], **private).then(refresh_library, None, library, **private)
-        use_lib_btn.click(lambda v: tuple((v or "|").split("|", 1)), [library], [voice_id, instrumental_id],
-                          **private)
+            [ids_json],
+            [voice_id, instrumental_id],
+            **private,
+        ).then(refresh_library, None, library, **private)
+        use_lib_btn.click(lambda v: tuple((v or "|").split("|", 1)), [library], [voice_id, instrumental_id], **private)
         lyrics.change(lyrics_view, [lyrics, model], [counter, structure], **private, show_progress="hidden")
         prompt.change(prompt_view, [prompt, model], [prompt_msg], **private, show_progress="hidden")
         wrap.input(toggle_wrap, [lyrics, wrap], [lyrics], **private)
         clean_btn.click(clean_lyrics, [lyrics], [lyrics], **private)
         api_key.change(banner_text, [api_key, model], [banner], **private, show_progress="hidden")
         gen_event = gen_btn.click(
-            api_make, [model, lyrics, prompt, clip_audio, ref_url, instrumental, optimizer, sample_rate, bitrate, fmt,
-                       seed, api_key, voice_id, instrumental_id],
-            [out_audio, out_info], api_name="make", concurrency_limit=16)
+            api_make,
+            [
+                model,
+                lyrics,
+                prompt,
+                clip_audio,
+                ref_url,
+                instrumental,
+                optimizer,
+                sample_rate,
+                bitrate,
+                fmt,
+                seed,
+                api_key,
+                voice_id,
+                instrumental_id,
+            ],
+            [out_audio, out_info],
+            api_name="make",
+            concurrency_limit=16,
+        )
         # music-01's own generate stays a named endpoint for scripts written against it.
-        legacy_btn.click(api_generate, [lyrics, voice_id, instrumental_id, sample_rate, bitrate, fmt, seed, api_key],
-                         [out_audio, out_info], api_name="generate", concurrency_limit=16)
-        gen_event.then(lambda info, audio: (audio, result_card(info), code_panel(info), ""),
-                       [out_info, out_audio], [out_file, result_md, code_md, gen_msg], **private).then(
-            compare, [clip_audio, out_info, out_audio], [cmp_plot, cmp_table], **private).then(
-            history_rows, None, hist, **private).then(pending_rows, None, pend, **private)
+        legacy_btn.click(
+            api_generate,
+            [lyrics, voice_id, instrumental_id, sample_rate, bitrate, fmt, seed, api_key],
+            [out_audio, out_info],
+            api_name="generate",
+            concurrency_limit=16,
+        )
+        gen_event.then(
+            lambda info, audio: (audio, result_card(info), code_panel(info), ""),
+            [out_info, out_audio],
+            [out_file, result_md, code_md, gen_msg],
+            **private,
+        ).then(compare, [clip_audio, out_info, out_audio], [cmp_plot, cmp_table], **private).then(
+            history_rows, None, hist, **private
+        ).then(pending_rows, None, pend, **private)
         gen_event.failure(pending_rows, None, pend, **private)
-        cancel_btn.click(lambda: "⏹ Stopped waiting. A job already sent to the paid API keeps running and is "
-                                 "billed; when it finishes it is saved — see History (Resume).", None, gen_msg,
-                         cancels=[gen_event], **private).then(pending_rows, None, pend, **private)
+        cancel_btn.click(
+            lambda: (
+                "⏹ Stopped waiting. A job already sent to the paid API keeps running and is "
+                "billed; when it finishes it is saved — see History (Resume)."
+            ),
+            None,
+            gen_msg,
+            cancels=[gen_event],
+            **private,
+        ).then(pending_rows, None, pend, **private)
         history_tab.select(history_rows, None, hist, **private).then(pending_rows, None, pend, **private)
         refresh_btn.click(history_rows, None, hist, **private).then(pending_rows, None, pend, **private)
         pend.select(pending_pick, [pend], [resume_id], **private)
         resume_btn.click(api_resume, [resume_id, api_key], [hist_audio, resume_info], api_name="resume").then(
-            lambda info, audio: (audio, result_card(info)), [resume_info, hist_audio], [hist_file, hist_details],
-            **private).then(history_rows, None, hist, **private).then(pending_rows, None, pend, **private)
+            lambda info, audio: (audio, result_card(info)),
+            [resume_info, hist_audio],
+            [hist_file, hist_details],
+            **private,
+        ).then(history_rows, None, hist, **private).then(pending_rows, None, pend, **private)
         hist.select(history_pick, [hist], [hist_audio, hist_file, hist_details, hist_id], **private)
-        reload_btn.click(history_reload, [hist_id], [model, lyrics, prompt, voice_id, instrumental_id, sample_rate,
-                                                     bitrate, fmt, seed], **private)
+        reload_btn.click(
+            history_reload,
+            [hist_id],
+            [model, lyrics, prompt, voice_id, instrumental_id, sample_rate, bitrate, fmt, seed],
+            **private,
+        )
         export_btn.click(history_export, None, export_file, **private)
         demo.load(on_load, None, [library, counter, structure, hist, pend], **private)
     return demo
@@ -290,8 +426,7 @@ def _warm_up() -> None:
 
         from music01_core.analysis import analyze
 
-        analyze("warm-up", audio=(np.random.default_rng(0).standard_normal(22050 * 3).astype(np.float32) * 0.1,
-                                  22050))
+        analyze("warm-up", audio=(np.random.default_rng(0).standard_normal(22050 * 3).astype(np.float32) * 0.1, 22050))
     except Exception:  # a failed warm-up only costs speed
         logger.debug("warm-up failed", exc_info=True)
 
@@ -319,10 +454,16 @@ def main() -> None:
     demo.queue(default_concurrency_limit=max(1, os.cpu_count() or 1))
     threading.Thread(target=_warm_up, name="music01-warm-up", daemon=True).start()
     start_cleanup()
-    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-                server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-                max_file_size=MAX_UPLOAD, run_history=False, show_error=True, css=CSS,
-                footer_links=["api"], prevent_thread_lock=True)
+    demo.launch(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        max_file_size=MAX_UPLOAD,
+        run_history=False,
+        show_error=True,
+        css=CSS,
+        footer_links=["api"],
+        prevent_thread_lock=True,
+    )
     if PUBLISHER is not None:
         _serve_links(demo.app)
         logger.info("reference clips are served at short-lived links under %s", PUBLISHER.base_url)

@@ -55,9 +55,23 @@ def polling_cpu(latency_s: float, home: Path) -> tuple[float, float, int]:
     from tests.appserver import free_port
 
     port = free_port()
-    emu = subprocess.Popen([sys.executable, "-m", "music01_core", "emulate", "--port", str(port), "--key", KEY,
-                            "--latency-s", str(latency_s)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           cwd=home)
+    emu = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "music01_core",
+            "emulate",
+            "--port",
+            str(port),
+            "--key",
+            KEY,
+            "--latency-s",
+            str(latency_s),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=home,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -106,17 +120,42 @@ def main() -> None:
                     clip, _ = c.predict(handle_file(str(ref)), 0, 20, "mp3", "music-01", api_name="/prepare")
                     ids = c.predict(handle_file(clip), "instrumental", "", api_name="/upload")
                     # One warm call so the emulator's engine has analysed the reference.
-                    c.predict("warm up", "", ids["instrumental_id"], 16000, 32000, "mp3", -1, "",
-                              api_name="/generate")
-                    wall, each = _burst(args.users, lambda i: Client(app.url, verbose=False).predict(
-                        f"take {i}\nla la la", "", ids["instrumental_id"], 16000, 32000, "mp3", -1, "",
-                        api_name="/generate"))
+                    c.predict("warm up", "", ids["instrumental_id"], 16000, 32000, "mp3", -1, "", api_name="/generate")
+                    wall, each = _burst(
+                        args.users,
+                        lambda i: Client(app.url, verbose=False).predict(
+                            f"take {i}\nla la la",
+                            "",
+                            ids["instrumental_id"],
+                            16000,
+                            32000,
+                            "mp3",
+                            -1,
+                            "",
+                            api_name="/generate",
+                        ),
+                    )
                     rows.append(("music-01 /generate", wall, each))
                 if args.path in ("both", "job"):
+
                     def make(i: int):
                         return Client(app.url, verbose=False).predict(
-                            "minimax/music-2.6", f"[Verse]\ntake {i}\nla la la", "warm lofi hip hop", None, "",
-                            False, False, 16000, 32000, "mp3", -1, "", "", "", api_name="/make")
+                            "minimax/music-2.6",
+                            f"[Verse]\ntake {i}\nla la la",
+                            "warm lofi hip hop",
+                            None,
+                            "",
+                            False,
+                            False,
+                            16000,
+                            32000,
+                            "mp3",
+                            -1,
+                            "",
+                            "",
+                            "",
+                            api_name="/make",
+                        )
 
                     make(-1)  # warm: the engine's analysis of its built-in example
                     wall, each = _burst(args.users, make)
@@ -124,13 +163,17 @@ def main() -> None:
             finally:
                 app.stop()
         for name, wall, each in rows:
-            print(f"{name}: {args.users} simultaneous generations, emulator latency L = {L:.1f} s: all done in "
-                  f"{wall:.2f} s (each {min(each):.2f}–{max(each):.2f} s)")
+            print(
+                f"{name}: {args.users} simultaneous generations, emulator latency L = {L:.1f} s: all done in "
+                f"{wall:.2f} s (each {min(each):.2f}–{max(each):.2f} s)"
+            )
             print(f"  ratio wall time / L = {wall / L:.2f}  (target <= 1.5)")
         if args.cpu_latency_s > 0:
             cpu, wall, polls = polling_cpu(args.cpu_latency_s, d)
-            print(f"polling one job of L = {args.cpu_latency_s:.0f} s: {polls} polls, {cpu * 1000:.0f} ms of CPU in "
-                  f"{wall:.1f} s")
+            print(
+                f"polling one job of L = {args.cpu_latency_s:.0f} s: {polls} polls, {cpu * 1000:.0f} ms of CPU in "
+                f"{wall:.1f} s"
+            )
             print(f"  ratio CPU / wall = {100 * cpu / wall:.2f} % of one core  (target < 1 %)")
 
 

@@ -65,7 +65,9 @@ def main() -> None:
         for _ in range(args.runs):
             hello.append(time_to_200([sys.executable, str(hello_py)], env))
             app.append(time_to_200([sys.executable, str(ROOT / "app.py")], env))
-    print(f"time to first HTTP 200 (best of {args.runs}): app.py {min(app):.2f} s · hello-world Blocks {min(hello):.2f} s")
+    print(
+        f"time to first HTTP 200 (best of {args.runs}): app.py {min(app):.2f} s · hello-world Blocks {min(hello):.2f} s"
+    )
     print(f"ratio app / hello-world = {min(app) / min(hello):.2f}  (target <= 1.5)")
 
 

@@ -16,10 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-LYRICS = ("##Swing to the rhythm of the night\nlet the music take control\nfeel the beat and hold on tight\n"
-          "we are dancing heart and soul\n\nunder neon silver light\nevery shadow starts to glow\n"
-          "sing it loud into the night\nand we never let it go\n\nhold me close and spin around\n"
-          "till the morning finds us here##")
+LYRICS = (
+    "##Swing to the rhythm of the night\nlet the music take control\nfeel the beat and hold on tight\n"
+    "we are dancing heart and soul\n\nunder neon silver light\nevery shadow starts to glow\n"
+    "sing it loud into the night\nand we never let it go\n\nhold me close and spin around\n"
+    "till the morning finds us here##"
+)
 
 
 def main() -> None:

@@ -47,15 +47,58 @@ def main() -> None:
         d = Path(d)
         src = d / "ten_minutes.mp3"
         # A music-like 10-minute 44.1 kHz stereo MP3 (two detuned tones plus noise).
-        subprocess.run([ff, "-v", "error", "-y", "-f", "lavfi", "-i",
-                        "aevalsrc=0.2*sin(2*PI*220*t)+0.1*sin(2*PI*331*t)+0.02*(random(0)-0.5)|"
-                        "0.2*sin(2*PI*221*t)+0.1*sin(2*PI*330*t):s=44100:d=600",
-                        "-c:a", "libmp3lame", "-b:a", "192k", str(src)], check=True)
+        subprocess.run(
+            [
+                ff,
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "aevalsrc=0.2*sin(2*PI*220*t)+0.1*sin(2*PI*331*t)+0.02*(random(0)-0.5)|"
+                "0.2*sin(2*PI*221*t)+0.1*sin(2*PI*330*t):s=44100:d=600",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "192k",
+                str(src),
+            ],
+            check=True,
+        )
         s = str(args.start)
-        ours = [sys.executable, "-m", "music01_core", "prepare", str(src), "-o", str(d / "ours.mp3"),
-                "--start", s, "--end", str(args.start + 60)]
-        cli = [ff, "-v", "error", "-y", "-ss", s, "-t", "60", "-i", str(src), "-map_metadata", "-1",
-               "-c:a", "libmp3lame", "-b:a", "192k", str(d / "ffmpeg.mp3")]
+        ours = [
+            sys.executable,
+            "-m",
+            "music01_core",
+            "prepare",
+            str(src),
+            "-o",
+            str(d / "ours.mp3"),
+            "--start",
+            s,
+            "--end",
+            str(args.start + 60),
+        ]
+        cli = [
+            ff,
+            "-v",
+            "error",
+            "-y",
+            "-ss",
+            s,
+            "-t",
+            "60",
+            "-i",
+            str(src),
+            "-map_metadata",
+            "-1",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "192k",
+            str(d / "ffmpeg.mp3"),
+        ]
         naive = [sys.executable, "-c", NAIVE_PYDUB, ff, str(src), s, str(d / "naive.mp3")]
         # Interleaved rounds: this machine is shared and its wall times drift by +-20%, so
         # each ratio is taken within a round (the three runs see the same conditions) and
@@ -73,8 +116,11 @@ def main() -> None:
         return f"{statistics.median(r):.2f}  (rounds {min(r):.2f}-{max(r):.2f})"
 
     print(f"prepare 60 s of a 10-min MP3 ({args.runs} interleaved rounds; median wall time)")
-    for key, label, mem in (("ours", "music01 prepare", m_ours), ("cli", "ffmpeg CLI     ", m_cli),
-                            ("naive", "naive pydub    ", m_naive)):
+    for key, label, mem in (
+        ("ours", "music01 prepare", m_ours),
+        ("cli", "ffmpeg CLI     ", m_cli),
+        ("naive", "naive pydub    ", m_naive),
+    ):
         print(f"  {label} : {statistics.median(res[key]):6.3f} s  peak tree RSS {mem:7.1f} MiB")
     print(f"ratio time  music01 / ffmpeg CLI  = {per_round('ours', 'cli')}  target <= 1.3")
     print(f"ratio speed naive pydub / music01 = {per_round('naive', 'ours')}  target >= 3")
@@ -82,8 +128,11 @@ def main() -> None:
     # Both music01 and naive pydub spend most of their time in the same LAME encode of the
     # 60 s, which the ffmpeg command line is nothing but; so a tool that writes this MP3 with
     # that encoder cannot be faster than naive pydub by more than this ratio.
-    print(f"bound       naive pydub / ffmpeg CLI = {per_round('naive', 'cli')}  "
-          "(the most a tool running the same LAME encode can reach)")
+    print(
+        f"bound       naive pydub / ffmpeg CLI = {per_round('naive', 'cli')}  "
+        "(the most a tool running the same LAME encode can reach)"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -38,8 +38,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SPEECH = {f"asterisk-core-sounds-{lang}-wav": lang for lang in ("en", "fr", "es", "it", "ru")}
-MUSIC = ("fb-music-high", "nexuiz-music", "singularity-music", "planetblupi-music-ogg", "drascula-music", "asc-music",
-         "hyperrogue-music", "wesnoth-1.16-music")
+MUSIC = (
+    "fb-music-high",
+    "nexuiz-music",
+    "singularity-music",
+    "planetblupi-music-ogg",
+    "drascula-music",
+    "asc-music",
+    "hyperrogue-music",
+    "wesnoth-1.16-music",
+)
 VOICE_FONT = "musescore-general-soundfont-small"
 VOICES = ("Solo Vox", "Ahh Choir", "Ohh Voices")
 HELD_OUT = ("fillets-ng-data", "fretsonfire-songs", "sonic-pi-samples", "pygame")
@@ -107,10 +115,35 @@ def speech_clips(pkg_dir: Path, lang: str, out: Path, n: int) -> list[dict]:
                 inputs += ["-i", str(f)]
                 filt.append(f"[{k}:a]aresample=16000,apad=pad_dur=0.3[a{k}]")
             concat = "".join(f"[a{k}]" for k in range(len(group))) + f"concat=n={len(group)}:v=0:a=1[o]"
-            subprocess.run([_ffmpeg(), "-v", "error", "-y", *inputs, "-filter_complex", ";".join(filt) + ";" + concat,
-                            "-map", "[o]", "-t", "20", "-ac", "1", str(dst)], check=True)
-        clips.append({"id": cid, "label": "speech", "package": f"asterisk-core-sounds-{lang}-wav",
-                      "file": ";".join(f.name for f in group), "start_s": 0, "length_s": round(min(total, 20), 1)})
+            subprocess.run(
+                [
+                    _ffmpeg(),
+                    "-v",
+                    "error",
+                    "-y",
+                    *inputs,
+                    "-filter_complex",
+                    ";".join(filt) + ";" + concat,
+                    "-map",
+                    "[o]",
+                    "-t",
+                    "20",
+                    "-ac",
+                    "1",
+                    str(dst),
+                ],
+                check=True,
+            )
+        clips.append(
+            {
+                "id": cid,
+                "label": "speech",
+                "package": f"asterisk-core-sounds-{lang}-wav",
+                "file": ";".join(f.name for f in group),
+                "start_s": 0,
+                "length_s": round(min(total, 20), 1),
+            }
+        )
     return clips
 
 
@@ -128,10 +161,27 @@ def music_clips(pkg_dir: Path, package: str, out: Path, n: int) -> list[dict]:
         cid = f"music-{package.split('-')[0]}-{len(clips):02d}"
         dst = out / f"{cid}.wav"
         if not dst.exists():
-            subprocess.run([_ffmpeg(), "-v", "error", "-y", "-ss", str(start), "-t", "20", "-i", str(f), "-ac", "2",
-                            "-ar", "44100", str(dst)], check=True)
-        clips.append({"id": cid, "label": "none", "package": package, "file": f.name, "start_s": start,
-                      "length_s": 20})
+            subprocess.run(
+                [
+                    _ffmpeg(),
+                    "-v",
+                    "error",
+                    "-y",
+                    "-ss",
+                    str(start),
+                    "-t",
+                    "20",
+                    "-i",
+                    str(f),
+                    "-ac",
+                    "2",
+                    "-ar",
+                    "44100",
+                    str(dst),
+                ],
+                check=True,
+            )
+        clips.append({"id": cid, "label": "none", "package": package, "file": f.name, "start_s": start, "length_s": 20})
     return clips
 
 
@@ -143,13 +193,35 @@ def podcast_clips(speech: list[dict], music: list[dict], out: Path, n: int) -> l
         cid = f"podcast-{k:02d}"
         dst = out / f"{cid}.wav"
         if not dst.exists():
-            subprocess.run([_ffmpeg(), "-v", "error", "-y", "-i", str(out / f"{s['id']}.wav"), "-i",
-                            str(out / f"{m['id']}.wav"), "-filter_complex",
-                            "[0:a]aresample=44100,pan=stereo|c0=c0|c1=c0[v];[1:a]volume=-12dB[b];"
-                            "[v][b]amix=inputs=2:duration=shortest:normalize=0[o]", "-map", "[o]", str(dst)],
-                           check=True)
-        clips.append({"id": cid, "label": "speech", "package": f"{s['package']}+{m['package']}",
-                      "file": f"{s['id']}+{m['id']}", "start_s": 0, "length_s": s["length_s"]})
+            subprocess.run(
+                [
+                    _ffmpeg(),
+                    "-v",
+                    "error",
+                    "-y",
+                    "-i",
+                    str(out / f"{s['id']}.wav"),
+                    "-i",
+                    str(out / f"{m['id']}.wav"),
+                    "-filter_complex",
+                    "[0:a]aresample=44100,pan=stereo|c0=c0|c1=c0[v];[1:a]volume=-12dB[b];"
+                    "[v][b]amix=inputs=2:duration=shortest:normalize=0[o]",
+                    "-map",
+                    "[o]",
+                    str(dst),
+                ],
+                check=True,
+            )
+        clips.append(
+            {
+                "id": cid,
+                "label": "speech",
+                "package": f"{s['package']}+{m['package']}",
+                "file": f"{s['id']}+{m['id']}",
+                "start_s": 0,
+                "length_s": s["length_s"],
+            }
+        )
     return clips
 
 
@@ -175,8 +247,15 @@ def _font_voices(sf3: Path) -> tuple[bytes, int, list[dict]]:
     heads = []
     for i in range(shdr[1] // 46):
         name, start, end, loop_a, loop_b, rate, pitch, *_ = struct.unpack_from("<20sIIIIIBbHH", b, shdr[0] + 46 * i)
-        heads.append({"name": name.split(b"\0")[0].decode("latin1"), "start": start, "end": end,
-                      "loop": (loop_a, loop_b), "pitch": pitch})
+        heads.append(
+            {
+                "name": name.split(b"\0")[0].decode("latin1"),
+                "start": start,
+                "end": end,
+                "loop": (loop_a, loop_b),
+                "pitch": pitch,
+            }
+        )
     return b, smpl, heads
 
 
@@ -198,7 +277,7 @@ def _sung_line(font, voice: str, seed: int, sr: int = 44100):
         midi = base + (0, 2, 4, 5, 7, 9, 11, 12)[rng.integers(0, 8)]
         dur = float(rng.choice([0.4, 0.6, 0.8, 1.2]))
         h = min(cands, key=lambda h: abs(h["pitch"] - midi))
-        y, rate = sf.read(io.BytesIO(b[smpl + h["start"]: smpl + h["end"]]), dtype="float32")  # an Ogg stream
+        y, rate = sf.read(io.BytesIO(b[smpl + h["start"] : smpl + h["end"]]), dtype="float32")  # an Ogg stream
         y = y if y.ndim == 1 else y.mean(axis=1)
         a, z = min(h["loop"][0], len(y) - 2), min(h["loop"][1], len(y))
         speed = 2 ** ((midi - h["pitch"]) / 12) * rate / sr
@@ -236,13 +315,36 @@ def sung_clips(music: list[dict], out: Path, root: Path, n: int) -> list[dict]:
             if bed is None:
                 line.rename(dst)
             else:
-                subprocess.run([_ffmpeg(), "-v", "error", "-y", "-i", str(line), "-i", str(out / f"{bed['id']}.wav"),
-                                "-filter_complex", "[0:a]pan=stereo|c0=c0|c1=c0[v];[1:a]volume=-6dB[b];"
-                                "[v][b]amix=inputs=2:duration=shortest:normalize=0[o]", "-map", "[o]", str(dst)],
-                               check=True)
+                subprocess.run(
+                    [
+                        _ffmpeg(),
+                        "-v",
+                        "error",
+                        "-y",
+                        "-i",
+                        str(line),
+                        "-i",
+                        str(out / f"{bed['id']}.wav"),
+                        "-filter_complex",
+                        "[0:a]pan=stereo|c0=c0|c1=c0[v];[1:a]volume=-6dB[b];"
+                        "[v][b]amix=inputs=2:duration=shortest:normalize=0[o]",
+                        "-map",
+                        "[o]",
+                        str(dst),
+                    ],
+                    check=True,
+                )
                 line.unlink()
-        clips.append({"id": cid, "label": "singing", "package": VOICE_FONT + (f"+{bed['package']}" if bed else ""),
-                      "file": voice + (f"+{bed['id']}" if bed else ""), "start_s": 0, "length_s": 20})
+        clips.append(
+            {
+                "id": cid,
+                "label": "singing",
+                "package": VOICE_FONT + (f"+{bed['package']}" if bed else ""),
+                "file": voice + (f"+{bed['id']}" if bed else ""),
+                "start_s": 0,
+                "length_s": 20,
+            }
+        )
     return clips
 
 
@@ -286,23 +388,31 @@ def measure(out: Path, rows: list[dict], *, verbose: bool = False) -> None:
         got = a.vocals
         if verbose:
             d = a.vocals_detail
-            print(f"  {r['id']:24} {r['label']:8} → {got:8} {a.vocals_confidence:4.0%}  words heard "
-                  f"{d.speech_share if d.speech_share is not None else '-'}  held {d.stable_ratio:.2f}  "
-                  f"wobble {d.note_wobble_cents:.1f}  vibrato {d.vibrato_share:.2f}  glide {d.glide_semitones:.2f}")
-        matrix.setdefault(r["label"], {c: 0 for c in classes})[got] = matrix.setdefault(
-            r["label"], {c: 0 for c in classes}).get(got, 0) + 1
+            print(
+                f"  {r['id']:24} {r['label']:8} → {got:8} {a.vocals_confidence:4.0%}  words heard "
+                f"{d.speech_share if d.speech_share is not None else '-'}  held {d.stable_ratio:.2f}  "
+                f"wobble {d.note_wobble_cents:.1f}  vibrato {d.vibrato_share:.2f}  glide {d.glide_semitones:.2f}"
+            )
+        matrix.setdefault(r["label"], {c: 0 for c in classes})[got] = (
+            matrix.setdefault(r["label"], {c: 0 for c in classes}).get(got, 0) + 1
+        )
         if got != r["label"] and got != "unsure" and a.vocals_confidence >= 0.8:
             confident_errors.append(f"{r['id']}: {r['label']} → {got} ({a.vocals_confidence:.0%})")
-    print(f"{len(rows)} real clips ({sum(1 for r in rows if r['label'] == 'speech')} speech in "
-          f"{len({r['package'] for r in rows if r['label'] == 'speech'})} sources, "
-          f"{sum(1 for r in rows if r['label'] == 'none')} instrumental, "
-          f"{sum(1 for r in rows if r['label'] == 'singing')} sung)")
+    print(
+        f"{len(rows)} real clips ({sum(1 for r in rows if r['label'] == 'speech')} speech in "
+        f"{len({r['package'] for r in rows if r['label'] == 'speech'})} sources, "
+        f"{sum(1 for r in rows if r['label'] == 'none')} instrumental, "
+        f"{sum(1 for r in rows if r['label'] == 'singing')} sung)"
+    )
     head = "true / verdict"
     print(f"{head:>16} " + " ".join(f"{c:>8}" for c in classes) + "   accuracy")
     for label, counts in matrix.items():
         total = sum(counts.values())
-        print(f"{label:>16} " + " ".join(f"{counts.get(c, 0):>8}" for c in classes)
-              + f"   {counts.get(label, 0) / total:6.0%}")
+        print(
+            f"{label:>16} "
+            + " ".join(f"{counts.get(c, 0):>8}" for c in classes)
+            + f"   {counts.get(label, 0) / total:6.0%}"
+        )
     print("confident errors (≥ 80 %):", len(confident_errors))
     for e in confident_errors:
         print("  ", e)
@@ -321,17 +431,26 @@ def measure_tempo(out: Path, rows: list[dict]) -> None:
     from music01_core.engine import extract, render
     from music01_core.lyrics import sung_blocks
 
-    lyrics = ("##\nThe morning light is on the hill\nand every road is quiet still\n\n"
-              "we walk along the river side\nwith open hearts and arms so wide\n##")
+    lyrics = (
+        "##\nThe morning light is on the hill\nand every road is quiet still\n\n"
+        "we walk along the river side\nwith open hearts and arms so wide\n##"
+    )
     same, flips, total = 0, [], 0
     with tempfile.TemporaryDirectory() as tmp:
         for r in (r for r in rows if r["label"] == "none"):
             path = out / f"{r['id']}.wav"
             ref = analyze(path)
             y, _ = load_audio(path, sample_rate=44100, mono=False)
-            piece = render(sung_blocks(lyrics), accompaniment_wrap=True, voice=None, instrumental=extract(path),
-                           instrumental_audio=y.T if y.ndim == 2 else y[:, None], instrumental_is_song=False,
-                           sample_rate=44100, seed=1)
+            piece = render(
+                sung_blocks(lyrics),
+                accompaniment_wrap=True,
+                voice=None,
+                instrumental=extract(path),
+                instrumental_audio=y.T if y.ndim == 2 else y[:, None],
+                instrumental_is_song=False,
+                sample_rate=44100,
+                seed=1,
+            )
             sf.write(Path(tmp) / "piece.wav", piece.audio, 44100)
             got = analyze(Path(tmp) / "piece.wav")
             ratio = got.tempo_bpm / ref.tempo_bpm
@@ -340,8 +459,10 @@ def measure_tempo(out: Path, rows: list[dict]) -> None:
             same += ok
             alt = f" (or {ref.tempo_alternative_bpm:.0f})" if ref.tempo_alternative_bpm else ""
             galt = f" (or {got.tempo_alternative_bpm:.0f})" if got.tempo_alternative_bpm else ""
-            print(f"  {r['id']:24} reference {ref.tempo_bpm:6.1f}{alt:9} piece {got.tempo_bpm:6.1f}{galt:9} "
-                  f"{'same' if ok else f'× {ratio:.2f}'}")
+            print(
+                f"  {r['id']:24} reference {ref.tempo_bpm:6.1f}{alt:9} piece {got.tempo_bpm:6.1f}{galt:9} "
+                f"{'same' if ok else f'× {ratio:.2f}'}"
+            )
             if not ok:
                 flips.append(r["id"])
     print(f"engine pieces read at the reference's tempo (±2 %): {same}/{total}; differ: {', '.join(flips) or '-'}")
@@ -399,7 +520,7 @@ def held_out_check(root: Path) -> None:
             if not dst.exists():
                 y, _ = load_audio(f, sample_rate=22050, mono=True)
                 start = len(y) // 3
-                sf.write(dst, y[start: start + 20 * 22050], 22050)
+                sf.write(dst, y[start : start + 20 * 22050], 22050)
             rows.append((dst, "unlabelled"))
     print(f"held-out check ({len(rows)} clips, never used for tuning):")
     tally: dict[tuple[str, str], int] = {}
@@ -417,8 +538,11 @@ def main() -> None:
     ap.add_argument("--no-analyse", action="store_true", help="only fetch and cut")
     ap.add_argument("--verbose", action="store_true", help="print every clip's verdict and evidence")
     ap.add_argument("--tempo", action="store_true", help="also check tempo against the offline engine's pieces")
-    ap.add_argument("--held-out", action="store_true",
-                    help="run the independent check on the packages kept out of tuning (report only)")
+    ap.add_argument(
+        "--held-out",
+        action="store_true",
+        help="run the independent check on the packages kept out of tuning (report only)",
+    )
     args = ap.parse_args()
     out, rows = build(args.per_source)
     print(f"{len(rows)} clips in {out}", file=sys.stderr)

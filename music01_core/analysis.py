@@ -25,8 +25,17 @@ from .settings import CLIP_MARGIN_S, MAX_CLIP_S, MIN_CLIP_S
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Analysis", "VocalsVerdict", "PitchTrack", "analyze", "analyze_with_features", "estimate_key", "track_pitch", "PURPOSES",
-           "UNSURE_BELOW"]
+__all__ = [
+    "Analysis",
+    "VocalsVerdict",
+    "PitchTrack",
+    "analyze",
+    "analyze_with_features",
+    "estimate_key",
+    "track_pitch",
+    "PURPOSES",
+    "UNSURE_BELOW",
+]
 
 PURPOSES = ("song", "voice", "instrumental")
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
@@ -193,7 +202,11 @@ def track_pitch(y: np.ndarray, sample_rate: int) -> PitchTrack:
     """
     import librosa
 
-    y11 = librosa.resample(y, orig_sr=sample_rate, target_sr=PITCH_SR, res_type="soxr_mq") if sample_rate != PITCH_SR else y
+    y11 = (
+        librosa.resample(y, orig_sr=sample_rate, target_sr=PITCH_SR, res_type="soxr_mq")
+        if sample_rate != PITCH_SR
+        else y
+    )
     h = librosa.effects.harmonic(y11, margin=2.0, n_fft=1024, hop_length=256) if len(y11) > 4096 else y11
     kw = dict(fmin=70.0, fmax=900.0, sr=PITCH_SR, frame_length=1024, hop_length=PITCH_HOP, center=True)
     f0, voiced, prob = librosa.pyin(h, resolution=0.25, **kw)
@@ -204,12 +217,14 @@ def track_pitch(y: np.ndarray, sample_rate: int) -> PitchTrack:
     rms = librosa.feature.rms(y=y11, frame_length=1024, hop_length=PITCH_HOP, center=True)[0][: len(voiced)]
     ref = max(float(np.percentile(rms, 95)), 1e-9)
     level_db = 20 * np.log10(rms / ref + 1e-9)
-    return PitchTrack(midi=np.where(voiced, midi, np.nan), voiced=voiced, level_db=level_db,
-                      frame_rate=PITCH_SR / PITCH_HOP)
+    return PitchTrack(
+        midi=np.where(voiced, midi, np.nan), voiced=voiced, level_db=level_db, frame_rate=PITCH_SR / PITCH_HOP
+    )
 
 
-def voiced_spans_s(track: PitchTrack, *, offset_s: float = 0.0, bridge_s: float = 1.0,
-                   min_s: float = 1.0) -> list[tuple[float, float]]:
+def voiced_spans_s(
+    track: PitchTrack, *, offset_s: float = 0.0, bridge_s: float = 1.0, min_s: float = 1.0
+) -> list[tuple[float, float]]:
     """Stretches of voiced pitch, in seconds: runs closer than ``bridge_s`` are joined, shorter than ``min_s`` dropped.
 
     Where a speech verdict stands, these are the seconds where speech was found.
@@ -306,7 +321,7 @@ def _refined_tempo(beat_frames: np.ndarray, frame_rate: float, tempo_bpm: float)
     for a, b in _runs(even):
         if b - a >= 4:  # at least five beats in a row
             idx = np.arange(a, b + 1)
-            periods.append(np.polyfit(idx, beat_frames[a: b + 1], 1)[0])
+            periods.append(np.polyfit(idx, beat_frames[a : b + 1], 1)[0])
             weights.append(b - a)
     if not periods:
         return tempo_bpm
@@ -421,29 +436,45 @@ def _vocals(track: PitchTrack, vibrato_share: float = 0.0, speech_share: float |
     elif talking:
         # Pitch that never settles and slides, in syllable-sized pieces: talking.
         kind = "speech"
-        conf = (0.5 + 0.2 * min(1.0, (glide - 0.1) / 0.2) + 0.15 * min(1.0, max(0.0, syllable_rate - 2.0) / 1.5)
-                + 0.15 * min(1.0, max(0.0, 0.45 - stable_ratio) / 0.3))
+        conf = (
+            0.5
+            + 0.2 * min(1.0, (glide - 0.1) / 0.2)
+            + 0.15 * min(1.0, max(0.0, syllable_rate - 2.0) / 1.5)
+            + 0.15 * min(1.0, max(0.0, 0.45 - stable_ratio) / 0.3)
+        )
     elif wobble < 4.0 and vibrato_share < 0.18:
         # Notes held without a voice's living wobble or vibrato: most likely an instrument.
         kind = "none"
         conf = 0.45 + 0.25 * min(1.0, (4.0 - wobble) / 3.0) + 0.2 * min(1.0, (0.18 - vibrato_share) / 0.12)
     else:
         kind = "singing"
-        conf = (0.55 + 0.25 * min(1.0, (stable_ratio - 0.3) / 0.4)
-                + 0.2 * max(min(1.0, (wobble - 4.0) / 6.0), min(1.0, (vibrato_share - 0.18) / 0.2)))
+        conf = (
+            0.55
+            + 0.25 * min(1.0, (stable_ratio - 0.3) / 0.4)
+            + 0.2 * max(min(1.0, (wobble - 4.0) / 6.0), min(1.0, (vibrato_share - 0.18) / 0.2))
+        )
     kind, conf = _with_words(kind, conf, speech_share, held=stable_ratio >= 0.3)
     if conf < UNSURE_BELOW:
         # Too close to call: say so rather than guess with a confident face.
         kind = "unsure"
-    return VocalsVerdict(kind=kind, confidence=round(float(min(conf, 1.0)), 3), voiced_ratio=round(voiced_ratio, 3),
-                         stable_ratio=round(float(stable_ratio), 3), note_wobble_cents=round(wobble, 2),
-                         glide_semitones=round(glide, 3), syllable_rate_hz=round(float(syllable_rate), 3),
-                         accompaniment=bool(accompaniment), loud_unvoiced_ratio=round(loud_unvoiced, 3),
-                         vibrato_share=round(vibrato_share, 3), speech_share=speech_share)
+    return VocalsVerdict(
+        kind=kind,
+        confidence=round(float(min(conf, 1.0)), 3),
+        voiced_ratio=round(voiced_ratio, 3),
+        stable_ratio=round(float(stable_ratio), 3),
+        note_wobble_cents=round(wobble, 2),
+        glide_semitones=round(glide, 3),
+        syllable_rate_hz=round(float(syllable_rate), 3),
+        accompaniment=bool(accompaniment),
+        loud_unvoiced_ratio=round(loud_unvoiced, 3),
+        vibrato_share=round(vibrato_share, 3),
+        speech_share=speech_share,
+    )
 
 
-def _suggest_segment(duration_s: float, beats: np.ndarray, frame_rms_db: np.ndarray, feats: np.ndarray,
-                     *, min_s: float, max_s: float) -> dict:
+def _suggest_segment(
+    duration_s: float, beats: np.ndarray, frame_rms_db: np.ndarray, feats: np.ndarray, *, min_s: float, max_s: float
+) -> dict:
     """Most representative window: loud, not silent, away from fades, close to the average."""
     if duration_s < MIN_CLIP_S:
         return {"start_s": 0.0, "end_s": round(duration_s, 3), "valid": False}
@@ -500,8 +531,9 @@ def analyze(
     -------
     Analysis
     """
-    return analyze_with_features(source, purpose=purpose, segment_s=segment_s, audio=audio,
-                                 sample_above_s=SAMPLE_ABOVE_S)[0]
+    return analyze_with_features(
+        source, purpose=purpose, segment_s=segment_s, audio=audio, sample_above_s=SAMPLE_ABOVE_S
+    )[0]
 
 
 def analyze_with_features(
@@ -570,24 +602,28 @@ def analyze_with_features(
         harm[:top], perc[:top] = h, pc
     else:
         harm, perc = librosa.decompose.hpss(stft, kernel_size=17)
-    onset_env = librosa.onset.onset_strength(S=librosa.amplitude_to_db(perc ** 2 + harm ** 2 * 0.3), sr=sr)
+    onset_env = librosa.onset.onset_strength(S=librosa.amplitude_to_db(perc**2 + harm**2 * 0.3), sr=sr)
     tempo, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=HOP, units="frames")
     tempo = _refined_tempo(np.asarray(beat_frames, dtype=float), sr / HOP, float(np.atleast_1d(tempo)[0]))
     tempo_alt = _tempo_alternative(onset_env, sr / HOP, tempo)
     # Beats in the file's own time (in a sampled file, each window keeps its place).
     beats = cols[np.asarray(beat_frames, dtype=int)[np.asarray(beat_frames) < len(cols)]] * HOP / sr
-    chroma = librosa.feature.chroma_stft(S=harm ** 2, sr=sr, hop_length=HOP, tuning=0.0)
+    chroma = librosa.feature.chroma_stft(S=harm**2, sr=sr, hop_length=HOP, tuning=0.0)
     loud = frame_db[cols][: chroma.shape[1]] > -45
     chroma_mean = chroma[:, loud].mean(axis=1) if loud.any() else chroma.mean(axis=1)
     tonic, mode, key_r = estimate_key(chroma_mean)
     if sampled:
         # The segment search reads the whole file, with the cheap chroma of the plain spectrum.
-        chroma = librosa.feature.chroma_stft(S=stft ** 2, sr=sr, hop_length=HOP, tuning=0.0)
-    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(librosa.feature.melspectrogram(S=stft ** 2, sr=sr)), n_mfcc=13)
-    feats = np.vstack([chroma, (mfcc - mfcc.mean(axis=1, keepdims=True)) / (mfcc.std(axis=1, keepdims=True) + 1e-6) * 0.3])
+        chroma = librosa.feature.chroma_stft(S=stft**2, sr=sr, hop_length=HOP, tuning=0.0)
+    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(librosa.feature.melspectrogram(S=stft**2, sr=sr)), n_mfcc=13)
+    feats = np.vstack(
+        [chroma, (mfcc - mfcc.mean(axis=1, keepdims=True)) / (mfcc.std(axis=1, keepdims=True) + 1e-6) * 0.3]
+    )
     if sampled:
-        warnings.append(f"the file is {duration_s / 60:.1f} min long: tempo, key and voice were measured on "
-                        f"{SAMPLE_WINDOWS} windows of {SAMPLE_WINDOW_S:.0f} s spread over it (sampled).")
+        warnings.append(
+            f"the file is {duration_s / 60:.1f} min long: tempo, key and voice were measured on "
+            f"{SAMPLE_WINDOWS} windows of {SAMPLE_WINDOW_S:.0f} s spread over it (sampled)."
+        )
 
     # Pitch on at most ~90 s (three 30 s windows spread over the file) keeps long inputs fast.
     from .voice import voice_activity
@@ -595,9 +631,11 @@ def analyze_with_features(
     if duration_s > 100:
         starts = np.linspace(0, duration_s - 30, 3)
         heard = voice_activity(y, sr, windows_s=[(float(s0), 30.0) for s0 in starts])
-        tracks = [track_pitch(y[int(s0 * sr): int((s0 + 30) * sr)], sr) for s0 in starts]
-        track = PitchTrack(*(np.concatenate([getattr(t, f) for t in tracks]) for f in ("midi", "voiced", "level_db")),
-                           frame_rate=tracks[0].frame_rate)
+        tracks = [track_pitch(y[int(s0 * sr) : int((s0 + 30) * sr)], sr) for s0 in starts]
+        track = PitchTrack(
+            *(np.concatenate([getattr(t, f) for t in tracks]) for f in ("midi", "voiced", "level_db")),
+            frame_rate=tracks[0].frame_rate,
+        )
         spans = [sp for t, s0 in zip(tracks, starts, strict=True) for sp in voiced_spans_s(t, offset_s=float(s0))]
     else:
         heard = voice_activity(y, sr)
@@ -608,8 +646,9 @@ def analyze_with_features(
     vibrato_share, vibrato_pitches = _vibrato_notes(harm, sr, 2048, HOP)
     verdict = _vocals(track, vibrato_share, None if heard is None else heard.share)
     if heard is None:
-        warnings.append("no voice-activity model on this platform: the voice verdict rests on pitch alone "
-                        "and is less sure.")
+        warnings.append(
+            "no voice-activity model on this platform: the voice verdict rests on pitch alone and is less sure."
+        )
     speech_s = tuple(spans) if verdict.kind == "speech" else ()
     voiced_midi = track.midi[track.voiced]
     if verdict.kind == "singing" and not verdict.accompaniment and voiced_midi.size >= 20:
@@ -630,14 +669,18 @@ def analyze_with_features(
         suggested = "song" if verdict.accompaniment else "voice"
     elif verdict.kind == "unsure":
         suggested = None  # we could not tell: the person chooses
-        warnings.append(f"we could not tell whether this has singing, speech or no voice (confidence "
-                        f"{verdict.confidence:.0%}): choose the purpose yourself.")
+        warnings.append(
+            f"we could not tell whether this has singing, speech or no voice (confidence "
+            f"{verdict.confidence:.0%}): choose the purpose yourself."
+        )
     else:
         suggested = "instrumental"
     if verdict.kind == "speech":
         where = ", ".join(f"{a:.1f}–{b:.1f} s" for a, b in speech_s[:6]) + (" …" if len(speech_s) > 6 else "")
-        warnings.append(f"this sounds like speech{f' (at {where})' if where else ''}: the models need singing for a "
-                        "voice reference — sing the words, or use the clip as an instrumental reference.")
+        warnings.append(
+            f"this sounds like speech{f' (at {where})' if where else ''}: the models need singing for a "
+            "voice reference — sing the words, or use the clip as an instrumental reference."
+        )
     if purpose == "voice" and verdict.kind == "singing" and verdict.accompaniment:
         warnings.append("purpose 'voice' expects a cappella singing, but this clip has accompaniment: use 'song'.")
     if purpose in ("song", "voice") and verdict.kind == "none":
@@ -645,23 +688,46 @@ def analyze_with_features(
     if purpose == "song" and verdict.kind == "singing" and not verdict.accompaniment:
         warnings.append("purpose 'song' expects vocals with accompaniment; this sounds a cappella: use 'voice'.")
     if purpose == "instrumental" and verdict.kind == "singing":
-        warnings.append("purpose 'instrumental' keeps the singing inside the accompaniment: use 'song' to "
-                        "separate voice and instrumental.")
+        warnings.append(
+            "purpose 'instrumental' keeps the singing inside the accompaniment: use 'song' to "
+            "separate voice and instrumental."
+        )
 
     lo, hi = segment_s
-    segment = _suggest_segment(duration_s, beats, frame_db, feats, min_s=max(lo, MIN_CLIP_S + CLIP_MARGIN_S),
-                               max_s=min(hi, MAX_CLIP_S))
+    segment = _suggest_segment(
+        duration_s, beats, frame_db, feats, min_s=max(lo, MIN_CLIP_S + CLIP_MARGIN_S), max_s=min(hi, MAX_CLIP_S)
+    )
     if not segment["valid"]:
         warnings.append(f"the audio is {duration_s:.2f} s; music-01 needs more than 10 s — record a longer take.")
     analysis = Analysis(
-        duration_s=round(duration_s, 3), tempo_bpm=round(tempo, 2), beat_times_s=tuple(float(b) for b in beats),
-        key=f"{tonic} {mode}", key_tonic=tonic, key_mode=mode, key_confidence=round(key_r, 3),
-        rms_dbfs=round(rms_dbfs, 2), peak_dbfs=round(peak_dbfs, 2), silence_ratio=round(silence_ratio, 3),
-        vocals=verdict.kind, vocals_confidence=verdict.confidence, vocals_detail=verdict,
-        pitch_range_midi=pitch_range, suggested_purpose=suggested, suggested_segment=segment,
-        warnings=tuple(warnings), chroma_mean=tuple(float(c) for c in chroma_mean / (chroma_mean.max() + 1e-12)),
-        speech_s=speech_s, sampled=sampled, tempo_alternative_bpm=tempo_alt,
+        duration_s=round(duration_s, 3),
+        tempo_bpm=round(tempo, 2),
+        beat_times_s=tuple(float(b) for b in beats),
+        key=f"{tonic} {mode}",
+        key_tonic=tonic,
+        key_mode=mode,
+        key_confidence=round(key_r, 3),
+        rms_dbfs=round(rms_dbfs, 2),
+        peak_dbfs=round(peak_dbfs, 2),
+        silence_ratio=round(silence_ratio, 3),
+        vocals=verdict.kind,
+        vocals_confidence=verdict.confidence,
+        vocals_detail=verdict,
+        pitch_range_midi=pitch_range,
+        suggested_purpose=suggested,
+        suggested_segment=segment,
+        warnings=tuple(warnings),
+        chroma_mean=tuple(float(c) for c in chroma_mean / (chroma_mean.max() + 1e-12)),
+        speech_s=speech_s,
+        sampled=sampled,
+        tempo_alternative_bpm=tempo_alt,
     )
-    features = {"chroma": chroma, "mfcc": mfcc, "pitch": track, "frame_db": frame_db, "frame_rate": sr / HOP,
-                "onset_env": onset_env}
+    features = {
+        "chroma": chroma,
+        "mfcc": mfcc,
+        "pitch": track,
+        "frame_db": frame_db,
+        "frame_rate": sr / HOP,
+        "onset_env": onset_env,
+    }
     return analysis, features

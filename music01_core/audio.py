@@ -133,8 +133,9 @@ def _limits(model):
     return m.reference.limits, m.id
 
 
-def check_segment(total_s: float | None, start_s: float | None, end_s: float | None, *,
-                  model=None) -> tuple[float, float | None]:
+def check_segment(
+    total_s: float | None, start_s: float | None, end_s: float | None, *, model=None
+) -> tuple[float, float | None]:
     """Check a start/end segment against a file's length, as :func:`prepare_clip` will.
 
     Parameters
@@ -172,8 +173,7 @@ def check_segment(total_s: float | None, start_s: float | None, end_s: float | N
     if total_s is not None:
         if start >= total_s:
             raise SegmentError(
-                f"start {start:.2f} s is outside the file, which is {_fmt_s(total_s)} long: "
-                "choose a start inside it."
+                f"start {start:.2f} s is outside the file, which is {_fmt_s(total_s)} long: choose a start inside it."
             )
         if end is not None and end > total_s + _END_TOLERANCE_S:
             raise SegmentError(
@@ -278,9 +278,17 @@ def prepare_clip(
                 length = min(length, limits.safe_max_s - MP3_MAX_EXTRA_S)
             # The usual case: one ffmpeg pass that seeks, cuts, fades, encodes and (for
             # MP3) decodes what it wrote, on the other core, to prove the length.
-            m = ffmpeg.transcode_segment(src, tmp, start_s=start, duration_s=length, sample_rate=rate,
-                                         channels=channels, fmt=fmt, bitrate_kbps=bitrate_kbps,
-                                         fade_s=EDGE_FADE_MS / 1000)
+            m = ffmpeg.transcode_segment(
+                src,
+                tmp,
+                start_s=start,
+                duration_s=length,
+                sample_rate=rate,
+                channels=channels,
+                fmt=fmt,
+                bitrate_kbps=bitrate_kbps,
+                fade_s=EDGE_FADE_MS / 1000,
+            )
         else:
             # The container does not say how long it is (browser WebM recordings): decode it
             # (such takes are short), judge its real length, then fade with pydub and encode.
@@ -290,8 +298,9 @@ def prepare_clip(
             _check_length(len(pcm) / (2 * channels * rate), whole=whole, model=model)
             seg = AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=channels)
             seg = seg.fade_in(EDGE_FADE_MS).fade_out(EDGE_FADE_MS)
-            ffmpeg.encode_pcm(seg.raw_data, tmp, sample_rate=rate, channels=channels, fmt=fmt,
-                              bitrate_kbps=bitrate_kbps)
+            ffmpeg.encode_pcm(
+                seg.raw_data, tmp, sample_rate=rate, channels=channels, fmt=fmt, bitrate_kbps=bitrate_kbps
+            )
             m = ffmpeg.measure(tmp)
         if length is not None:
             _check_truncated(src.name, info, wanted_s=length, got_s=m.duration_s)
@@ -373,8 +382,9 @@ def load_audio(
     src = check_input_file(path)
     # Decode the file's own channels and average them here: ffmpeg's stereo-to-mono
     # down-mix adds the channels at -3 dB each, which reads 3 dB hot and can exceed 1.0.
-    raw, info = ffmpeg.decode_pcm(src, start_s=start_s, duration_s=duration_s, sample_rate=sample_rate,
-                                  sample_format="f32le", with_info=True)
+    raw, info = ffmpeg.decode_pcm(
+        src, start_s=start_s, duration_s=duration_s, sample_rate=sample_rate, sample_format="f32le", with_info=True
+    )
     y = np.frombuffer(raw, dtype="<f4").reshape(-1, info.channels)
     if mono:
         return y.mean(axis=1, dtype=np.float32), sample_rate
@@ -420,14 +430,26 @@ def inspect_clip(path: str | os.PathLike, *, model=None) -> Clip:
     hint = " — `music01 prepare` cuts a valid clip from it." if measured_s > limits.max_s else " — use a longer take."
     if not limits.accepts(measured_s) and measured_s <= limits.max_s:
         need = "more than" if limits.min_exclusive else "at least"
-        raise ClipTooShortError(f"{src.name} is {_fmt_s(measured_s)}; {name} needs {need} "
-                                f"{limits.min_s:g} s{hint}")
+        raise ClipTooShortError(f"{src.name} is {_fmt_s(measured_s)}; {name} needs {need} {limits.min_s:g} s{hint}")
     if measured_s > limits.max_s:
-        raise ClipTooLongError(f"{src.name} is {format_duration(measured_s)} long; {name} takes at most "
-                               f"{format_duration(limits.max_s)}{hint}")
+        raise ClipTooLongError(
+            f"{src.name} is {format_duration(measured_s)} long; {name} takes at most "
+            f"{format_duration(limits.max_s)}{hint}"
+        )
     if spec.max_bytes and src.stat().st_size > spec.max_bytes:
-        raise ClipTooLongError(f"{src.name} is {src.stat().st_size / 2**20:.1f} MB; {name} takes at most "
-                               f"{spec.max_bytes / 2**20:.0f} MB — prepare a shorter or MP3 clip.")
+        raise ClipTooLongError(
+            f"{src.name} is {src.stat().st_size / 2**20:.1f} MB; {name} takes at most "
+            f"{spec.max_bytes / 2**20:.0f} MB — prepare a shorter or MP3 clip."
+        )
     data = src.read_bytes()
-    return Clip(path=str(src), format=fmt, duration_s=round(measured_s, 6), sample_rate=rate, channels=channels,
-                bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), start_s=0.0, end_s=round(measured_s, 6))
+    return Clip(
+        path=str(src),
+        format=fmt,
+        duration_s=round(measured_s, 6),
+        sample_rate=rate,
+        channels=channels,
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        start_s=0.0,
+        end_s=round(measured_s, 6),
+    )

@@ -74,8 +74,14 @@ def _size(folder: Path) -> int:
     return total
 
 
-def sweep(data_home: str | os.PathLike, *, ttl_days: float, served_dir: str | os.PathLike | None = None,
-          resolve: Callable[[Path, object], bool] | None = None, now: float | None = None) -> SweepReport:
+def sweep(
+    data_home: str | os.PathLike,
+    *,
+    ttl_days: float,
+    served_dir: str | os.PathLike | None = None,
+    resolve: Callable[[Path, object], bool] | None = None,
+    now: float | None = None,
+) -> SweepReport:
     """Remove sessions and served copies unchanged for ``ttl_days``.
 
     Parameters
@@ -117,8 +123,11 @@ def sweep(data_home: str | os.PathLike, *, ttl_days: float, served_dir: str | os
             if saved:
                 report.jobs_resolved += 1
                 continue
-            history.update_pending(job.generation_id, state="expired",
-                                   error=f"not finished after {ttl_days:g} days: expired by the cleanup")
+            history.update_pending(
+                job.generation_id,
+                state="expired",
+                error=f"not finished after {ttl_days:g} days: expired by the cleanup",
+            )
             report.jobs_expired += 1
         if waiting:
             # A job was just settled: its session is kept one more period (settling it wrote
@@ -135,7 +144,12 @@ def sweep(data_home: str | os.PathLike, *, ttl_days: float, served_dir: str | os
             shutil.rmtree(folder, ignore_errors=True)
             report.served_removed += 1
     if report.sessions_removed or report.served_removed or report.jobs_expired:
-        logger.info("cleanup: %d sessions and %d served copies removed (%.1f MB), %d jobs resolved, %d expired",
-                    report.sessions_removed, report.served_removed, report.bytes_freed / 1e6,
-                    report.jobs_resolved, report.jobs_expired)
+        logger.info(
+            "cleanup: %d sessions and %d served copies removed (%.1f MB), %d jobs resolved, %d expired",
+            report.sessions_removed,
+            report.served_removed,
+            report.bytes_freed / 1e6,
+            report.jobs_resolved,
+            report.jobs_expired,
+        )
     return report

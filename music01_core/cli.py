@@ -54,15 +54,18 @@ def _read_lyrics_file(path: str) -> str:
 def cmd_prepare(args: argparse.Namespace) -> int:
     from .audio import prepare_clip
 
-    clip = prepare_clip(args.input, args.output, start_s=args.start, end_s=args.end, format=args.format,
-                        model=args.model)
+    clip = prepare_clip(
+        args.input, args.output, start_s=args.start, end_s=args.end, format=args.format, model=args.model
+    )
     _warn(clip.warnings)
     if args.json:
         _print_json(clip.to_dict())
     else:
-        print(f"wrote {clip.path}: {clip.format}, {clip.duration_s:.2f} s "
-              f"({clip.start_s:.2f}–{clip.end_s:.2f} s of the input), {clip.sample_rate} Hz, "
-              f"{clip.channels} ch, {clip.bytes} bytes")
+        print(
+            f"wrote {clip.path}: {clip.format}, {clip.duration_s:.2f} s "
+            f"({clip.start_s:.2f}–{clip.end_s:.2f} s of the input), {clip.sample_rate} Hz, "
+            f"{clip.channels} ch, {clip.bytes} bytes"
+        )
     return EXIT_OK
 
 
@@ -82,10 +85,15 @@ def cmd_lyrics_check(args: argparse.Namespace) -> int:
     else:
         _warn(report.warnings)
         state = "ok" if report.ok else "rejected"
-        shape = (f"accompaniment {'on (## wrap)' if report.accompaniment else 'off'}" if report.style == "music01"
-                 else f"{len(report.tags)} structure tags")
-        print(f"{state}: {report.chars} / {report.max_chars} characters, {len(report.lines)} lines, "
-              f"{report.pauses} pauses, {shape}")
+        shape = (
+            f"accompaniment {'on (## wrap)' if report.accompaniment else 'off'}"
+            if report.style == "music01"
+            else f"{len(report.tags)} structure tags"
+        )
+        print(
+            f"{state}: {report.chars} / {report.max_chars} characters, {len(report.lines)} lines, "
+            f"{report.pauses} pauses, {shape}"
+        )
     if not report.ok:
         for err in report.errors:
             print(f"error: {err}", file=sys.stderr)
@@ -103,8 +111,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         seg = a.suggested_segment
         vocals = ("we could not tell (unsure)" if a.vocals == "unsure" else a.vocals) + f" ({a.vocals_confidence:.0%})"
         alt = f" (or {a.tempo_alternative_bpm:.0f})" if a.tempo_alternative_bpm else ""
-        print(f"duration {a.duration_s:.2f} s · tempo {a.tempo_bpm:.1f} BPM{alt} · key {a.key} · "
-              f"vocals {vocals} · loudness {a.rms_dbfs:.1f} dBFS")
+        print(
+            f"duration {a.duration_s:.2f} s · tempo {a.tempo_bpm:.1f} BPM{alt} · key {a.key} · "
+            f"vocals {vocals} · loudness {a.rms_dbfs:.1f} dBFS"
+        )
         purpose = a.suggested_purpose or "none (choose it yourself)"
         print(f"suggested purpose: {purpose} · suggested segment: {seg['start_s']:.2f}–{seg['end_s']:.2f} s")
         _warn(a.warnings)
@@ -133,7 +143,9 @@ def cmd_upload(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(res.to_dict())
     else:
-        ids = ", ".join(f"{k}={v}" for k, v in (("voice_id", res.voice_id), ("instrumental_id", res.instrumental_id)) if v)
+        ids = ", ".join(
+            f"{k}={v}" for k, v in (("voice_id", res.voice_id), ("instrumental_id", res.instrumental_id)) if v
+        )
         print(f"{'cached' if res.cached else 'uploaded'}: {ids} (trace {res.trace_id})")
     return EXIT_OK
 
@@ -206,25 +218,44 @@ def cmd_generate(args: argparse.Namespace) -> int:
     setting = AudioSetting(sample_rate=args.sample_rate, bitrate=args.bitrate, format=fmt)
     if model.protocol == "music01":
         return _generate_music01(args, model, lyrics, setting)
-    for flag, value in (("--voice-id", args.voice_id), ("--instrumental-id", args.instrumental_id),
-                        ("--purpose", args.purpose)):
+    for flag, value in (
+        ("--voice-id", args.voice_id),
+        ("--instrumental-id", args.instrumental_id),
+        ("--purpose", args.purpose),
+    ):
         if value:
-            raise InputError(f"{flag} belongs to music-01's upload step; {model.id} takes "
-                             + ("a reference file or URL instead." if model.takes_reference else "no reference."))
+            raise InputError(
+                f"{flag} belongs to music-01's upload step; {model.id} takes "
+                + ("a reference file or URL instead." if model.takes_reference else "no reference.")
+            )
     from .backends.base import MusicRequest
     from .lyrics import prepare_text_fields
 
     # Check the text before anything is prepared, uploaded or billed.
-    prepare_text_fields(model, lyrics=lyrics, prompt=args.prompt, is_instrumental=args.instrumental,
-                        lyrics_optimizer=args.lyrics_optimizer)
+    prepare_text_fields(
+        model,
+        lyrics=lyrics,
+        prompt=args.prompt,
+        is_instrumental=args.instrumental,
+        lyrics_optimizer=args.lyrics_optimizer,
+    )
     if not model.takes_reference and (args.reference or args.reference_url):
-        raise InputError(f"{model.id} takes no reference track: leave out --reference/--reference-url, or choose "
-                         "minimax-music or minimax/music-cover.")
+        raise InputError(
+            f"{model.id} takes no reference track: leave out --reference/--reference-url, or choose "
+            "minimax-music or minimax/music-cover."
+        )
     backend = _open_backend(args, model)
     ref = _job_reference(args, model, backend)
-    request = MusicRequest(model=model.id, lyrics=lyrics, prompt=args.prompt or "", reference=ref,
-                           audio_setting=setting, is_instrumental=args.instrumental,
-                           lyrics_optimizer=args.lyrics_optimizer, seed=args.seed)
+    request = MusicRequest(
+        model=model.id,
+        lyrics=lyrics,
+        prompt=args.prompt or "",
+        reference=ref,
+        audio_setting=setting,
+        is_instrumental=args.instrumental,
+        lyrics_optimizer=args.lyrics_optimizer,
+        seed=args.seed,
+    )
     if backend.name == "api":
         print(f"submitting 1 billed generation to {model.id}…", file=sys.stderr)
     with _StatusLine() as line:
@@ -240,11 +271,14 @@ def _job_reference(args: argparse.Namespace, model, backend):
     if not model.takes_reference:
         return None
     if not args.reference and not args.reference_url:
-        raise InputError(f"{model.id} needs a reference track: --reference FILE"
-                         + (" or --reference-url URL." if "url" in model.reference.ways else "."))
+        raise InputError(
+            f"{model.id} needs a reference track: --reference FILE"
+            + (" or --reference-url URL." if "url" in model.reference.ways else ".")
+        )
     clip = _reference_clip(args.reference, None, model) if args.reference and not args.reference_url else None
-    ref = choose_reference(model, clip=clip, url=args.reference_url, backend=backend,
-                           cache_dir=data_home() / "references")
+    ref = choose_reference(
+        model, clip=clip, url=args.reference_url, backend=backend, cache_dir=data_home() / "references"
+    )
     # Routed (and so checked) now, before any billed call; make() takes a routed reference as it is.
     return route_reference(ref, model, offline=backend.name == "offline")
 
@@ -258,8 +292,10 @@ def _write_result(args: argparse.Namespace, backend, result) -> int:
         ident = f"generation {result.generation_id}" if result.generation_id else f"trace {result.trace_id}"
         cost = f" · {result.credits_used} credits" if result.credits_used else ""
         seed = f" · seed {result.seed}" if result.seed is not None else ""
-        print(f"wrote {result.path}: {result.format}, {result.duration_s:.2f} s, {result.sample_rate} Hz, "
-              f"{result.bytes} bytes · {result.model} · {backend.label} · {ident}{seed}{cost}")
+        print(
+            f"wrote {result.path}: {result.format}, {result.duration_s:.2f} s, {result.sample_rate} Hz, "
+            f"{result.bytes} bytes · {result.model} · {backend.label} · {ident}{seed}{cost}"
+        )
     return EXIT_OK
 
 
@@ -267,8 +303,10 @@ def _generate_music01(args: argparse.Namespace, model, lyrics: str, setting) -> 
     from .lyrics import prepare_lyrics
 
     if args.prompt or args.reference_url or args.instrumental or args.lyrics_optimizer:
-        raise InputError("music-01 takes lyrics and a reference file (or ids) only: leave out --prompt, "
-                         "--reference-url, --instrumental and --lyrics-optimizer, or choose another --model.")
+        raise InputError(
+            "music-01 takes lyrics and a reference file (or ids) only: leave out --prompt, "
+            "--reference-url, --instrumental and --lyrics-optimizer, or choose another --model."
+        )
     prepare_lyrics(lyrics)  # fail on bad lyrics before any upload
     backend = _open_backend(args, model)
     voice_id, inst_id = args.voice_id, args.instrumental_id
@@ -276,13 +314,18 @@ def _generate_music01(args: argparse.Namespace, model, lyrics: str, setting) -> 
         if not args.purpose:
             raise InputError("--reference needs --purpose song, voice or instrumental.")
         up = backend.upload(_reference_clip(args.reference, args.purpose), args.purpose)
-        print(f"reference {'cached' if up.cached else 'uploaded'}: "
-              + ", ".join(f"{k}={v}" for k, v in (("voice_id", up.voice_id), ("instrumental_id", up.instrumental_id)) if v),
-              file=sys.stderr)
+        print(
+            f"reference {'cached' if up.cached else 'uploaded'}: "
+            + ", ".join(
+                f"{k}={v}" for k, v in (("voice_id", up.voice_id), ("instrumental_id", up.instrumental_id)) if v
+            ),
+            file=sys.stderr,
+        )
         voice_id = voice_id or up.voice_id
         inst_id = inst_id or up.instrumental_id
-    result = _generate_with_progress(backend, lyrics, voice_id=voice_id, instrumental_id=inst_id,
-                                     audio_setting=setting, seed=args.seed)
+    result = _generate_with_progress(
+        backend, lyrics, voice_id=voice_id, instrumental_id=inst_id, audio_setting=setting, seed=args.seed
+    )
     return _write_result(args, backend, result)
 
 
@@ -297,8 +340,12 @@ def _generate_with_progress(backend, lyrics: str, **kwargs):
 
     def tick() -> None:
         while not done.wait(1.0):
-            print(f"\rgenerating… {time.monotonic() - started:4.0f} s (music-01 usually takes 50–60 s)",
-                  end="", file=sys.stderr, flush=True)
+            print(
+                f"\rgenerating… {time.monotonic() - started:4.0f} s (music-01 usually takes 50–60 s)",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
 
     ticker = threading.Thread(target=tick, daemon=True) if tty else None
     if ticker:
@@ -308,8 +355,10 @@ def _generate_with_progress(backend, lyrics: str, **kwargs):
     except KeyboardInterrupt:
         if backend.name == "api":
             sent = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - started)))
-            raise _Interrupted(f"interrupted: the generate request sent at {sent} to {backend.base_url} may still "
-                               "be billed; its ids were not received — check your AI/ML API usage page.") from None
+            raise _Interrupted(
+                f"interrupted: the generate request sent at {sent} to {backend.base_url} may still "
+                "be billed; its ids were not received — check your AI/ML API usage page."
+            ) from None
         raise _Interrupted("interrupted: nothing was billed (offline engine).") from None
     finally:
         done.set()
@@ -336,9 +385,11 @@ def cmd_models(args: argparse.Namespace) -> int:
         texts = []
         for spec in (m.prompt, m.lyrics):
             if spec is not None:
-                texts.append(f"{spec.label} {spec.min_chars}–{spec.max_chars}{'' if spec.required else ' optional'}"
-                             + (" (##…##)" if spec.style == "music01" else " ([Verse]…)" if spec.style == "tags" else "")
-                             + (f" as '{spec.api_field}'" if spec.api_field != spec.label.split()[-1] else ""))
+                texts.append(
+                    f"{spec.label} {spec.min_chars}–{spec.max_chars}{'' if spec.required else ' optional'}"
+                    + (" (##…##)" if spec.style == "music01" else " ([Verse]…)" if spec.style == "tags" else "")
+                    + (f" as '{spec.api_field}'" if spec.api_field != spec.label.split()[-1] else "")
+                )
         print(f"{mark} {m.id:22s} {state}")
         print(f"    {m.summary}")
         print(f"    {ref} · {' · '.join(texts)}" + (f" · switches: {', '.join(m.flags)}" if m.flags else ""))
@@ -376,8 +427,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
-        print(f"saved {result.path}: {result.format}, {result.duration_s:.2f} s · {result.model} · "
-              f"generation {result.generation_id}")
+        print(
+            f"saved {result.path}: {result.format}, {result.duration_s:.2f} s · {result.model} · "
+            f"generation {result.generation_id}"
+        )
     return EXIT_OK
 
 
@@ -393,11 +446,19 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not entries:
         print("no generations yet")
     for e in entries:
-        first = next((ln for ln in (e.lyrics or e.prompt or "").replace("#", "").splitlines()
-                      if ln.strip() and not ln.strip().startswith("[")), "")
+        first = next(
+            (
+                ln
+                for ln in (e.lyrics or e.prompt or "").replace("#", "").splitlines()
+                if ln.strip() and not ln.strip().startswith("[")
+            ),
+            "",
+        )
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.created))
         ident = f"generation {e.generation_id}" if e.generation_id else f"trace {e.trace_id}"
-        print(f"{e.id}  {when}  {e.backend:7s} {e.model:18s} {e.duration_s:5.1f} s  {e.format}  “{first[:40]}”  {ident}")
+        print(
+            f"{e.id}  {when}  {e.backend:7s} {e.model:18s} {e.duration_s:5.1f} s  {e.format}  “{first[:40]}”  {ident}"
+        )
         print(f"    {e.audio_path}")
     return EXIT_OK
 
@@ -406,12 +467,17 @@ def cmd_emulate(args: argparse.Namespace) -> int:
     from .emulator import serve
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: binding to {args.host}: anyone who can reach this address can use the emulator"
-              + ("" if args.key else " (and no --key is required)"), file=sys.stderr)
-    print(f"music01 emulator on http://{args.host}:{args.port} — point AIML_API_BASE at it "
-          f"({'key required' if args.key else 'any key accepted'}); Ctrl-C stops it", file=sys.stderr)
-    serve(host=args.host, port=args.port, key=args.key, latency_s=args.latency_s,
-          retire_music01=args.retire_music01)
+        print(
+            f"warning: binding to {args.host}: anyone who can reach this address can use the emulator"
+            + ("" if args.key else " (and no --key is required)"),
+            file=sys.stderr,
+        )
+    print(
+        f"music01 emulator on http://{args.host}:{args.port} — point AIML_API_BASE at it "
+        f"({'key required' if args.key else 'any key accepted'}); Ctrl-C stops it",
+        file=sys.stderr,
+    )
+    serve(host=args.host, port=args.port, key=args.key, latency_s=args.latency_s, retire_music01=args.retire_music01)
     return EXIT_OK
 
 
@@ -426,12 +492,19 @@ def cmd_example(args: argparse.Namespace) -> int:
 # --- parser -------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (kept stable: people script against it)."""
-    p = _Parser(prog="music01", description="Prepare references and make music with MiniMax's music models on the "
-                "AI/ML API (minimax-music by default), or offline with no key.")
+    p = _Parser(
+        prog="music01",
+        description="Prepare references and make music with MiniMax's music models on the "
+        "AI/ML API (minimax-music by default), or offline with no key.",
+    )
     p.add_argument("--version", action="version", version=f"music01 {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    p.add_argument("--backend", choices=("auto", "offline", "api"), default=None,
-                   help="auto (default, env MUSIC01_BACKEND): the API when a key is set, else the offline engine")
+    p.add_argument(
+        "--backend",
+        choices=("auto", "offline", "api"),
+        default=None,
+        help="auto (default, env MUSIC01_BACKEND): the API when a key is set, else the offline engine",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     pr = sub.add_parser("prepare", help="turn any audio into a valid 10 s–10 min WAV/MP3 reference clip")
@@ -440,8 +513,13 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--start", type=float, metavar="S", help="segment start in seconds")
     pr.add_argument("--end", type=float, metavar="E", help="segment end in seconds")
     pr.add_argument("--format", choices=None, metavar="mp3|wav", help="output format (default from OUTPUT's suffix)")
-    pr.add_argument("--model", default=None, metavar="M", help="whose length bounds apply (default music-01's "
-                    "10 s–10 min; minimax-music needs over 15 s, music-cover 6 s–6 min)")
+    pr.add_argument(
+        "--model",
+        default=None,
+        metavar="M",
+        help="whose length bounds apply (default music-01's "
+        "10 s–10 min; minimax-music needs over 15 s, music-cover 6 s–6 min)",
+    )
     pr.add_argument("--json", action="store_true", help="print one JSON object")
     pr.set_defaults(func=cmd_prepare)
 
@@ -458,8 +536,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_upload)
 
     ge = sub.add_parser("generate", help="make a piece with any model (`music01 models` lists them)")
-    ge.add_argument("--model", metavar="M", help="model id (default MUSIC01_MODEL, else minimax-music; music-01 "
-                    "when --voice-id/--instrumental-id/--purpose are given)")
+    ge.add_argument(
+        "--model",
+        metavar="M",
+        help="model id (default MUSIC01_MODEL, else minimax-music; music-01 "
+        "when --voice-id/--instrumental-id/--purpose are given)",
+    )
     src = ge.add_mutually_exclusive_group()
     src.add_argument("--lyrics", metavar="TEXT", help="lyrics; a literal \\n is read as a newline")
     src.add_argument("--lyrics-file", metavar="F", help="read the lyrics from a UTF-8 file")
@@ -468,8 +550,9 @@ def build_parser() -> argparse.ArgumentParser:
     refs.add_argument("--reference", metavar="FILE", help="reference audio file (any format; prepared first)")
     refs.add_argument("--reference-url", metavar="URL", help="public http(s) URL of a WAV/MP3 reference")
     ge.add_argument("--instrumental", action="store_true", help="no vocals (minimax/music-2.6)")
-    ge.add_argument("--lyrics-optimizer", action="store_true", help="let the model write lyrics from the prompt "
-                    "(minimax/music-2.6)")
+    ge.add_argument(
+        "--lyrics-optimizer", action="store_true", help="let the model write lyrics from the prompt (minimax/music-2.6)"
+    )
     ge.add_argument("--voice-id", metavar="ID", help="music-01: a voice_id from an upload")
     ge.add_argument("--instrumental-id", metavar="ID", help="music-01: an instrumental_id from an upload")
     ge.add_argument("--purpose", choices=("song", "voice", "instrumental"), help="music-01: purpose of --reference")
@@ -477,8 +560,14 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--bitrate", type=int, default=256000, metavar="N", help="32000, 64000, 128000 or 256000")
     ge.add_argument("--format", choices=("mp3", "wav", "pcm"), help="default from OUT's suffix, else mp3")
     ge.add_argument("--seed", type=int, metavar="N", help="seed for the offline engine (same seed, same audio)")
-    ge.add_argument("--wait-s", type=float, default=600.0, metavar="S", help="job models: how long to wait before "
-                    "leaving the job pending (exit 4; `music01 resume ID` fetches it later)")
+    ge.add_argument(
+        "--wait-s",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="job models: how long to wait before "
+        "leaving the job pending (exit 4; `music01 resume ID` fetches it later)",
+    )
     ge.add_argument("-o", "--output", required=True, metavar="OUT", help="audio file to write")
     ge.add_argument("--json", action="store_true", help="print one JSON object")
     ge.set_defaults(func=cmd_generate)
@@ -507,13 +596,20 @@ def build_parser() -> argparse.ArgumentParser:
     em.add_argument("--port", type=int, default=8787)
     em.add_argument("--key", default=None, help="require this Bearer key (default: accept any)")
     em.add_argument("--latency-s", type=float, default=0.0, metavar="X", help="seconds a generation takes")
-    em.add_argument("--retire-music01", action="store_true", help="answer music-01's endpoints as the provider "
-                    "does since August 2026 (retired)")
+    em.add_argument(
+        "--retire-music01",
+        action="store_true",
+        help="answer music-01's endpoints as the provider does since August 2026 (retired)",
+    )
     em.set_defaults(func=cmd_emulate)
 
     ex = sub.add_parser("example", help="write one of the project's own example references (WAV)")
     ex.add_argument("output", metavar="OUTPUT", help="WAV file to write")
-    ex.add_argument("--name", default="groove-a-minor", help="groove-a-minor (default), bright-d-major, song-e-minor or acappella-g-major")
+    ex.add_argument(
+        "--name",
+        default="groove-a-minor",
+        help="groove-a-minor (default), bright-d-major, song-e-minor or acappella-g-major",
+    )
     ex.set_defaults(func=cmd_example)
 
     ly = sub.add_parser("lyrics", help="lyrics tools")
@@ -521,8 +617,9 @@ def build_parser() -> argparse.ArgumentParser:
     lc = lysub.add_parser("check", help="count and check lyrics against music-01's rules")
     lc.add_argument("text", nargs="?", metavar="TEXT", help="lyrics; a literal \\n is read as a newline")
     lc.add_argument("--file", metavar="F", help="read the lyrics from a UTF-8 file")
-    lc.add_argument("--model", metavar="M", default=None, help="whose rules (default music-01's format, which "
-                    "minimax-music shares)")
+    lc.add_argument(
+        "--model", metavar="M", default=None, help="whose rules (default music-01's format, which minimax-music shares)"
+    )
     lc.add_argument("--json", action="store_true", help="print one JSON object")
     lc.set_defaults(func=cmd_lyrics_check)
     ly.set_defaults(func=lambda a: _missing(ly))
@@ -538,8 +635,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT

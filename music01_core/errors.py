@@ -179,9 +179,19 @@ class ApiError(Music01Error):
     exit_code = 3
     default_advice = "try again later; if it keeps failing, contact AI/ML API support with the ids below."
 
-    def __init__(self, message: str, *, http_status: int | None = None, code: int | None = None,
-                 trace_id: str | None = None, inference_id: str | None = None, request_id: str | None = None,
-                 may_be_billed: bool = False, retryable: bool = False, retry_after_s: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        code: int | None = None,
+        trace_id: str | None = None,
+        inference_id: str | None = None,
+        request_id: str | None = None,
+        may_be_billed: bool = False,
+        retryable: bool = False,
+        retry_after_s: float | None = None,
+    ) -> None:
         self.http_status = http_status
         self.code = code
         self.trace_id = trace_id
@@ -191,8 +201,11 @@ class ApiError(Music01Error):
         # A request that may have been billed is never one to repeat blindly, whatever the status says.
         self.retryable = retryable and not may_be_billed
         self.retry_after_s = retry_after_s
-        ids = [f"{k} {v}" for k, v in (("trace_id", trace_id), ("x-inference-id", inference_id),
-                                        ("requestId", request_id)) if v]
+        ids = [
+            f"{k} {v}"
+            for k, v in (("trace_id", trace_id), ("x-inference-id", inference_id), ("requestId", request_id))
+            if v
+        ]
         if may_be_billed:
             message += " The request may have reached the service and may be billed: it was not sent again."
         if ids:
@@ -200,8 +213,10 @@ class ApiError(Music01Error):
         super().__init__(message)
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(http_status={self.http_status}, code={self.code}, "
-                f"trace_id={self.trace_id!r}, may_be_billed={self.may_be_billed})")
+        return (
+            f"{type(self).__name__}(http_status={self.http_status}, code={self.code}, "
+            f"trace_id={self.trace_id!r}, may_be_billed={self.may_be_billed})"
+        )
 
 
 class ApiConnectionError(ApiError):
@@ -305,8 +320,9 @@ class JobError(ApiError):
 class JobFailedError(JobError):
     """The provider reported ``status: error`` for the job; ``error_name``/``error_message`` say why."""
 
-    def __init__(self, message: str, *, error_name: str | None = None, error_message: str | None = None,
-                 **kwargs) -> None:
+    def __init__(
+        self, message: str, *, error_name: str | None = None, error_message: str | None = None, **kwargs
+    ) -> None:
         self.error_name = error_name
         self.error_message = error_message
         super().__init__(message, **kwargs)
@@ -338,11 +354,16 @@ class JobPendingError(Music01Error):
 # HTTP statuses of the gateway (body: {message, path, requestId, statusCode, timestamp}).
 HTTP_STATUS_ERRORS: dict[int, tuple[type[ApiError], str]] = {
     400: (ApiInvalidRequestError, "the service rejected the request as invalid: {detail}"),
-    401: (AuthenticationError, "the API key was refused (HTTP 401): check AIML_API_KEY — copy the key again "
-                               "from your AI/ML API dashboard."),
+    401: (
+        AuthenticationError,
+        "the API key was refused (HTTP 401): check AIML_API_KEY — copy the key again from your AI/ML API dashboard.",
+    ),
     403: (InsufficientCreditsError, "the AI/ML API account is out of credits (HTTP 403): top up, then try again."),
-    404: (EndpointNotFoundError, "the endpoint was not found (HTTP 404): check AIML_API_BASE (it should be "
-                                 "https://api.aimlapi.com or your emulator's address)."),
+    404: (
+        EndpointNotFoundError,
+        "the endpoint was not found (HTTP 404): check AIML_API_BASE (it should be "
+        "https://api.aimlapi.com or your emulator's address).",
+    ),
     429: (RateLimitError, "too many requests right now (HTTP 429): wait a minute and try again."),
     500: (ServerError, "the service failed (HTTP 500): try again later."),
     502: (ServerError, "the service's gateway failed (HTTP 502): try again later."),
@@ -351,26 +372,33 @@ HTTP_STATUS_ERRORS: dict[int, tuple[type[ApiError], str]] = {
 }
 # Upstream codes (base_resp.status_code), from MiniMax's error table.
 BASE_RESP_ERRORS: dict[int, tuple[type[ApiError], str]] = {
-    1000: (ServerError, "music-01 reported an unknown error (1000); an unusable reference file can cause it — "
-                        "try another clip or try again."),
+    1000: (
+        ServerError,
+        "music-01 reported an unknown error (1000); an unusable reference file can cause it — "
+        "try another clip or try again.",
+    ),
     1001: (GenerationTimeoutError, "music-01 timed out (1001): try again later."),
     1002: (RateLimitError, "music-01's rate limit was hit (1002): wait a minute and try again."),
     1004: (AuthenticationError, "music-01 says the request is not authorised (1004): check AIML_API_KEY."),
     1008: (InsufficientCreditsError, "the balance is insufficient (1008): top up your AI/ML API account."),
     1024: (ServerError, "music-01 had an internal error (1024): try again later."),
     1026: (LyricsFlaggedError, "the lyrics were flagged as sensitive (1026): change the lyrics and try again."),
-    1027: (OutputFlaggedError, "the generated music was flagged as sensitive (1027): change the lyrics or the "
-                               "reference and try again."),
+    1027: (
+        OutputFlaggedError,
+        "the generated music was flagged as sensitive (1027): change the lyrics or the reference and try again.",
+    ),
     1033: (ServerError, "a service behind music-01 failed (1033): try again later."),
     1039: (ApiInvalidRequestError, "the request is over music-01's token limit (1039): shorten the lyrics."),
     1041: (RateLimitError, "too many connections at once (1041): wait a little and try again."),
-    1042: (ApiInvalidRequestError, "the lyrics contain too many invisible or illegal characters (1042): clean "
-                                   "them (music01 lyrics check shows what it removes) and try again."),
+    1042: (
+        ApiInvalidRequestError,
+        "the lyrics contain too many invisible or illegal characters (1042): clean "
+        "them (music01 lyrics check shows what it removes) and try again.",
+    ),
     2013: (ApiInvalidRequestError, "music-01 rejected the parameters (2013): {detail}"),
     2045: (RateLimitError, "requests are rising too fast (2045): slow down and try again in a minute."),
     2049: (AuthenticationError, "the API key is invalid (2049): check AIML_API_KEY."),
-    2056: (UsageLimitError, "the account's usage limit is reached (2056): raise the limit or wait for it to "
-                            "reset."),
+    2056: (UsageLimitError, "the account's usage limit is reached (2056): raise the limit or wait for it to reset."),
 }
 #: Codes worth retrying for an idempotent call (upload), with backoff.
 RETRYABLE_CODES = frozenset({1000, 1001, 1002, 1024, 1033, 1041, 2045})

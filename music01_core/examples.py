@@ -45,10 +45,12 @@ class ExampleSpec:
 EXAMPLES = {
     "groove-a-minor": ExampleSpec("groove-a-minor", 100.0, "A", "minor", description="band, no vocals (instrumental)"),
     "bright-d-major": ExampleSpec("bright-d-major", 120.0, "D", "major", description="band, no vocals (instrumental)"),
-    "song-e-minor": ExampleSpec("song-e-minor", 92.0, "E", "minor", kind="song",
-                                description="a sung melody over a band (song)"),
-    "acappella-g-major": ExampleSpec("acappella-g-major", 84.0, "G", "major", kind="voice",
-                                     description="a sung melody alone (voice)"),
+    "song-e-minor": ExampleSpec(
+        "song-e-minor", 92.0, "E", "minor", kind="song", description="a sung melody over a band (song)"
+    ),
+    "acappella-g-major": ExampleSpec(
+        "acappella-g-major", 84.0, "G", "major", kind="voice", description="a sung melody alone (voice)"
+    ),
 }
 
 # Progressions as scale degrees (0-based) of triads: i-iv-V-i and I-V-vi-IV.
@@ -85,8 +87,8 @@ def synthesize_example(spec: ExampleSpec, *, sample_rate: int = 44100, seed: int
         if i >= n:
             return
         sig = sig[: n - i]
-        out[i : i + len(sig), 0] += sig * (1 - pan) * 2 ** 0.5
-        out[i : i + len(sig), 1] += sig * pan * 2 ** 0.5
+        out[i : i + len(sig), 0] += sig * (1 - pan) * 2**0.5
+        out[i : i + len(sig), 1] += sig * pan * 2**0.5
 
     def note(freq, dur_s, *, decay=3.0, harmonics=(1, 0.5, 0.25, 0.12)):
         t = np.arange(int(dur_s * sample_rate)) / sample_rate
@@ -96,7 +98,9 @@ def synthesize_example(spec: ExampleSpec, *, sample_rate: int = 44100, seed: int
 
     t_kick = np.arange(int(0.25 * sample_rate)) / sample_rate
     kick = np.sin(2 * np.pi * (50 + 90 * np.exp(-t_kick * 30)) * t_kick) * np.exp(-t_kick * 14)
-    hat = rng.standard_normal(int(0.05 * sample_rate)) * np.exp(-np.arange(int(0.05 * sample_rate)) / (0.008 * sample_rate))
+    hat = rng.standard_normal(int(0.05 * sample_rate)) * np.exp(
+        -np.arange(int(0.05 * sample_rate)) / (0.008 * sample_rate)
+    )
     hat = np.diff(hat, prepend=0.0)  # brighter
 
     n_beats = int(spec.duration_s / beat_s)
@@ -118,16 +122,22 @@ def synthesize_example(spec: ExampleSpec, *, sample_rate: int = 44100, seed: int
         # Melody: a scale walk that lands on chord tones, one note per beat.
         if spec.kind == "instrumental":
             mel_deg = (degree + (0, 2, 4, 2)[beat] + (bar // 4) % 3) % 7
-            add(t0, 0.12 * note(float(_midi_hz(72 + tonic + scale[mel_deg] - (12 if tonic > 6 else 0))),
-                                 beat_s * 0.8, decay=4.0), 0.6)
+            add(
+                t0,
+                0.12
+                * note(
+                    float(_midi_hz(72 + tonic + scale[mel_deg] - (12 if tonic > 6 else 0))), beat_s * 0.8, decay=4.0
+                ),
+                0.6,
+            )
         if beat in (0, 2):
             add(t0, 0.6 * kick)
         add(t0 + beat_s / 2, 0.08 * hat, 0.4)
         add(t0, 0.1 * hat, 0.6)
     if spec.kind in ("song", "voice"):
         voice = _sung_line(spec, sample_rate, rng)[:n]
-        band_rms = np.sqrt(np.mean(out ** 2)) if spec.kind == "song" else 0.0
-        level = (band_rms * 1.6 / (np.sqrt(np.mean(voice ** 2)) + 1e-9)) if band_rms else 0.5
+        band_rms = np.sqrt(np.mean(out**2)) if spec.kind == "song" else 0.0
+        level = (band_rms * 1.6 / (np.sqrt(np.mean(voice**2)) + 1e-9)) if band_rms else 0.5
         out[: len(voice)] += (voice * level)[:, None]
     peak = np.abs(out).max() or 1.0
     fade = np.minimum(1.0, np.minimum(np.arange(n), n - 1 - np.arange(n)) / (0.02 * sample_rate))
@@ -153,8 +163,9 @@ def _sung_line(spec: ExampleSpec, sample_rate: int, rng):
                 deg = min((0, 2, 4, 7), key=lambda d, cur=deg: abs(d - cur))
             midi = base + scale[deg % 7] + 12 * (deg // 7)
             dur = beat_s * (0.5 if i < 5 else 2.0)
-            notes.append(Note(t, dur * 0.95, float(midi), vowels[(i + len(notes)) % len(vowels)],
-                              "noise" if i % 3 == 0 else ""))
+            notes.append(
+                Note(t, dur * 0.95, float(midi), vowels[(i + len(notes)) % len(vowels)], "noise" if i % 3 == 0 else "")
+            )
             t += dur
         deg = 0 if rng.random() < 0.5 else 4
         t += beat_s * 1.5 + (beat_s * 4 - (t % (beat_s * 4))) % (beat_s * 4)  # rest to the next bar line
@@ -175,8 +186,9 @@ def write_example(name: str, path: str | os.PathLike, *, sample_rate: int = 4410
 
     path = Path(path)
     buf = io.BytesIO()
-    sf.write(buf, synthesize_example(EXAMPLES[name], sample_rate=sample_rate), sample_rate, format="WAV",
-             subtype="PCM_16")
+    sf.write(
+        buf, synthesize_example(EXAMPLES[name], sample_rate=sample_rate), sample_rate, format="WAV", subtype="PCM_16"
+    )
     # Atomic: the app, the CLI and the emulator's job threads may write the same example at once.
     atomic_write_bytes(path, buf.getvalue())
     return path

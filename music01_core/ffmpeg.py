@@ -31,8 +31,16 @@ from .settings import ENV_FFMPEG
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["find_ffmpeg", "MediaInfo", "probe", "decode_pcm", "encode_pcm", "transcode_segment", "Measurement",
-           "measure"]
+__all__ = [
+    "find_ffmpeg",
+    "MediaInfo",
+    "probe",
+    "decode_pcm",
+    "encode_pcm",
+    "transcode_segment",
+    "Measurement",
+    "measure",
+]
 
 
 @functools.lru_cache(maxsize=1)
@@ -53,8 +61,7 @@ def find_ffmpeg() -> str:
         if Path(env).is_file() and os.access(env, os.X_OK):
             return env
         raise FFmpegNotFoundError(
-            f"{ENV_FFMPEG} points to {env!r}, which is not an executable file: "
-            f"fix or unset {ENV_FFMPEG}."
+            f"{ENV_FFMPEG} points to {env!r}, which is not an executable file: fix or unset {ENV_FFMPEG}."
         )
     on_path = shutil.which("ffmpeg")
     if on_path:
@@ -93,7 +100,9 @@ def _wheel_binary() -> str | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     found = [
-        p for loc in spec.submodule_search_locations for p in (Path(loc) / "binaries").glob("ffmpeg*")
+        p
+        for loc in spec.submodule_search_locations
+        for p in (Path(loc) / "binaries").glob("ffmpeg*")
         if p.is_file() and os.access(p, os.X_OK)
     ]
     return str(found[0]) if len(found) == 1 else None
@@ -140,9 +149,26 @@ class MediaInfo:
 
 
 _LAYOUT_CHANNELS = {
-    "mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "3.0(back)": 3, "3.1": 4, "4.0": 4,
-    "quad": 4, "quad(side)": 4, "4.1": 5, "5.0": 5, "5.0(side)": 5, "5.1": 6,
-    "5.1(side)": 6, "6.0": 6, "6.1": 7, "7.0": 7, "7.1": 8, "7.1(wide)": 8, "downmix": 2,
+    "mono": 1,
+    "stereo": 2,
+    "2.1": 3,
+    "3.0": 3,
+    "3.0(back)": 3,
+    "3.1": 4,
+    "4.0": 4,
+    "quad": 4,
+    "quad(side)": 4,
+    "4.1": 5,
+    "5.0": 5,
+    "5.0(side)": 5,
+    "5.1": 6,
+    "5.1(side)": 6,
+    "6.0": 6,
+    "6.1": 7,
+    "7.0": 7,
+    "7.1": 8,
+    "7.1(wide)": 8,
+    "downmix": 2,
 }
 _DURATION_RE = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _AUDIO_RE = re.compile(r"Stream #\S+.*?: Audio: ([^,\s]+)[^,]*, (\d+) Hz, ([^,]+)")
@@ -174,8 +200,7 @@ def _parse_info(path: str | os.PathLike, err: str) -> MediaInfo:
     audio = _AUDIO_RE.search(err)
     if audio is None:
         raise NoAudioStreamError(
-            f"{Path(path).name} has no audio stream (is it a video without sound?); "
-            "choose a file with audio."
+            f"{Path(path).name} has no audio stream (is it a video without sound?); choose a file with audio."
         )
     codec, rate, layout = audio.group(1), int(audio.group(2)), audio.group(3).strip()
     m = re.match(r"(\d+) channels", layout)
@@ -215,9 +240,9 @@ def _wav_declared_duration_s(path: str | os.PathLike) -> float | None:
         return None
     pos, byte_rate = 12, None
     while pos + 8 <= len(head):
-        cid, size = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
+        cid, size = head[pos : pos + 4], struct.unpack("<I", head[pos + 4 : pos + 8])[0]
         if cid == b"fmt " and pos + 20 <= len(head):
-            byte_rate = struct.unpack("<I", head[pos + 16:pos + 20])[0]
+            byte_rate = struct.unpack("<I", head[pos + 16 : pos + 20])[0]
         elif cid == b"data":
             # 0 and 0xFFFFFFFF mean "unknown" in streamed recordings.
             if not byte_rate or size in (0, 0xFFFFFFFF):
@@ -314,8 +339,18 @@ def _output_args(fmt: str, bitrate_kbps: int | None) -> list[str]:
     # encoder's version string is written; the output then depends only on the samples.
     args = ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags", "+bitexact"]
     if fmt == "mp3":
-        args += ["-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps or 192}k",
-                 "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3"]
+        args += [
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            f"{bitrate_kbps or 192}k",
+            "-id3v2_version",
+            "0",
+            "-write_id3v1",
+            "0",
+            "-f",
+            "mp3",
+        ]
     elif fmt == "wav":
         args += ["-c:a", "pcm_s16le", "-f", "wav"]
     else:  # pragma: no cover - callers validate first
@@ -371,9 +406,24 @@ def transcode_segment(
     args = ["-v", "error"]
     if start_s:
         args += ["-ss", f"{start_s:.6f}"]
-    args += ["-t", f"{duration_s:.6f}", "-i", os.fspath(src), "-map", "0:a:0", "-vn", "-sn", "-dn",
-             "-af", f"afade=t=in:d={fade_s},afade=t=out:st={fade_out_at:.6f}:d={fade_s}",
-             "-ar", str(sample_rate), "-ac", str(channels), *_output_args(fmt, bitrate_kbps)]
+    args += [
+        "-t",
+        f"{duration_s:.6f}",
+        "-i",
+        os.fspath(src),
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-sn",
+        "-dn",
+        "-af",
+        f"afade=t=in:d={fade_s},afade=t=out:st={fade_out_at:.6f}:d={fade_s}",
+        "-ar",
+        str(sample_rate),
+        "-ac",
+        str(channels),
+        *_output_args(fmt, bitrate_kbps),
+    ]
     if fmt != "mp3":
         proc = _run([*args, "-y", os.fspath(out_path)])
         if proc.returncode != 0:
@@ -405,10 +455,12 @@ def _encode_streaming(args: list[str], out_path: Path, *, src: str | os.PathLike
     threads: list[threading.Thread] = []
     try:
         try:
-            procs.append(subprocess.Popen(enc_cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE))
-            procs.append(subprocess.Popen(dec_cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.PIPE))
+            procs.append(
+                subprocess.Popen(enc_cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            )
+            procs.append(
+                subprocess.Popen(dec_cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            )
         except OSError as exc:
             raise FFmpegNotFoundError(f"Could not run ffmpeg at {ff!r}: {exc}") from exc
         enc, dec = procs

@@ -40,8 +40,9 @@ def rescue_dir() -> Path:
 
 
 def _rescue(result) -> Path | None:
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", getattr(result, "generation_id", None) or result.trace_id
-                  or secrets.token_hex(8))
+    name = re.sub(
+        r"[^A-Za-z0-9._-]", "_", getattr(result, "generation_id", None) or result.trace_id or secrets.token_hex(8)
+    )
     path = rescue_dir() / f"music01-{name}.{_EXT.get(result.format, 'bin')}"
     try:
         atomic_write_bytes(path, result.audio)
@@ -175,11 +176,15 @@ class History:
             logger.error("could not save a result to the history: %s", exc)
             where = _rescue(result)
             if where is not None:
-                note = (f"the history could not be written ({exc.strerror or exc}): the audio was saved to "
-                        f"{where} instead — copy it somewhere safe, then free some space.")
+                note = (
+                    f"the history could not be written ({exc.strerror or exc}): the audio was saved to "
+                    f"{where} instead — copy it somewhere safe, then free some space."
+                )
             else:
-                note = (f"the history could not be written ({exc.strerror or exc}) and neither could a rescue "
-                        "copy: the audio exists only in this response — download it now.")
+                note = (
+                    f"the history could not be written ({exc.strerror or exc}) and neither could a rescue "
+                    "copy: the audio exists only in this response — download it now."
+                )
             return replace(result, path=str(where) if where else None, warnings=(*result.warnings, note))
         return replace(result, path=entry.audio_path, history_id=entry.id)
 
@@ -190,15 +195,30 @@ class History:
         audio_name = f"music01-{entry_id}.{_EXT.get(result.format, 'bin')}"
         atomic_write_bytes(folder / audio_name, result.audio)
         entry = HistoryEntry(
-            id=entry_id, created=created, lyrics=result.lyrics, voice_id=result.voice_id,
-            instrumental_id=result.instrumental_id, backend=result.backend, format=result.format,
-            sample_rate=result.sample_rate, bitrate=result.bitrate, duration_s=result.duration_s,
-            bytes=len(result.audio), trace_id=result.trace_id, audio_file=audio_name, seed=result.seed,
-            inference_id=result.inference_id, credits_used=result.credits_used, usd_spent=result.usd_spent,
+            id=entry_id,
+            created=created,
+            lyrics=result.lyrics,
+            voice_id=result.voice_id,
+            instrumental_id=result.instrumental_id,
+            backend=result.backend,
+            format=result.format,
+            sample_rate=result.sample_rate,
+            bitrate=result.bitrate,
+            duration_s=result.duration_s,
+            bytes=len(result.audio),
+            trace_id=result.trace_id,
+            audio_file=audio_name,
+            seed=result.seed,
+            inference_id=result.inference_id,
+            credits_used=result.credits_used,
+            usd_spent=result.usd_spent,
             reference_sha256=reference_sha256 or (result.reference or {}).get("sha256"),
-            reference_name=reference_name or (result.reference or {}).get("name"), warnings=list(result.warnings),
-            model=getattr(result, "model", "music-01"), prompt=getattr(result, "prompt", None),
-            generation_id=getattr(result, "generation_id", None), reference=getattr(result, "reference", None),
+            reference_name=reference_name or (result.reference or {}).get("name"),
+            warnings=list(result.warnings),
+            model=getattr(result, "model", "music-01"),
+            prompt=getattr(result, "prompt", None),
+            generation_id=getattr(result, "generation_id", None),
+            reference=getattr(result, "reference", None),
         )
         record = entry.to_dict()
         record.pop("audio_path")
@@ -342,7 +362,9 @@ class History:
             for e in entries:
                 z.write(self.dir / e.id / e.audio_file, f"{e.id}/{e.audio_file}")
                 z.write(self.dir / e.id / "record.json", f"{e.id}/record.json")
-            z.writestr("index.json", json.dumps([{k: v for k, v in e.to_dict().items() if k != "audio_path"}
-                                                 for e in entries], indent=1))
+            z.writestr(
+                "index.json",
+                json.dumps([{k: v for k, v in e.to_dict().items() if k != "audio_path"} for e in entries], indent=1),
+            )
         os.replace(tmp, path)
         return path

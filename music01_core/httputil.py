@@ -9,8 +9,9 @@ logger = logging.getLogger(__name__)
 __all__ = ["send_billed", "read_capped"]
 
 
-def send_billed(session, url: str, payload: dict, *, headers: dict, timeout, sleep, backoff, base_url: str,
-                what: str = "request"):
+def send_billed(
+    session, url: str, payload: dict, *, headers: dict, timeout, sleep, backoff, base_url: str, what: str = "request"
+):
     """POST a billed request, re-sending it only when the server surely did not take it.
 
     A connection that never opened, and an explicit HTTP 429, are tried again (up to three
@@ -34,13 +35,17 @@ def send_billed(session, url: str, payload: dict, *, headers: dict, timeout, sle
                 sleep(delay)
                 continue
             if _never_sent(exc):
-                raise ApiConnectionError(f"could not reach the service at {base_url}: check the network and "
-                                         "AIML_API_BASE. Nothing was sent.") from None
+                raise ApiConnectionError(
+                    f"could not reach the service at {base_url}: check the network and AIML_API_BASE. Nothing was sent."
+                ) from None
             if isinstance(exc, requests.exceptions.ReadTimeout):
-                raise GenerationTimeoutError(f"no answer to the {what} within {timeout[1]:.0f} s (the read "
-                                             "timeout).", may_be_billed=True) from None
-            raise ApiConnectionError(f"the connection broke while waiting for the answer to the {what} "
-                                     f"({type(exc).__name__}).", may_be_billed=True) from None
+                raise GenerationTimeoutError(
+                    f"no answer to the {what} within {timeout[1]:.0f} s (the read timeout).", may_be_billed=True
+                ) from None
+            raise ApiConnectionError(
+                f"the connection broke while waiting for the answer to the {what} ({type(exc).__name__}).",
+                may_be_billed=True,
+            ) from None
         if resp.status_code == 429 and attempts < 3:
             # An explicit rejection: the work did not start, so one more try is safe.
             delay = backoff(attempts - 1, _retry_after_s(resp.headers))

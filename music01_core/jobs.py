@@ -100,8 +100,12 @@ def _parse_status(body, *, expect_id: str | None = None) -> JobStatus:
     usage = meta.get("usage") if isinstance(meta.get("usage"), dict) else {}
     size = audio.get("file_size")
     return JobStatus(
-        id=str(gid), status=status, audio_url=audio.get("url") or None, content_type=audio.get("content_type"),
-        file_name=audio.get("file_name"), file_size=int(size) if isinstance(size, int | float) and size > 0 else None,
+        id=str(gid),
+        status=status,
+        audio_url=audio.get("url") or None,
+        content_type=audio.get("content_type"),
+        file_name=audio.get("file_name"),
+        file_size=int(size) if isinstance(size, int | float) and size > 0 else None,
         error_name=(str(err["name"]) if err.get("name") else None),
         error_message=(str(err["message"]) if err.get("message") else None),
         credits_used=None if usage.get("credits_used") is None else str(usage["credits_used"]),
@@ -109,9 +113,16 @@ def _parse_status(body, *, expect_id: str | None = None) -> JobStatus:
     )
 
 
-def job_payload(model, *, lyrics: str | None, prompt: str | None, reference=None,
-                audio_setting: AudioSetting | None = None, is_instrumental: bool = False,
-                lyrics_optimizer: bool = False) -> dict:
+def job_payload(
+    model,
+    *,
+    lyrics: str | None,
+    prompt: str | None,
+    reference=None,
+    audio_setting: AudioSetting | None = None,
+    is_instrumental: bool = False,
+    lyrics_optimizer: bool = False,
+) -> dict:
     """The submit body for ``model``, with each field under the name the model's table entry gives.
 
     Parameters
@@ -181,8 +192,18 @@ class JobClient:
         Removes the key from any text shown.
     """
 
-    def __init__(self, base_url: str, key, *, session, timeout=(10.0, 60.0), sleep=time.sleep,
-                 backoff_s: float = 1.0, max_backoff_s: float = 30.0, redact=lambda s: s) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        key,
+        *,
+        session,
+        timeout=(10.0, 60.0),
+        sleep=time.sleep,
+        backoff_s: float = 1.0,
+        max_backoff_s: float = 30.0,
+        redact=lambda s: s,
+    ) -> None:
         import requests
 
         self.base_url = base_url
@@ -198,13 +219,12 @@ class JobClient:
     def _headers(self) -> dict:
         from .backends.api import USER_AGENT
 
-        return {"Authorization": f"Bearer {self._key.reveal()}", "User-Agent": USER_AGENT,
-                "Accept": "application/json"}
+        return {"Authorization": f"Bearer {self._key.reveal()}", "User-Agent": USER_AGENT, "Accept": "application/json"}
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_backoff_s * 2)
-        return min(self.max_backoff_s, self.backoff_s * 2 ** attempt) * (0.5 + random.random() / 2)
+        return min(self.max_backoff_s, self.backoff_s * 2**attempt) * (0.5 + random.random() / 2)
 
     def submit(self, payload: dict) -> JobStatus:
         """POST the job once.
@@ -216,20 +236,30 @@ class JobClient:
         from .backends.api import error_from_response
         from .httputil import send_billed
 
-        resp = send_billed(self.session, self.base_url + JOB_PATH, payload, headers=self._headers(),
-                           timeout=self.timeout, sleep=self._sleep, backoff=self._backoff, base_url=self.base_url,
-                           what="submit")
+        resp = send_billed(
+            self.session,
+            self.base_url + JOB_PATH,
+            payload,
+            headers=self._headers(),
+            timeout=self.timeout,
+            sleep=self._sleep,
+            backoff=self._backoff,
+            base_url=self.base_url,
+            what="submit",
+        )
         body = _json(resp)
         if not 200 <= resp.status_code < 300:
-            err = error_from_response(resp.status_code, body, resp.headers, operation="generate",
-                                      redact=self._redact)
+            err = error_from_response(resp.status_code, body, resp.headers, operation="generate", redact=self._redact)
             raise err
         try:
             status = _parse_status(body)
         except ProtocolError:
-            raise ProtocolError("the submit answer has no generation id, so the job cannot be followed.",
-                                http_status=resp.status_code, may_be_billed=True,
-                                inference_id=resp.headers.get("x-inference-id")) from None
+            raise ProtocolError(
+                "the submit answer has no generation id, so the job cannot be followed.",
+                http_status=resp.status_code,
+                may_be_billed=True,
+                inference_id=resp.headers.get("x-inference-id"),
+            ) from None
         if status.status == "error":
             raise _job_failed(status)
         return status
@@ -249,15 +279,21 @@ class JobClient:
         from .backends.api import error_from_response
 
         try:
-            resp = self.session.get(self.base_url + JOB_PATH, params={"generation_id": generation_id},
-                                    headers=self._headers(), timeout=self.timeout)
+            resp = self.session.get(
+                self.base_url + JOB_PATH,
+                params={"generation_id": generation_id},
+                headers=self._headers(),
+                timeout=self.timeout,
+            )
         except requests.exceptions.RequestException as exc:
             raise ApiConnectionError(f"the status check failed ({type(exc).__name__}).", retryable=True) from None
         body = _json(resp)
         if resp.status_code == 404 or (resp.status_code == 400 and "generation" in str(body).lower()):
-            raise JobNotFoundError("the provider does not know this job: the id may be mistyped, from another "
-                                   "account or key, or too old.", generation_id=generation_id,
-                                   http_status=resp.status_code)
+            raise JobNotFoundError(
+                "the provider does not know this job: the id may be mistyped, from another account or key, or too old.",
+                generation_id=generation_id,
+                http_status=resp.status_code,
+            )
         if not 200 <= resp.status_code < 300:
             raise error_from_response(resp.status_code, body, resp.headers, operation="poll", redact=self._redact)
         if body is None:
@@ -278,16 +314,24 @@ class JobClient:
             if attempt:
                 self._sleep(self._backoff(attempt - 1, None))
             try:
-                with self.download_session.get(url, timeout=self.timeout, stream=True,
-                                               headers={"User-Agent": "music01"}) as r:
+                with self.download_session.get(
+                    url, timeout=self.timeout, stream=True, headers={"User-Agent": "music01"}
+                ) as r:
                     if r.status_code in (401, 403, 404, 410):
-                        raise ResultExpiredError(f"the finished audio's link answered HTTP {r.status_code}: it has "
-                                                 "expired or was withdrawn.")
+                        raise ResultExpiredError(
+                            f"the finished audio's link answered HTTP {r.status_code}: it has expired or was withdrawn."
+                        )
                     if r.status_code != 200:
                         raise BadAudioError(f"the audio link answered HTTP {r.status_code}.", retryable=True)
-                    data = read_capped(r, max_bytes=max_bytes, too_big=lambda n: BadAudioError(
-                        f"the audio is over the {max_bytes / 2**20:.0f} MB cap"
-                        + (f" ({n / 2**20:.0f} MB)" if n else "") + "; refusing it."))
+                    data = read_capped(
+                        r,
+                        max_bytes=max_bytes,
+                        too_big=lambda n: BadAudioError(
+                            f"the audio is over the {max_bytes / 2**20:.0f} MB cap"
+                            + (f" ({n / 2**20:.0f} MB)" if n else "")
+                            + "; refusing it."
+                        ),
+                    )
             except requests.exceptions.RequestException as exc:
                 last = exc
                 continue
@@ -297,8 +341,10 @@ class JobClient:
                     continue
                 raise
             if expected_size is not None and len(data) != expected_size:
-                last = BadAudioError(f"the audio is {len(data)} bytes but the job said {expected_size}: it was "
-                                     "cut short or damaged on the way.")
+                last = BadAudioError(
+                    f"the audio is {len(data)} bytes but the job said {expected_size}: it was "
+                    "cut short or damaged on the way."
+                )
                 continue
             return data
         if isinstance(last, BadAudioError):
@@ -316,14 +362,28 @@ def _json(resp):
 def _job_failed(status: JobStatus) -> JobFailedError:
     name = status.error_name or "error"
     detail = status.error_message or "no details given"
-    return JobFailedError(f"the provider reports the generation failed: {name}: {detail}. Check the lyrics, prompt "
-                          "and reference, then try again.", generation_id=status.id, error_name=status.error_name,
-                          error_message=status.error_message)
+    return JobFailedError(
+        f"the provider reports the generation failed: {name}: {detail}. Check the lyrics, prompt "
+        "and reference, then try again.",
+        generation_id=status.id,
+        error_name=status.error_name,
+        error_message=status.error_message,
+    )
 
 
-def follow_job(client: JobClient, history, job, *, wait_s: float, backend_name: str = "api",
-               on_status: Callable[[str, float], None] | None = None, clock=time.monotonic, sleep=None,
-               delays=None, check_audio=None):
+def follow_job(
+    client: JobClient,
+    history,
+    job,
+    *,
+    wait_s: float,
+    backend_name: str = "api",
+    on_status: Callable[[str, float], None] | None = None,
+    clock=time.monotonic,
+    sleep=None,
+    delays=None,
+    check_audio=None,
+):
     """Poll a submitted job until it is done, save its audio, and return the result.
 
     Parameters
@@ -372,7 +432,10 @@ def follow_job(client: JobClient, history, job, *, wait_s: float, backend_name: 
             raise JobPendingError(
                 f"the generation is still running at the provider (last status: {last_status}): resume later with "
                 f"`music01 resume {gid}` or the Resume button in the app's History. Nothing is lost and nothing "
-                "more is billed.", generation_id=gid, status=last_status)
+                "more is billed.",
+                generation_id=gid,
+                status=last_status,
+            )
         sleep(min(delay, max(0.0, remaining)))
         try:
             status = client.poll(gid)
@@ -388,8 +451,10 @@ def follow_job(client: JobClient, history, job, *, wait_s: float, backend_name: 
                 history.update_pending(gid, status=last_status, error=str(exc))
                 raise JobPendingError(
                     f"the provider did not answer the status checks ({exc}); the job is kept: resume later with "
-                    f"`music01 resume {gid}`. Nothing more is billed.", generation_id=gid,
-                    status=last_status) from None
+                    f"`music01 resume {gid}`. Nothing more is billed.",
+                    generation_id=gid,
+                    status=last_status,
+                ) from None
             if exc.retry_after_s is not None:
                 sleep(min(exc.retry_after_s, client.max_backoff_s))
             continue
@@ -417,19 +482,35 @@ def follow_job(client: JobClient, history, job, *, wait_s: float, backend_name: 
             duration_s, channels = check_audio(audio, fmt) if check_audio else (0.0, 2)
         except ResultExpiredError as exc:
             history.update_pending(gid, state="failed", error=str(exc))
-            raise ResultExpiredError(f"{exc} The audio of this generation can no longer be fetched; contact AI/ML "
-                                     "API support with the generation id if it was billed.",
-                                     generation_id=gid) from None
+            raise ResultExpiredError(
+                f"{exc} The audio of this generation can no longer be fetched; contact AI/ML "
+                "API support with the generation id if it was billed.",
+                generation_id=gid,
+            ) from None
         except BadAudioError as exc:
             history.update_pending(gid, error=str(exc))
-            raise BadAudioError(f"{exc} The job is kept: `music01 resume {gid}` tries the download again.",
-                                may_be_billed=True) from None
+            raise BadAudioError(
+                f"{exc} The job is kept: `music01 resume {gid}` tries the download again.", may_be_billed=True
+            ) from None
         rate = next((v for k, v in setting.items() if k.endswith("sample_rate")), None) or 44100
         result = GenerationResult(
-            audio=audio, format=fmt, sample_rate=int(rate), bitrate=int(setting.get("bitrate") or 0),
-            channels=channels, duration_s=round(duration_s, 3), voice_id=None, instrumental_id=None,
-            backend=backend_name, trace_id="", seed=None, lyrics=job.lyrics or "", credits_used=status.credits_used,
-            usd_spent=status.usd_spent, model=job.model, prompt=job.prompt, generation_id=gid,
+            audio=audio,
+            format=fmt,
+            sample_rate=int(rate),
+            bitrate=int(setting.get("bitrate") or 0),
+            channels=channels,
+            duration_s=round(duration_s, 3),
+            voice_id=None,
+            instrumental_id=None,
+            backend=backend_name,
+            trace_id="",
+            seed=None,
+            lyrics=job.lyrics or "",
+            credits_used=status.credits_used,
+            usd_spent=status.usd_spent,
+            model=job.model,
+            prompt=job.prompt,
+            generation_id=gid,
             reference=job.reference,
         )
         # Saved before it is shown: History.save also closes the pending record.

@@ -86,7 +86,9 @@ class ReferenceLibrary:
         """All entries, newest first, optionally only those for one service and key."""
         fields = set(LibraryEntry.__dataclass_fields__)
         out = [LibraryEntry(**{k: v for k, v in e.items() if k in fields}) for e in self._read()]
-        out = [e for e in out if (base_url is None or e.base_url == base_url) and (key_fp is None or e.key_fp == key_fp)]
+        out = [
+            e for e in out if (base_url is None or e.base_url == base_url) and (key_fp is None or e.key_fp == key_fp)
+        ]
         return sorted(out, key=lambda e: e.created, reverse=True)
 
     def lookup(self, sha256: str, purpose: str, base_url: str, key_fp: str) -> LibraryEntry | None:
@@ -113,9 +115,16 @@ class ReferenceLibrary:
                 atomic_copy(clip_path, stored)
             entry = replace(entry, clip_file=stored.name)
         with file_lock(self.lock):
-            entries = [e for e in self._read() if not (
-                e.get("sha256") == entry.sha256 and e.get("purpose") == entry.purpose
-                and e.get("base_url") == entry.base_url and e.get("key_fp") == entry.key_fp)]
+            entries = [
+                e
+                for e in self._read()
+                if not (
+                    e.get("sha256") == entry.sha256
+                    and e.get("purpose") == entry.purpose
+                    and e.get("base_url") == entry.base_url
+                    and e.get("key_fp") == entry.key_fp
+                )
+            ]
             entries.append(asdict(entry))
             self._write(entries)
         return entry

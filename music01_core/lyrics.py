@@ -16,8 +16,17 @@ from dataclasses import asdict, dataclass, field
 from .errors import EmptyLyricsError, LyricsError, LyricsTooLongError, PromptError
 from .settings import ACCOMPANIMENT_MARK, MAX_LYRICS_CHARS
 
-__all__ = ["LyricsReport", "check_lyrics", "prepare_lyrics", "build_lyrics", "set_accompaniment", "PAUSE",
-           "TextFields", "prepare_text_fields", "sung_blocks"]
+__all__ = [
+    "LyricsReport",
+    "check_lyrics",
+    "prepare_lyrics",
+    "build_lyrics",
+    "set_accompaniment",
+    "PAUSE",
+    "TextFields",
+    "prepare_text_fields",
+    "sung_blocks",
+]
 
 # A structure tag on its own, e.g. "[Verse]", "[Chorus 2]", "[Intro][Verse]:".
 _TAG_RE = re.compile(r"\[[^\[\]\n]{1,30}\]:?")
@@ -142,7 +151,7 @@ def _unwrap(stripped: str) -> tuple[bool, str]:
     """(whether ``stripped`` is wrapped in ``##`` … ``##``, the text inside the wrap)."""
     mark = ACCOMPANIMENT_MARK
     wrapped = len(stripped) >= 2 * len(mark) and stripped.startswith(mark) and stripped.endswith(mark)
-    return wrapped, stripped[len(mark):-len(mark)] if wrapped else stripped
+    return wrapped, stripped[len(mark) : -len(mark)] if wrapped else stripped
 
 
 def set_accompaniment(text: str, on: bool) -> str:
@@ -196,8 +205,7 @@ def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> Lyri
         # Tag-style lyrics have no ## wrap: "##" is sung (or ignored) like any other text.
         wrapped, body = False, stripped
         tags = tuple(m.group(0).rstrip(":") for m in _TAG_RE.finditer(body))
-    lines = tuple(ln.strip() for ln in (_TAG_RE.sub("", body) if style == "tags" else body).split("\n")
-                  if ln.strip())
+    lines = tuple(ln.strip() for ln in (_TAG_RE.sub("", body) if style == "tags" else body).split("\n") if ln.strip())
     pauses = len(re.findall(r"\n[ \t]*\n(?:[ \t]*\n)*", body.strip()))
 
     errors: list[str] = []
@@ -205,25 +213,43 @@ def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> Lyri
     if removed:
         n = sum(removed.values())
         names = ", ".join(f"{k.lower()} ×{v}" for k, v in sorted(removed.items()))
-        warnings.append(f"removed or replaced {n} invisible character{'s' if n != 1 else ''} ({names}); "
-                        "the service rejects them (MiniMax error 1042).")
+        warnings.append(
+            f"removed or replaced {n} invisible character{'s' if n != 1 else ''} ({names}); "
+            "the service rejects them (MiniMax error 1042)."
+        )
     if not lines:
-        errors.append("the lyrics are empty" + (" between the ## marks" if wrapped else "")
-                      + ": write at least one line to sing.")
+        errors.append(
+            "the lyrics are empty" + (" between the ## marks" if wrapped else "") + ": write at least one line to sing."
+        )
     chars = len(cleaned)
     if chars > max_chars:
-        errors.append(f"the lyrics are {chars} characters; {name} takes at most {max_chars} — "
-                      f"remove {chars - max_chars} character{'s' if chars - max_chars != 1 else ''}.")
+        errors.append(
+            f"the lyrics are {chars} characters; {name} takes at most {max_chars} — "
+            f"remove {chars - max_chars} character{'s' if chars - max_chars != 1 else ''}."
+        )
     elif lines and chars < min_chars:
         errors.append(f"the lyrics are {chars} characters; {name} needs at least {min_chars} — write a little more.")
     if style == "tags" and lines and "##" in cleaned:
-        warnings.append(f"{name} does not read ##…## as 'add accompaniment' (that is music-01's format): "
-                        "describe the accompaniment in the style prompt instead.")
+        warnings.append(
+            f"{name} does not read ##…## as 'add accompaniment' (that is music-01's format): "
+            "describe the accompaniment in the style prompt instead."
+        )
     if cleaned != stripped:
         warnings.append("leading/trailing spaces or newlines are sent as they are and count toward the limit.")
-    return LyricsReport(text=cleaned, chars=chars, max_chars=max_chars, lines=lines, pauses=pauses,
-                        accompaniment=wrapped, removed=removed, errors=tuple(errors),
-                        warnings=tuple(warnings), min_chars=min_chars, style=style, tags=tags)
+    return LyricsReport(
+        text=cleaned,
+        chars=chars,
+        max_chars=max_chars,
+        lines=lines,
+        pauses=pauses,
+        accompaniment=wrapped,
+        removed=removed,
+        errors=tuple(errors),
+        warnings=tuple(warnings),
+        min_chars=min_chars,
+        style=style,
+        tags=tags,
+    )
 
 
 def prepare_lyrics(text: str, *, max_chars: int | None = None, model=None) -> LyricsReport:
@@ -287,8 +313,14 @@ class TextFields:
     warnings: tuple[str, ...] = ()
 
 
-def prepare_text_fields(model, *, lyrics: str | None = None, prompt: str | None = None,
-                        is_instrumental: bool = False, lyrics_optimizer: bool = False) -> TextFields:
+def prepare_text_fields(
+    model,
+    *,
+    lyrics: str | None = None,
+    prompt: str | None = None,
+    is_instrumental: bool = False,
+    lyrics_optimizer: bool = False,
+) -> TextFields:
     """Check the lyrics and the style prompt for ``model`` before anything is sent.
 
     Parameters
@@ -315,8 +347,9 @@ def prepare_text_fields(model, *, lyrics: str | None = None, prompt: str | None 
     m = get_model(model)
     for flag, on in (("is_instrumental", is_instrumental), ("lyrics_optimizer", lyrics_optimizer)):
         if on and flag not in m.flags:
-            raise InputError(f"{m.id} has no {flag.replace('_', ' ')} switch: turn it off, or choose "
-                             "minimax/music-2.6.")
+            raise InputError(
+                f"{m.id} has no {flag.replace('_', ' ')} switch: turn it off, or choose minimax/music-2.6."
+            )
     warnings: list[str] = []
     out_lyrics = None
     lyrics = lyrics or ""
@@ -333,24 +366,37 @@ def prepare_text_fields(model, *, lyrics: str | None = None, prompt: str | None 
     prompt = prompt or ""
     if m.prompt is None:
         if prompt.strip():
-            raise PromptError(f"{m.id} takes no style prompt (its 'prompt' field carries the lyrics): clear the "
-                              "style prompt, or choose minimax/music-cover or a minimax/music-2.x model.")
+            raise PromptError(
+                f"{m.id} takes no style prompt (its 'prompt' field carries the lyrics): clear the "
+                "style prompt, or choose minimax/music-cover or a minimax/music-2.x model."
+            )
     else:
         cleaned, removed = _clean(prompt)
         cleaned = cleaned.strip()
         spec = m.prompt
         if not cleaned and (spec.required or lyrics_optimizer or is_instrumental):
-            why = " (the lyrics optimizer writes lyrics from it)" if lyrics_optimizer else \
-                " (an instrumental piece is made from it alone)" if is_instrumental else ""
-            raise PromptError(f"{m.id} needs a style prompt{why}: describe the genre, mood and instruments, "
-                              f"in {max(spec.min_chars, 1)}–{spec.max_chars} characters.")
+            why = (
+                " (the lyrics optimizer writes lyrics from it)"
+                if lyrics_optimizer
+                else " (an instrumental piece is made from it alone)"
+                if is_instrumental
+                else ""
+            )
+            raise PromptError(
+                f"{m.id} needs a style prompt{why}: describe the genre, mood and instruments, "
+                f"in {max(spec.min_chars, 1)}–{spec.max_chars} characters."
+            )
         if cleaned:
             if len(cleaned) < spec.min_chars:
-                raise PromptError(f"the style prompt is {len(cleaned)} characters; {m.id} needs at least "
-                                  f"{spec.min_chars} — say a little more about the style.")
+                raise PromptError(
+                    f"the style prompt is {len(cleaned)} characters; {m.id} needs at least "
+                    f"{spec.min_chars} — say a little more about the style."
+                )
             if len(cleaned) > spec.max_chars:
-                raise PromptError(f"the style prompt is {len(cleaned)} characters; {m.id} takes at most "
-                                  f"{spec.max_chars} — remove {len(cleaned) - spec.max_chars}.")
+                raise PromptError(
+                    f"the style prompt is {len(cleaned)} characters; {m.id} takes at most "
+                    f"{spec.max_chars} — remove {len(cleaned) - spec.max_chars}."
+                )
             out_prompt = cleaned
             if removed:
                 warnings.append("removed invisible characters from the style prompt.")

@@ -19,8 +19,19 @@ from dataclasses import asdict, dataclass, field
 
 from .errors import InputError
 
-__all__ = ["ClipLimits", "ReferenceSpec", "TextSpec", "AudioSettingSpec", "Model", "MODELS", "DEFAULT_MODEL",
-           "LEGACY_MODEL", "get_model", "model_ids", "live_models"]
+__all__ = [
+    "ClipLimits",
+    "ReferenceSpec",
+    "TextSpec",
+    "AudioSettingSpec",
+    "Model",
+    "MODELS",
+    "DEFAULT_MODEL",
+    "LEGACY_MODEL",
+    "get_model",
+    "model_ids",
+    "live_models",
+]
 
 
 @dataclass(frozen=True)
@@ -186,56 +197,94 @@ class Model:
 _MUSIC01_LYRICS = TextSpec("lyrics", "lyrics", 1, 600, style="music01")
 _TAG_LYRICS = TextSpec("lyrics", "lyrics", 10, 3000, style="tags")
 
-MODELS: dict[str, Model] = {m.id: m for m in (
-    Model(
-        id="minimax-music", label="MiniMax Music (reference + lyrics)", status="live", protocol="job",
-        reference=ReferenceSpec(ways=("url",), limits=ClipLimits(15.0, 600.0), formats=("mp3", "wav")),
-        # Its lyrics travel in "prompt", in music-01's own format and limit.
-        lyrics=TextSpec("prompt", "lyrics", 1, 600, style="music01"), prompt=None, audio_setting=None,
-        summary="music-01's successor: a reference track (URL, WAV/MP3 over 15 s) + lyrics (≤ 600, ##…##).",
-        notes=("The reference should contain music and vocals.",
-               "The upper length bound is not documented; music01 keeps music-01's 10 minutes."),
-    ),
-    Model(
-        id="minimax/music-cover", label="MiniMax Music Cover (reference + style)", status="live", protocol="job",
-        reference=ReferenceSpec(ways=("url", "base64"), limits=ClipLimits(6.0, 360.0, min_exclusive=False),
-                                formats=("mp3", "wav", "flac", "ogg", "m4a"), max_bytes=50 * 1024 * 1024),
-        lyrics=TextSpec("lyrics", "lyrics", 10, 3000, required=False, style="tags"),
-        prompt=TextSpec("prompt", "style prompt", 10, 2000),
-        audio_setting=AudioSettingSpec("sample_rate"),
-        summary="a cover of a reference (URL or Base64, 6 s–6 min, ≤ 50 MB) in a described style; new lyrics "
-                "optional.",
-        notes=("The provider's model card says 'Coming Soon'.",),
-    ),
-    Model(
-        id="minimax/music-2.6", label="MiniMax Music 2.6 (prompt + lyrics)", status="live", protocol="job",
-        reference=ReferenceSpec(),
-        lyrics=TextSpec("lyrics", "lyrics", 1, 3000, required=False, style="tags"),
-        prompt=TextSpec("prompt", "style prompt", 1, 2000, required=False),
-        audio_setting=AudioSettingSpec("audio_sample_rate"), flags=("is_instrumental", "lyrics_optimizer"),
-        summary="text to music: a style prompt and lyrics with [Verse]/[Chorus] tags; instrumental or "
-                "lyrics-writing switches.",
-    ),
-    Model(
-        id="minimax/music-2.0", label="MiniMax Music 2.0 (prompt + lyrics)", status="live", protocol="job",
-        reference=ReferenceSpec(), lyrics=_TAG_LYRICS, prompt=TextSpec("prompt", "style prompt", 10, 2000),
-        audio_setting=AudioSettingSpec("audio_sample_rate"),
-        summary="text to music: a style prompt (10–2000) and lyrics (10–3000).",
-    ),
-    Model(
-        id="minimax/music-1.5", label="MiniMax Music 1.5 (prompt + lyrics)", status="live", protocol="job",
-        reference=ReferenceSpec(), lyrics=_TAG_LYRICS, prompt=TextSpec("prompt", "style prompt", 10, 300),
-        audio_setting=AudioSettingSpec("audio_sample_rate"),
-        summary="text to music: a short style prompt (10–300) and lyrics (10–3000).",
-    ),
-    Model(
-        id="music-01", label="music-01 (legacy: upload + generate)", status="legacy", protocol="music01",
-        reference=ReferenceSpec(ways=("upload",), limits=ClipLimits(10.0, 600.0), formats=("mp3", "wav")),
-        lyrics=_MUSIC01_LYRICS, prompt=None, audio_setting=AudioSettingSpec("sample_rate"),
-        replacement="minimax-music", retired_on="2026-08-17", expected_s=60.0,
-        summary="retired by the provider in August 2026: upload a reference for ids, then generate from lyrics.",
-    ),
-)}
+MODELS: dict[str, Model] = {
+    m.id: m
+    for m in (
+        Model(
+            id="minimax-music",
+            label="MiniMax Music (reference + lyrics)",
+            status="live",
+            protocol="job",
+            reference=ReferenceSpec(ways=("url",), limits=ClipLimits(15.0, 600.0), formats=("mp3", "wav")),
+            # Its lyrics travel in "prompt", in music-01's own format and limit.
+            lyrics=TextSpec("prompt", "lyrics", 1, 600, style="music01"),
+            prompt=None,
+            audio_setting=None,
+            summary="music-01's successor: a reference track (URL, WAV/MP3 over 15 s) + lyrics (≤ 600, ##…##).",
+            notes=(
+                "The reference should contain music and vocals.",
+                "The upper length bound is not documented; music01 keeps music-01's 10 minutes.",
+            ),
+        ),
+        Model(
+            id="minimax/music-cover",
+            label="MiniMax Music Cover (reference + style)",
+            status="live",
+            protocol="job",
+            reference=ReferenceSpec(
+                ways=("url", "base64"),
+                limits=ClipLimits(6.0, 360.0, min_exclusive=False),
+                formats=("mp3", "wav", "flac", "ogg", "m4a"),
+                max_bytes=50 * 1024 * 1024,
+            ),
+            lyrics=TextSpec("lyrics", "lyrics", 10, 3000, required=False, style="tags"),
+            prompt=TextSpec("prompt", "style prompt", 10, 2000),
+            audio_setting=AudioSettingSpec("sample_rate"),
+            summary="a cover of a reference (URL or Base64, 6 s–6 min, ≤ 50 MB) in a described style; new lyrics "
+            "optional.",
+            notes=("The provider's model card says 'Coming Soon'.",),
+        ),
+        Model(
+            id="minimax/music-2.6",
+            label="MiniMax Music 2.6 (prompt + lyrics)",
+            status="live",
+            protocol="job",
+            reference=ReferenceSpec(),
+            lyrics=TextSpec("lyrics", "lyrics", 1, 3000, required=False, style="tags"),
+            prompt=TextSpec("prompt", "style prompt", 1, 2000, required=False),
+            audio_setting=AudioSettingSpec("audio_sample_rate"),
+            flags=("is_instrumental", "lyrics_optimizer"),
+            summary="text to music: a style prompt and lyrics with [Verse]/[Chorus] tags; instrumental or "
+            "lyrics-writing switches.",
+        ),
+        Model(
+            id="minimax/music-2.0",
+            label="MiniMax Music 2.0 (prompt + lyrics)",
+            status="live",
+            protocol="job",
+            reference=ReferenceSpec(),
+            lyrics=_TAG_LYRICS,
+            prompt=TextSpec("prompt", "style prompt", 10, 2000),
+            audio_setting=AudioSettingSpec("audio_sample_rate"),
+            summary="text to music: a style prompt (10–2000) and lyrics (10–3000).",
+        ),
+        Model(
+            id="minimax/music-1.5",
+            label="MiniMax Music 1.5 (prompt + lyrics)",
+            status="live",
+            protocol="job",
+            reference=ReferenceSpec(),
+            lyrics=_TAG_LYRICS,
+            prompt=TextSpec("prompt", "style prompt", 10, 300),
+            audio_setting=AudioSettingSpec("audio_sample_rate"),
+            summary="text to music: a short style prompt (10–300) and lyrics (10–3000).",
+        ),
+        Model(
+            id="music-01",
+            label="music-01 (legacy: upload + generate)",
+            status="legacy",
+            protocol="music01",
+            reference=ReferenceSpec(ways=("upload",), limits=ClipLimits(10.0, 600.0), formats=("mp3", "wav")),
+            lyrics=_MUSIC01_LYRICS,
+            prompt=None,
+            audio_setting=AudioSettingSpec("sample_rate"),
+            replacement="minimax-music",
+            retired_on="2026-08-17",
+            expected_s=60.0,
+            summary="retired by the provider in August 2026: upload a reference for ids, then generate from lyrics.",
+        ),
+    )
+}
 
 #: The model used when none is chosen.
 DEFAULT_MODEL = "minimax-music"

@@ -27,13 +27,26 @@ from .models import get_model
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Reference", "reference_from_file", "reference_from_url", "route_reference", "is_loopback_url",
-           "choose_reference", "MAX_REFERENCE_DOWNLOAD_BYTES"]
+__all__ = [
+    "Reference",
+    "reference_from_file",
+    "reference_from_url",
+    "route_reference",
+    "is_loopback_url",
+    "choose_reference",
+    "MAX_REFERENCE_DOWNLOAD_BYTES",
+]
 
 #: A reference fetched to be checked is capped at this size (music-cover's own cap is 50 MB).
 MAX_REFERENCE_DOWNLOAD_BYTES = 100 * 1024 * 1024
-_MIME = {"mp3": "audio/mpeg", "wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "m4a": "audio/mp4",
-         "mov": "audio/mp4"}
+_MIME = {
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "flac": "audio/flac",
+    "ogg": "audio/ogg",
+    "m4a": "audio/mp4",
+    "mov": "audio/mp4",
+}
 
 
 @dataclass(frozen=True)
@@ -72,8 +85,14 @@ class Reference:
 
     def describe(self) -> dict:
         """What the history keeps: never the Base64 payload nor a link's secret token."""
-        d = {"kind": self.kind, "sha256": self.sha256, "bytes": self.bytes, "duration_s": round(self.duration_s, 3),
-             "format": self.format, "name": self.name}
+        d = {
+            "kind": self.kind,
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+            "duration_s": round(self.duration_s, 3),
+            "format": self.format,
+            "name": self.name,
+        }
         if self.kind == "url":
             d["url"] = _without_query(self.value)
         return d
@@ -96,9 +115,16 @@ def reference_from_file(path: str | os.PathLike, *, model=None) -> Reference:
     from .audio import inspect_clip
 
     clip = inspect_clip(path, model=model)
-    return Reference(kind="file", value=str(clip.path), sha256=clip.sha256, bytes=clip.bytes,
-                     duration_s=clip.duration_s, format=clip.format, name=Path(clip.path).stem,
-                     local_path=str(clip.path))
+    return Reference(
+        kind="file",
+        value=str(clip.path),
+        sha256=clip.sha256,
+        bytes=clip.bytes,
+        duration_s=clip.duration_s,
+        format=clip.format,
+        name=Path(clip.path).stem,
+        local_path=str(clip.path),
+    )
 
 
 def is_loopback_url(url: str) -> bool:
@@ -127,9 +153,16 @@ def _private_host(host: str) -> bool:
     return False
 
 
-def reference_from_url(url: str, *, model=None, cache_dir: str | os.PathLike | None = None,
-                       allow_private: bool = False, session=None, timeout_s: float = 30.0,
-                       max_bytes: int = MAX_REFERENCE_DOWNLOAD_BYTES) -> Reference:
+def reference_from_url(
+    url: str,
+    *,
+    model=None,
+    cache_dir: str | os.PathLike | None = None,
+    allow_private: bool = False,
+    session=None,
+    timeout_s: float = 30.0,
+    max_bytes: int = MAX_REFERENCE_DOWNLOAD_BYTES,
+) -> Reference:
     """Fetch a reference URL once and check it is audio the model accepts.
 
     Parameters
@@ -163,11 +196,14 @@ def reference_from_url(url: str, *, model=None, cache_dir: str | os.PathLike | N
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ReferenceUrlError(f"the reference URL must start with http:// or https:// and name a host; "
-                                f"got {_without_query(url)[:80]!r}.")
+        raise ReferenceUrlError(
+            f"the reference URL must start with http:// or https:// and name a host; got {_without_query(url)[:80]!r}."
+        )
     if not allow_private and _private_host(parts.hostname):
-        raise ReferenceUrlError(f"{parts.hostname} is a private or local address: the provider cannot fetch it. "
-                                "Give a public URL, or use a local file with Base64 (minimax/music-cover).")
+        raise ReferenceUrlError(
+            f"{parts.hostname} is a private or local address: the provider cannot fetch it. "
+            "Give a public URL, or use a local file with Base64 (minimax/music-cover)."
+        )
     from .httputil import read_capped
 
     http = session or requests.Session()
@@ -175,16 +211,25 @@ def reference_from_url(url: str, *, model=None, cache_dir: str | os.PathLike | N
     try:
         with http.get(url, stream=True, timeout=(10.0, timeout_s), headers={"User-Agent": "music01"}) as r:
             if r.status_code != 200:
-                raise ReferenceUrlError(f"the reference URL answered HTTP {r.status_code}: check that {shown} is "
-                                        "public and spelled right.")
-            data = read_capped(r, max_bytes=max_bytes, too_big=lambda n: ReferenceUrlError(
-                f"the file at {shown} is " + (f"{n / 2**20:.0f} MB" if n else f"over {max_bytes / 2**20:.0f} MB")
-                + f"; references are capped at {max_bytes / 2**20:.0f} MB — give a shorter clip."))
+                raise ReferenceUrlError(
+                    f"the reference URL answered HTTP {r.status_code}: check that {shown} is public and spelled right."
+                )
+            data = read_capped(
+                r,
+                max_bytes=max_bytes,
+                too_big=lambda n: ReferenceUrlError(
+                    f"the file at {shown} is "
+                    + (f"{n / 2**20:.0f} MB" if n else f"over {max_bytes / 2**20:.0f} MB")
+                    + f"; references are capped at {max_bytes / 2**20:.0f} MB — give a shorter clip."
+                ),
+            )
     except requests.exceptions.TooManyRedirects:
         raise ReferenceUrlError(f"{shown} redirects in a loop: give the file's final address.") from None
     except requests.exceptions.RequestException as exc:
-        raise ReferenceUrlError(f"could not fetch the reference URL {shown} ({type(exc).__name__}): check the "
-                                "address and that it is public.") from None
+        raise ReferenceUrlError(
+            f"could not fetch the reference URL {shown} ({type(exc).__name__}): check the "
+            "address and that it is public."
+        ) from None
     if not data:
         raise ReferenceUrlError(f"the reference URL {shown} returned an empty file.")
     digest = hashlib.sha256(data).hexdigest()
@@ -196,8 +241,16 @@ def reference_from_url(url: str, *, model=None, cache_dir: str | os.PathLike | N
     atomic_write_bytes(local, data)
     ref = _check_fetched(local, m, shown)
     name = Path(parts.path).stem or parts.hostname
-    return Reference(kind="url", value=url, sha256=digest, bytes=len(data), duration_s=ref[0], format=ref[1],
-                     name=name, local_path=str(local))
+    return Reference(
+        kind="url",
+        value=url,
+        sha256=digest,
+        bytes=len(data),
+        duration_s=ref[0],
+        format=ref[1],
+        name=name,
+        local_path=str(local),
+    )
 
 
 def _check_fetched(local: Path, m, shown: str) -> tuple[float, str]:
@@ -206,17 +259,23 @@ def _check_fetched(local: Path, m, shown: str) -> tuple[float, str]:
     try:
         meas = ffmpeg.measure(local)
     except AudioInputError:
-        raise ReferenceUrlError(f"{shown} is not audio ffmpeg can decode (a web page or an error page?): give a "
-                                "direct link to a WAV or MP3 file.") from None
+        raise ReferenceUrlError(
+            f"{shown} is not audio ffmpeg can decode (a web page or an error page?): give a "
+            "direct link to a WAV or MP3 file."
+        ) from None
     spec = m.reference
     if spec.formats and meas.container not in spec.formats:
-        raise ReferenceUrlError(f"{shown} is {meas.container}; {m.id} takes "
-                                f"{' or '.join(f.upper() for f in spec.formats)} — convert it, or use a local file.")
+        raise ReferenceUrlError(
+            f"{shown} is {meas.container}; {m.id} takes "
+            f"{' or '.join(f.upper() for f in spec.formats)} — convert it, or use a local file."
+        )
     if spec.limits and not spec.limits.accepts(meas.duration_s):
         lim = spec.limits
         need = "more than" if lim.min_exclusive else "at least"
-        raise ReferenceUrlError(f"{shown} is {meas.duration_s:.1f} s; {m.id} needs {need} {lim.min_s:g} s and at "
-                                f"most {lim.max_s:g} s — choose another file or prepare a clip.")
+        raise ReferenceUrlError(
+            f"{shown} is {meas.duration_s:.1f} s; {m.id} needs {need} {lim.min_s:g} s and at "
+            f"most {lim.max_s:g} s — choose another file or prepare a clip."
+        )
     if spec.max_bytes and local.stat().st_size > spec.max_bytes:
         raise ReferenceUrlError(f"{shown} is over {spec.max_bytes / 2**20:.0f} MB, {m.id}'s limit.")
     return meas.duration_s, meas.container
@@ -225,8 +284,16 @@ def _check_fetched(local: Path, m, shown: str) -> tuple[float, str]:
 def _as_base64(ref: Reference) -> Reference:
     data = Path(ref.local_path or ref.value).read_bytes()
     uri = f"data:{_MIME.get(ref.format, 'application/octet-stream')};base64,{base64.b64encode(data).decode('ascii')}"
-    return Reference(kind="base64", value=uri, sha256=ref.sha256, bytes=ref.bytes, duration_s=ref.duration_s,
-                     format=ref.format, name=ref.name, local_path=ref.local_path)
+    return Reference(
+        kind="base64",
+        value=uri,
+        sha256=ref.sha256,
+        bytes=ref.bytes,
+        duration_s=ref.duration_s,
+        format=ref.format,
+        name=ref.name,
+        local_path=ref.local_path,
+    )
 
 
 def route_reference(ref: Reference | None, model, *, offline: bool = False, publisher=None) -> Reference | None:
@@ -260,16 +327,19 @@ def route_reference(ref: Reference | None, model, *, offline: bool = False, publ
     if not ways:
         return None
     if ref is None:
-        raise ReferenceInputError(f"{m.id} needs a reference track: prepare a clip from a file"
-                                  + (" or give its URL." if "url" in ways else "."))
+        raise ReferenceInputError(
+            f"{m.id} needs a reference track: prepare a clip from a file"
+            + (" or give its URL." if "url" in ways else ".")
+        )
     if offline or ref.kind != "file":
         return ref
     if "upload" in ways:
         return ref
     if "base64" in ways:
         if m.reference.max_bytes and ref.bytes * 4 / 3 > m.reference.max_bytes:
-            raise ReferenceInputError(f"the clip is too big to send as Base64 ({ref.bytes / 2**20:.1f} MB): "
-                                      "prepare a shorter MP3 clip.")
+            raise ReferenceInputError(
+                f"the clip is too big to send as Base64 ({ref.bytes / 2**20:.1f} MB): prepare a shorter MP3 clip."
+            )
         return _as_base64(ref)
     if publisher is not None:
         return publisher.link(ref)
@@ -282,8 +352,14 @@ def route_reference(ref: Reference | None, model, *, offline: bool = False, publ
     )
 
 
-def choose_reference(model, *, clip: str | os.PathLike | None = None, url: str | None = None, backend=None,
-                     cache_dir: str | os.PathLike | None = None) -> Reference | None:
+def choose_reference(
+    model,
+    *,
+    clip: str | os.PathLike | None = None,
+    url: str | None = None,
+    backend=None,
+    cache_dir: str | os.PathLike | None = None,
+) -> Reference | None:
     """The checked reference for ``model``: the URL when one is given, else the local clip.
 
     Parameters
@@ -316,5 +392,7 @@ def choose_reference(model, *, clip: str | os.PathLike | None = None, url: str |
         return reference_from_url(url.strip(), model=m, cache_dir=cache_dir, allow_private=local)
     if clip:
         return reference_from_file(clip, model=m)
-    raise ReferenceInputError(f"{m.id} needs a reference track: a prepared clip"
-                              + (" or a public URL of a WAV/MP3." if "url" in m.reference.ways else "."))
+    raise ReferenceInputError(
+        f"{m.id} needs a reference track: a prepared clip"
+        + (" or a public URL of a WAV/MP3." if "url" in m.reference.ways else ".")
+    )

@@ -21,11 +21,15 @@ def clean_api_key(raw: str) -> str:
 
     key = (raw or "").strip()
     if any(ord(c) < 33 or ord(c) == 127 for c in key):
-        raise InputError("the API key contains a line break, space or other control character (a common copy-paste "
-                         "slip): copy the key again from your AI/ML API dashboard, as one line.")
+        raise InputError(
+            "the API key contains a line break, space or other control character (a common copy-paste "
+            "slip): copy the key again from your AI/ML API dashboard, as one line."
+        )
     if not key.isascii():
-        raise InputError("the API key contains characters that are not plain ASCII (curly quotes or a stray symbol "
-                         "from copying?): copy the key again from your AI/ML API dashboard.")
+        raise InputError(
+            "the API key contains characters that are not plain ASCII (curly quotes or a stray symbol "
+            "from copying?): copy the key again from your AI/ML API dashboard."
+        )
     return key
 
 

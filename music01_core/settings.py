@@ -115,11 +115,14 @@ class AudioSetting:
         from .errors import SettingError
 
         if self.sample_rate not in SAMPLE_RATES:
-            raise SettingError(f"sample rate {self.sample_rate} is not one music-01 offers: use one of "
-                               f"{', '.join(map(str, SAMPLE_RATES))} Hz.")
+            raise SettingError(
+                f"sample rate {self.sample_rate} is not one music-01 offers: use one of "
+                f"{', '.join(map(str, SAMPLE_RATES))} Hz."
+            )
         if self.bitrate not in BITRATES:
-            raise SettingError(f"bitrate {self.bitrate} is not one music-01 offers: use one of "
-                               f"{', '.join(map(str, BITRATES))} bit/s.")
+            raise SettingError(
+                f"bitrate {self.bitrate} is not one music-01 offers: use one of {', '.join(map(str, BITRATES))} bit/s."
+            )
         if self.format not in AUDIO_FORMATS:
             raise SettingError(f"format {self.format!r} is not one music-01 offers: use mp3, wav or pcm.")
 

@@ -99,8 +99,9 @@ def _spans(speech: np.ndarray, frame_s: float, offset_s: float) -> list[tuple[fl
     return [(round(a, 1), round(b, 1)) for a, b in out if b - a >= 0.3]
 
 
-def voice_activity(y: np.ndarray, sample_rate: int, *, windows_s: list[tuple[float, float]] | None = None
-                   ) -> VoiceActivity | None:
+def voice_activity(
+    y: np.ndarray, sample_rate: int, *, windows_s: list[tuple[float, float]] | None = None
+) -> VoiceActivity | None:
     """Score where speech is heard in a mono signal.
 
     Parameters
@@ -130,7 +131,7 @@ def voice_activity(y: np.ndarray, sample_rate: int, *, windows_s: list[tuple[flo
         spans: list[tuple[float, float]] = []
         g = np.gcd(VAD_SR, int(sample_rate))
         for start_s, length_s in windows:
-            seg = y[int(start_s * sample_rate): int((start_s + length_s) * sample_rate)]
+            seg = y[int(start_s * sample_rate) : int((start_s + length_s) * sample_rate)]
             if len(seg) < sample_rate // 10:
                 continue
             x = np.ascontiguousarray(resample_poly(seg, VAD_SR // g, int(sample_rate) // g), dtype=np.float32)

@@ -1,4 +1,4 @@
-""""Show as code": the calls that made a piece, in Python and curl, with ``$AIML_API_KEY``."""
+""" "Show as code": the calls that made a piece, in Python and curl, with ``$AIML_API_KEY``."""
 
 from __future__ import annotations
 
@@ -26,25 +26,34 @@ def _job_code(info: dict, m) -> str:
     from music01_core.settings import AudioSetting
 
     class _Ref:  # the reference as it was sent: a URL, a link or Base64 (shown shortened)
-        value = {"url": (info.get("reference") or {}).get("url") or "https://example.com/reference.mp3",
-                 "base64": "data:audio/mpeg;base64,<the clip, Base64-encoded>",
-                 "link": "<the app's short-lived link to your clip>"}.get((info.get("reference") or {}).get("kind"),
-                                                                          "https://example.com/reference.mp3")
+        value = {
+            "url": (info.get("reference") or {}).get("url") or "https://example.com/reference.mp3",
+            "base64": "data:audio/mpeg;base64,<the clip, Base64-encoded>",
+            "link": "<the app's short-lived link to your clip>",
+        }.get((info.get("reference") or {}).get("kind"), "https://example.com/reference.mp3")
 
     s = info.get("audio_setting") or {}
     rate = next((v for k, v in s.items() if k.endswith("sample_rate")), 44100)
-    setting = AudioSetting(sample_rate=int(rate), bitrate=int(s.get("bitrate") or 256000),
-                           format=s.get("format") or "mp3") if s else None
-    payload = job_payload(m, lyrics=info.get("lyrics") or None, prompt=info.get("prompt"),
-                          reference=_Ref() if m.takes_reference else None, audio_setting=setting)
+    setting = (
+        AudioSetting(sample_rate=int(rate), bitrate=int(s.get("bitrate") or 256000), format=s.get("format") or "mp3")
+        if s
+        else None
+    )
+    payload = job_payload(
+        m,
+        lyrics=info.get("lyrics") or None,
+        prompt=info.get("prompt"),
+        reference=_Ref() if m.takes_reference else None,
+        audio_setting=setting,
+    )
     ext = (s.get("format") or "mp3") if s else "mp3"
     billed = "# 1 billed generation (the POST). Polling and downloading are free.\n"
     py = (
         "import os, time, requests\n\n"
         "API = 'https://api.aimlapi.com/v2/generate/audio'\n"
         "headers = {'Authorization': f\"Bearer {os.environ['AIML_API_KEY']}\"}\n"
-        + billed +
-        f"payload = {json.dumps(payload, ensure_ascii=False, indent=1)}\n"
+        + billed
+        + f"payload = {json.dumps(payload, ensure_ascii=False, indent=1)}\n"
         "job = requests.post(API, json=payload, headers=headers, timeout=60).json()\n"
         "gen_id = job['id']  # keep it: polling this id again never bills twice\n"
         "for _ in range(60):  # up to 10 minutes\n"
@@ -68,12 +77,12 @@ def _job_code(info: dict, m) -> str:
         "  | python -c \"import json,sys; print(json.load(sys.stdin)['id'])\")\n"
         "while true; do\n"
         "  sleep 10\n"
-        "  S=$(curl -sS -G https://api.aimlapi.com/v2/generate/audio --data-urlencode \"generation_id=$ID\" \\\n"
-        "    -H \"Authorization: Bearer $AIML_API_KEY\")\n"
-        "  case \"$S\" in *'\"completed\"'*|*'\"error\"'*) break;; esac\n"
+        '  S=$(curl -sS -G https://api.aimlapi.com/v2/generate/audio --data-urlencode "generation_id=$ID" \\\n'
+        '    -H "Authorization: Bearer $AIML_API_KEY")\n'
+        '  case "$S" in *\'"completed"\'*|*\'"error"\'*) break;; esac\n'
         "done\n"
         "URL=$(echo \"$S\" | python -c \"import json,sys; print(json.load(sys.stdin)['audio_file']['url'])\")\n"
-        f"curl -sS -o music01.{ext} \"$URL\"\n"
+        f'curl -sS -o music01.{ext} "$URL"\n'
     )
     return f"**Python (plain requests: submit, then a poll loop)**\n```python\n{py}```\n**curl**\n```bash\n{curl}```"
 
@@ -93,8 +102,7 @@ def _music01_code(info: dict) -> str:
         "from music01_core.settings import AudioSetting\n\n"
         f"backend = open_backend({mode!r})"
         + ("  # the key comes from $AIML_API_KEY\n" if mode == "api" else "  # no key, no network\n")
-        +
-        f"result = backend.generate(\n    {info.get('lyrics', '')!r},\n"
+        + f"result = backend.generate(\n    {info.get('lyrics', '')!r},\n"
         f"    voice_id={info.get('voice_id')!r},\n    instrumental_id={info.get('instrumental_id')!r},\n"
         f"    audio_setting=AudioSetting(sample_rate={s.get('sample_rate')}, bitrate={s.get('bitrate')}, "
         f"format={s.get('format')!r}),\n)\nresult.save('music01.{s.get('format', 'mp3')}')\n"
@@ -103,7 +111,7 @@ def _music01_code(info: dict) -> str:
         "curl -sS https://api.aimlapi.com/v2/generate/audio/minimax/generate \\\n"
         "  -H \"Authorization: Bearer $AIML_API_KEY\" -H 'Content-Type: application/json' \\\n"
         f"  -d '{_sh(json.dumps(payload, ensure_ascii=False))}' \\\n"
-        "  | python -c \"import json,sys; d=json.load(sys.stdin); "
+        '  | python -c "import json,sys; d=json.load(sys.stdin); '
         f"open('out.{s.get('format', 'mp3')}','wb').write(bytes.fromhex(d['data']['audio']))\"\n"
     )
     return f"**Python (music01_core)**\n```python\n{py}```\n**curl**\n```bash\n{curl}```"

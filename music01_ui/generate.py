@@ -32,8 +32,10 @@ def _run(work, backend, expected_s: float, progress, call: _Call):
         worker.join(0.5)
         elapsed = time.monotonic() - started
         job = f" · generation id {call.generation_id} (History can resume it)" if call.generation_id else ""
-        progress(min(elapsed / expected_s, 0.97), desc=f"{call.status}… {elapsed:.0f} s (usually {expected_s:.0f} s "
-                                                       f"or less){job}")
+        progress(
+            min(elapsed / expected_s, 0.97),
+            desc=f"{call.status}… {elapsed:.0f} s (usually {expected_s:.0f} s or less){job}",
+        )
     if call.error is not None:
         raise call.error
     return call.result, time.monotonic() - started
@@ -48,9 +50,18 @@ def _info(r, elapsed_s: float, setting_dict: dict | None) -> dict:
 
 
 @friendly
-def api_generate(lyrics: str, voice_id: str | None, instrumental_id: str | None, sample_rate: int | float | str,
-                 bitrate: int | float | str, fmt: str, seed: int | float | None = None, api_key: str | None = None,
-                 request: gr.Request = None, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
+def api_generate(
+    lyrics: str,
+    voice_id: str | None,
+    instrumental_id: str | None,
+    sample_rate: int | float | str,
+    bitrate: int | float | str,
+    fmt: str,
+    seed: int | float | None = None,
+    api_key: str | None = None,
+    request: gr.Request = None,
+    progress=gr.Progress(),  # noqa: B008 - Gradio's idiom
+):
     """music-01 (legacy): generate from lyrics and upload ids; returns (audio file, info). Saved to the history first."""
     from music01_core.lyrics import prepare_lyrics
     from music01_core.settings import AudioSetting
@@ -81,11 +92,24 @@ def api_generate(lyrics: str, voice_id: str | None, instrumental_id: str | None,
 
 
 @friendly
-def api_make(model: str, lyrics: str | None, prompt: str | None, clip: str | None, reference_url: str | None,
-             is_instrumental: bool, lyrics_optimizer: bool, sample_rate: int | float | str,
-             bitrate: int | float | str, fmt: str, seed: int | float | None = None, api_key: str | None = None,
-             voice_id: str | None = None, instrumental_id: str | None = None, request: gr.Request = None,
-             progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
+def api_make(
+    model: str,
+    lyrics: str | None,
+    prompt: str | None,
+    clip: str | None,
+    reference_url: str | None,
+    is_instrumental: bool,
+    lyrics_optimizer: bool,
+    sample_rate: int | float | str,
+    bitrate: int | float | str,
+    fmt: str,
+    seed: int | float | None = None,
+    api_key: str | None = None,
+    voice_id: str | None = None,
+    instrumental_id: str | None = None,
+    request: gr.Request = None,
+    progress=gr.Progress(),  # noqa: B008 - Gradio's idiom
+):
     """Make a piece with any model: returns (audio file, info). Saved to the history before it is shown."""
     from music01_core.backends.base import MusicRequest
     from music01_core.lyrics import prepare_text_fields
@@ -97,16 +121,27 @@ def api_make(model: str, lyrics: str | None, prompt: str | None, clip: str | Non
 
     m = get_model(model or None)
     if m.protocol == "music01":
-        return api_generate(lyrics or "", voice_id, instrumental_id, sample_rate, bitrate, fmt, seed, api_key,
-                            request=request, progress=progress)
+        return api_generate(
+            lyrics or "",
+            voice_id,
+            instrumental_id,
+            sample_rate,
+            bitrate,
+            fmt,
+            seed,
+            api_key,
+            request=request,
+            progress=progress,
+        )
     # Hidden fields keep their values when another model is chosen: send only what this model shows.
     prompt = prompt if m.prompt is not None else ""
     lyrics = lyrics if m.lyrics is not None else ""
     is_instrumental = bool(is_instrumental) and "is_instrumental" in m.flags
     lyrics_optimizer = bool(lyrics_optimizer) and "lyrics_optimizer" in m.flags
     # Everything is checked before anything is billed: text, settings, reference and its route.
-    prepare_text_fields(m, lyrics=lyrics, prompt=prompt, is_instrumental=bool(is_instrumental),
-                        lyrics_optimizer=bool(lyrics_optimizer))
+    prepare_text_fields(
+        m, lyrics=lyrics, prompt=prompt, is_instrumental=bool(is_instrumental), lyrics_optimizer=bool(lyrics_optimizer)
+    )
     setting = AudioSetting(sample_rate=int(sample_rate), bitrate=int(bitrate), format=str(fmt))
     backend, shared_key = open_session_backend(api_key, request)
     ref = reference_for(m, clip, reference_url, backend, request)
@@ -115,8 +150,16 @@ def api_make(model: str, lyrics: str | None, prompt: str | None, clip: str | Non
     ref = route_reference(ref, m, offline=backend.name == "offline", publisher=getattr(backend, "publisher", None))
     limit_shared_key(shared_key, request)
     seed_val = None if seed in (None, "") or int(seed) < 0 else int(seed)
-    req = MusicRequest(model=m.id, lyrics=lyrics or "", prompt=prompt or "", reference=ref, audio_setting=setting,
-                       is_instrumental=bool(is_instrumental), lyrics_optimizer=bool(lyrics_optimizer), seed=seed_val)
+    req = MusicRequest(
+        model=m.id,
+        lyrics=lyrics or "",
+        prompt=prompt or "",
+        reference=ref,
+        audio_setting=setting,
+        is_instrumental=bool(is_instrumental),
+        lyrics_optimizer=bool(lyrics_optimizer),
+        seed=seed_val,
+    )
     call = _Call(status="submitting" if backend.name == "api" else "generating")
 
     def on_status(status: str, _elapsed: float) -> None:
@@ -124,8 +167,9 @@ def api_make(model: str, lyrics: str | None, prompt: str | None, clip: str | Non
 
     def work() -> None:
         try:
-            call.result = backend.make(req, on_status=on_status,
-                                       on_submit=lambda gid: setattr(call, "generation_id", gid))
+            call.result = backend.make(
+                req, on_status=on_status, on_submit=lambda gid: setattr(call, "generation_id", gid)
+            )
         except BaseException as exc:  # handed to the request thread below
             call.error = exc
 
@@ -156,17 +200,21 @@ def result_card(info: dict | None) -> str:
     cost = ""
     if info.get("credits_used") or info.get("usd_spent"):
         cost = f" · cost {info.get('credits_used') or '?'} credits" + (
-            f" (${info['usd_spent']})" if info.get("usd_spent") else "")
+            f" (${info['usd_spent']})" if info.get("usd_spent") else ""
+        )
     if info.get("generation_id"):
         ids = f"generation id `{info['generation_id']}`"
     else:
-        ids = f"trace id `{info.get('trace_id')}`" + (f" · inference id `{info['inference_id']}`"
-                                                       if info.get("inference_id") else "")
+        ids = f"trace id `{info.get('trace_id')}`" + (
+            f" · inference id `{info['inference_id']}`" if info.get("inference_id") else ""
+        )
     model = info.get("model") or "music-01"
     backend = f"offline engine — not {model}" if info.get("backend") == "offline" else f"{model} via AI/ML API"
     seed = f" · seed {info['seed']}" if info.get("seed") is not None else ""
-    return (f"**{info['duration_s']:.1f} s** {info['format']} · {info['sample_rate']} Hz · {backend}{seed}{cost}\n\n"
-            f"{ids} · took {info.get('elapsed_s', 0):.0f} s · saved to history")
+    return (
+        f"**{info['duration_s']:.1f} s** {info['format']} · {info['sample_rate']} Hz · {backend}{seed}{cost}\n\n"
+        f"{ids} · took {info.get('elapsed_s', 0):.0f} s · saved to history"
+    )
 
 
 def compare(reference: str | None, info: dict | None, audio_path: str | None):

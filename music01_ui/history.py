@@ -15,8 +15,9 @@ PENDING_HEADERS = ["submitted", "model", "status", "lyrics / prompt", "generatio
 
 
 def _first_line(text: str | None) -> str:
-    return next((ln for ln in (text or "").replace("#", "").splitlines()
-                 if ln.strip() and not ln.strip().startswith("[")), "")[:40]
+    return next(
+        (ln for ln in (text or "").replace("#", "").splitlines() if ln.strip() and not ln.strip().startswith("[")), ""
+    )[:40]
 
 
 def history_rows(request: gr.Request):
@@ -24,9 +25,18 @@ def history_rows(request: gr.Request):
 
     rows = []
     for e in History(session_home(request)).list():
-        rows.append([time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.created)), e.model,
-                     _first_line(e.lyrics or e.prompt), e.backend, f"{e.duration_s:.1f} s", e.format,
-                     e.generation_id or e.trace_id, e.id])
+        rows.append(
+            [
+                time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.created)),
+                e.model,
+                _first_line(e.lyrics or e.prompt),
+                e.backend,
+                f"{e.duration_s:.1f} s",
+                e.format,
+                e.generation_id or e.trace_id,
+                e.id,
+            ]
+        )
     return rows
 
 
@@ -36,8 +46,15 @@ def pending_rows(request: gr.Request):
     rows = []
     for j in History(session_home(request)).pending():
         state = j.status if j.state == "pending" else f"{j.state}: {j.error or ''}"[:60]
-        rows.append([time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(j.created)), j.model, state,
-                     _first_line(j.prompt or j.lyrics), j.generation_id])
+        rows.append(
+            [
+                time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(j.created)),
+                j.model,
+                state,
+                _first_line(j.prompt or j.lyrics),
+                j.generation_id,
+            ]
+        )
     return rows
 
 
@@ -79,14 +96,19 @@ def history_pick(rows, evt: gr.SelectData, request: gr.Request):
         entry = History(session_home(request)).get(row[-1])
     except (IndexError, InputError, TypeError, KeyError):
         raise gr.Error("That history entry is gone: refresh the list.") from None
-    ids = (f"generation id `{entry.generation_id}`" if entry.generation_id else
-           f"voice_id `{entry.voice_id}` · instrumental_id `{entry.instrumental_id}` · trace id `{entry.trace_id}`"
-           + (f" · inference id `{entry.inference_id}`" if entry.inference_id else ""))
+    ids = (
+        f"generation id `{entry.generation_id}`"
+        if entry.generation_id
+        else f"voice_id `{entry.voice_id}` · instrumental_id `{entry.instrumental_id}` · trace id `{entry.trace_id}`"
+        + (f" · inference id `{entry.inference_id}`" if entry.inference_id else "")
+    )
     cost = f" · {entry.credits_used} credits" if entry.credits_used else ""
-    details = (f"**{entry.id}** · {entry.model} · {entry.backend} · {entry.duration_s:.1f} s · {entry.sample_rate} Hz "
-               f"· {entry.format} · seed {entry.seed}{cost}\n\n{ids}"
-               + (f"\n\nstyle prompt: {entry.prompt}" if entry.prompt else "")
-               + (f"\n\nreference: {entry.reference_name}" if entry.reference_name else ""))
+    details = (
+        f"**{entry.id}** · {entry.model} · {entry.backend} · {entry.duration_s:.1f} s · {entry.sample_rate} Hz "
+        f"· {entry.format} · seed {entry.seed}{cost}\n\n{ids}"
+        + (f"\n\nstyle prompt: {entry.prompt}" if entry.prompt else "")
+        + (f"\n\nreference: {entry.reference_name}" if entry.reference_name else "")
+    )
     playable = serve_copy(entry.audio_path) if entry.format != "pcm" else None
     return playable, serve_copy(entry.audio_path), details, entry.id
 
@@ -97,9 +119,17 @@ def history_reload(entry_id: str | None, request: gr.Request):
     if not entry_id:
         raise gr.Error("Pick a row in the history first.")
     e = History(session_home(request)).get(entry_id)
-    return (e.model, e.lyrics, e.prompt or "", e.voice_id or "", e.instrumental_id or "", e.sample_rate,
-            e.bitrate or 256000, e.format if e.format in ("mp3", "wav", "pcm") else "mp3",
-            e.seed if e.seed is not None else -1)
+    return (
+        e.model,
+        e.lyrics,
+        e.prompt or "",
+        e.voice_id or "",
+        e.instrumental_id or "",
+        e.sample_rate,
+        e.bitrate or 256000,
+        e.format if e.format in ("mp3", "wav", "pcm") else "mp3",
+        e.seed if e.seed is not None else -1,
+    )
 
 
 @friendly

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import gradio as gr
 
-DOCS_EXAMPLE_LYRICS = ("##Swing to the rhythm of the night\nLet the music take control\n\nDancing in the silver "
-                       "light\nWe will never let it go##")
-TAG_EXAMPLE_LYRICS = ("[Verse]\nStreetlights flicker, the night breeze sighs\nShadows stretch as I walk alone\n"
-                      "[Chorus]\nPushing the wooden door, the aroma spreads\nIn a familiar corner, I find my way")
+DOCS_EXAMPLE_LYRICS = (
+    "##Swing to the rhythm of the night\nLet the music take control\n\nDancing in the silver "
+    "light\nWe will never let it go##"
+)
+TAG_EXAMPLE_LYRICS = (
+    "[Verse]\nStreetlights flicker, the night breeze sighs\nShadows stretch as I walk alone\n"
+    "[Chorus]\nPushing the wooden door, the aroma spreads\nIn a familiar corner, I find my way"
+)
 LYRICS_EXAMPLES = [
     DOCS_EXAMPLE_LYRICS,
     "##In the quiet of the morning\nI can hear the river call##",
@@ -28,8 +32,10 @@ def lyrics_view(text: str | None, model: str | None = None):
     report = check_lyrics(text or "", model=m)
     counter = f"**{report.chars} / {report.max_chars}**" + (f" — {report.excess} over" if report.excess else "")
     if report.style == "music01":
-        shape = (f"{len(report.lines)} lines · {report.pauses} pauses · accompaniment wrap "
-                 f"{'on' if report.accompaniment else 'off'}")
+        shape = (
+            f"{len(report.lines)} lines · {report.pauses} pauses · accompaniment wrap "
+            f"{'on' if report.accompaniment else 'off'}"
+        )
     else:
         tags = f"({', '.join(report.tags[:6])})" if report.tags else "— add [Verse] / [Chorus] lines to shape it"
         shape = f"{len(report.lines)} lines · {len(report.tags)} structure tags {tags}"
@@ -49,8 +55,11 @@ def prompt_view(text: str | None, model: str | None = None) -> str:
     n = len((text or "").strip())
     spec = m.prompt
     bad = n > spec.max_chars or (n and n < spec.min_chars) or (not n and spec.required)
-    return f"{'❌' if bad else '✅'} {n} / {spec.max_chars} characters" + (
-        f" (at least {spec.min_chars})" if spec.min_chars > 1 else "") + ("" if spec.required else " · optional")
+    return (
+        f"{'❌' if bad else '✅'} {n} / {spec.max_chars} characters"
+        + (f" (at least {spec.min_chars})" if spec.min_chars > 1 else "")
+        + ("" if spec.required else " · optional")
+    )
 
 
 def toggle_wrap(text: str | None, on: bool) -> str:

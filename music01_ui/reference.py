@@ -90,8 +90,10 @@ def analysing_note(audio: str | None) -> str:
     """What the analysis card says while the analysis runs."""
     if not audio:
         return ""
-    return ("⏳ Analysing the reference (tempo, key, voice)… a few seconds per minute of audio. "
-            "You can set start/end and prepare the clip meanwhile.")
+    return (
+        "⏳ Analysing the reference (tempo, key, voice)… a few seconds per minute of audio. "
+        "You can set start/end and prepare the clip meanwhile."
+    )
 
 
 def analysis_card(info: dict | None) -> str:
@@ -103,10 +105,12 @@ def analysis_card(info: dict | None) -> str:
     purpose = f"**{info['suggested_purpose']}**" if info.get("suggested_purpose") else "none — choose it yourself"
     alt = info.get("tempo_alternative_bpm")
     tempo = f"**{info['tempo_bpm']:.0f} BPM**" + (f" (or {alt:.0f})" if alt else "")
-    lines = [f"**{info['duration_s']:.1f} s** · tempo {tempo} · key **{info['key']}** · "
-             f"vocals {vocals} ({info['vocals_confidence']:.0%}) · "
-             f"{'with' if v['accompaniment'] else 'no'} accompaniment · loudness {info['rms_dbfs']:.0f} dBFS",
-             f"Suggested purpose: {purpose} · suggested segment **{seg['start_s']:.1f}–{seg['end_s']:.1f} s**"]
+    lines = [
+        f"**{info['duration_s']:.1f} s** · tempo {tempo} · key **{info['key']}** · "
+        f"vocals {vocals} ({info['vocals_confidence']:.0%}) · "
+        f"{'with' if v['accompaniment'] else 'no'} accompaniment · loudness {info['rms_dbfs']:.0f} dBFS",
+        f"Suggested purpose: {purpose} · suggested segment **{seg['start_s']:.1f}–{seg['end_s']:.1f} s**",
+    ]
     lines += [f"⚠️ {w}" for w in info.get("warnings", [])]
     return "\n\n".join(lines)
 
@@ -139,8 +143,14 @@ def segment_check(audio, start_s, end_s, info, model: str | None = None) -> str:
 
 
 @friendly
-def api_prepare(audio: str | None, start_s: float | None, end_s: float | None, fmt: str | None,
-                model: str | None = None, request: gr.Request = None):
+def api_prepare(
+    audio: str | None,
+    start_s: float | None,
+    end_s: float | None,
+    fmt: str | None,
+    model: str | None = None,
+    request: gr.Request = None,
+):
     """Cut and convert a reference into a valid clip for the model (MP3/WAV, within its length bounds)."""
     from music01_core.audio import prepare_clip
 
@@ -149,8 +159,14 @@ def api_prepare(audio: str | None, start_s: float | None, end_s: float | None, f
     fmt = (fmt or "mp3").lower()
     m = _model_for_clip(model)
     folder = session_home(request) / "clips"
-    clip = prepare_clip(audio, folder / f"{Path(audio).stem[:40]}-{int(time.time())}.{fmt}",
-                        start_s=start_s or None, end_s=end_s or None, format=fmt, model=m)
+    clip = prepare_clip(
+        audio,
+        folder / f"{Path(audio).stem[:40]}-{int(time.time())}.{fmt}",
+        start_s=start_s or None,
+        end_s=end_s or None,
+        format=fmt,
+        model=m,
+    )
     for w in clip.warnings:
         gr.Warning(w)
     info = clip.to_dict()
@@ -166,14 +182,16 @@ def reference_for(model, clip: str | None, url: str | None, backend, request: gr
     from music01_core.references import choose_reference
 
     try:
-        return choose_reference(model, clip=clip, url=url, backend=backend,
-                                cache_dir=session_home(request) / "references")
+        return choose_reference(
+            model, clip=clip, url=url, backend=backend, cache_dir=session_home(request) / "references"
+        )
     except ReferenceInputError:
         if clip or (url or "").strip():
             raise
-        raise gr.Error(f"{model.id} needs a reference: prepare a clip in step 1"
-                       + (", or paste a public URL of a WAV/MP3 there." if "url" in model.reference.ways else "."))\
-            from None
+        raise gr.Error(
+            f"{model.id} needs a reference: prepare a clip in step 1"
+            + (", or paste a public URL of a WAV/MP3 there." if "url" in model.reference.ways else ".")
+        ) from None
 
 
 @friendly

@@ -57,9 +57,11 @@ class RateLimiter:
                     q.popleft()
                 if len(q) >= self.limit:
                     wait = int(q[0] + self.window_s - now) + 1
-                    raise gr.Error(f"This demo allows {self.limit} generations per hour on its shared key. "
-                                   f"Try again in {wait // 60} min {wait % 60} s — or paste your own AI/ML API key "
-                                   "above, or use the offline engine on your own machine.")
+                    raise gr.Error(
+                        f"This demo allows {self.limit} generations per hour on its shared key. "
+                        f"Try again in {wait // 60} min {wait % 60} s — or paste your own AI/ML API key "
+                        "above, or use the offline engine on your own machine."
+                    )
             for key in keys:
                 self.events[key].append(now)
 
@@ -112,8 +114,10 @@ def banner_text(api_key: str | None = None, model_id: str | None = None) -> str:
     if server_key():
         limit = f" Shared demo key: {GENERATIONS_PER_HOUR} generations per hour per person." if SHARED else ""
         return f"🎵 {name} via **AI/ML API**.{limit}"
-    return (f"🧪 **offline engine (no API key) — not {m.id}.** It makes music from your reference on this machine, "
-            "following the model's rules; paste an AI/ML API key below to use the real model.")
+    return (
+        f"🧪 **offline engine (no API key) — not {m.id}.** It makes music from your reference on this machine, "
+        "following the model's rules; paste an AI/ML API key below to use the real model."
+    )
 
 
 def served_dir() -> Path:
@@ -184,14 +188,16 @@ def friendly(fn):
         except gr.Error:
             raise
         except JobPendingError as exc:
-            raise gr.Error(str(exc).replace("`music01 resume ", "the History tab's Resume, or `music01 resume "),
-                           title="Still running at the provider") from None
+            raise gr.Error(
+                str(exc).replace("`music01 resume ", "the History tab's Resume, or `music01 resume "),
+                title="Still running at the provider",
+            ) from None
         except Music01Error as exc:
-            raise gr.Error(str(exc), title="Please check" if isinstance(exc, InputError) else "The service failed") \
-                from None
+            raise gr.Error(
+                str(exc), title="Please check" if isinstance(exc, InputError) else "The service failed"
+            ) from None
         except Exception:
             logger.exception("unexpected error in %s", fn.__name__)
-            raise gr.Error("Something unexpected went wrong (it was logged on the server). Please try again.") \
-                from None
+            raise gr.Error("Something unexpected went wrong (it was logged on the server). Please try again.") from None
 
     return wrapper

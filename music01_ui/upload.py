@@ -24,8 +24,14 @@ def api_upload(clip: str | None, purpose: str, api_key: str | None = None, reque
     res = backend.upload(clip, purpose)
     if res.cached:
         gr.Info("cached — not uploaded again")
-    return {"voice_id": res.voice_id, "instrumental_id": res.instrumental_id, "trace_id": res.trace_id,
-            "cached": res.cached, "backend": res.backend, "purpose": res.purpose}
+    return {
+        "voice_id": res.voice_id,
+        "instrumental_id": res.instrumental_id,
+        "trace_id": res.trace_id,
+        "cached": res.cached,
+        "backend": res.backend,
+        "purpose": res.purpose,
+    }
 
 
 def library_choices(request: gr.Request) -> list[tuple[str, str]]:

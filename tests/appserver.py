@@ -27,15 +27,26 @@ class AppServer:
         self.home = home
         self.log = home.parent / f"app-{self.port}.log"
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01", "GRADIO", "SPACE_ID"))}
-        self.env = {**clean, "MUSIC01_HOME": str(home), "GRADIO_SERVER_PORT": str(self.port),
-                    "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False",
-                    "PYTHONPATH": str(ROOT), **env}
+        self.env = {
+            **clean,
+            "MUSIC01_HOME": str(home),
+            "GRADIO_SERVER_PORT": str(self.port),
+            "GRADIO_SERVER_NAME": "127.0.0.1",
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "PYTHONPATH": str(ROOT),
+            **env,
+        }
         self.proc = None
 
     def start(self, timeout_s: float = 90) -> AppServer:
         self._fh = open(self.log, "wb")
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=self.env, cwd=self.home.parent,
-                                     stdout=self._fh, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")],
+            env=self.env,
+            cwd=self.home.parent,
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

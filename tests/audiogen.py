@@ -24,8 +24,9 @@ ENCODE_ARGS = {
 }
 
 
-def tone(duration_s: float, sample_rate: int = 44100, channels: int = 2, freq: float = 220.0,
-         amplitude: float = 0.3) -> np.ndarray:
+def tone(
+    duration_s: float, sample_rate: int = 44100, channels: int = 2, freq: float = 220.0, amplitude: float = 0.3
+) -> np.ndarray:
     """A quiet chord-ish tone, shape (n, channels)."""
     t = np.arange(int(round(duration_s * sample_rate))) / sample_rate
     y = amplitude * (np.sin(2 * np.pi * freq * t) + 0.5 * np.sin(2 * np.pi * freq * 1.5 * t)) / 1.5
@@ -42,9 +43,22 @@ def write_audio(path: Path, y: np.ndarray, sample_rate: int, *, metadata: dict |
     meta = []
     for k, v in (metadata or {}).items():
         meta += ["-metadata", f"{k}={v}"]
-    cmd = [find_ffmpeg(), "-v", "error", "-y", "-f", "s16le", "-ar", str(sample_rate), "-ac",
-           str(y.shape[1]), "-i", "-", *meta, *ENCODE_ARGS[fmt], str(path)]
+    cmd = [
+        find_ffmpeg(),
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "s16le",
+        "-ar",
+        str(sample_rate),
+        "-ac",
+        str(y.shape[1]),
+        "-i",
+        "-",
+        *meta,
+        *ENCODE_ARGS[fmt],
+        str(path),
+    ]
     subprocess.run(cmd, input=raw, check=True)
     return path
-
-

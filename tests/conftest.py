@@ -19,13 +19,22 @@ def make_audio(audio_dir):
     """Factory: ``make_audio("name.mp3", duration_s, sample_rate=..., channels=...)``."""
     made: dict = {}
 
-    def _make(name: str, duration_s: float, *, sample_rate: int = 44100, channels: int = 2,
-              freq: float = 220.0, amplitude: float = 0.3, metadata: dict | None = None) -> Path:
+    def _make(
+        name: str,
+        duration_s: float,
+        *,
+        sample_rate: int = 44100,
+        channels: int = 2,
+        freq: float = 220.0,
+        amplitude: float = 0.3,
+        metadata: dict | None = None,
+    ) -> Path:
         key = (name, duration_s, sample_rate, channels, freq, amplitude, tuple(sorted((metadata or {}).items())))
         if key not in made:
             path = audio_dir / name
-            made[key] = write_audio(path, tone(duration_s, sample_rate, channels, freq, amplitude), sample_rate,
-                                    metadata=metadata)
+            made[key] = write_audio(
+                path, tone(duration_s, sample_rate, channels, freq, amplitude), sample_rate, metadata=metadata
+            )
         return made[key]
 
     return _make
@@ -49,9 +58,11 @@ def speech_wav(audio_dir):
     if not exe:
         pytest.skip("espeak-ng is not installed (CI installs it with apt)")
     path = audio_dir / "speech.wav"
-    text = ("Hello everyone, and welcome to the workshop. Today we are going to talk about how music models work, "
-            "what they need from a reference recording, and why a spoken sentence like this one is not the same "
-            "thing as singing. Please listen carefully and take some notes as we go along.")
+    text = (
+        "Hello everyone, and welcome to the workshop. Today we are going to talk about how music models work, "
+        "what they need from a reference recording, and why a spoken sentence like this one is not the same "
+        "thing as singing. Please listen carefully and take some notes as we go along."
+    )
     subprocess.run([exe, "-w", str(path), "-s", "160", text], check=True, capture_output=True)
     return path
 

@@ -12,8 +12,16 @@ from .offline import OfflineBackend
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Backend", "GenerationResult", "UploadResult", "OfflineBackend", "ApiBackend", "open_backend",
-           "api_key_from_env", "MODES"]
+__all__ = [
+    "Backend",
+    "GenerationResult",
+    "UploadResult",
+    "OfflineBackend",
+    "ApiBackend",
+    "open_backend",
+    "api_key_from_env",
+    "MODES",
+]
 
 
 def __getattr__(name: str):
@@ -23,6 +31,7 @@ def __getattr__(name: str):
 
         return ApiBackend
     raise AttributeError(name)
+
 
 MODES = ("auto", "offline", "api")
 
@@ -36,8 +45,13 @@ def api_key_from_env() -> str | None:
     return None
 
 
-def open_backend(mode: str | None = None, *, api_key: str | None = None, base_url: str | None = None,
-                 home: str | os.PathLike | None = None) -> Backend:
+def open_backend(
+    mode: str | None = None,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    home: str | os.PathLike | None = None,
+) -> Backend:
     """Open a backend.
 
     Parameters

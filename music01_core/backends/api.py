@@ -69,13 +69,17 @@ def normalize_base_url(base: str | None) -> str:
     base = re.sub(r"/v[12]$", "", base)
     # Errors here never echo the value: people paste keys into the wrong field.
     if not re.match(r"^https?://[^/\s]", base):
-        raise InputError("the API base URL (AIML_API_BASE) must start with https:// — for example "
-                         f"{DEFAULT_API_BASE}.")
-    if base.startswith("http://") and not _local_host(urlsplit(base).hostname or "") \
-            and os.environ.get("MUSIC01_INSECURE_HTTP") != "1":
-        raise InputError("the API base URL (AIML_API_BASE) uses http:// for a host that is not this machine: the "
-                         "key would travel in clear text. Use https://, or http://127.0.0.1 for a local emulator "
-                         "(for a room emulator with a throwaway key, set MUSIC01_INSECURE_HTTP=1).")
+        raise InputError(f"the API base URL (AIML_API_BASE) must start with https:// — for example {DEFAULT_API_BASE}.")
+    if (
+        base.startswith("http://")
+        and not _local_host(urlsplit(base).hostname or "")
+        and os.environ.get("MUSIC01_INSECURE_HTTP") != "1"
+    ):
+        raise InputError(
+            "the API base URL (AIML_API_BASE) uses http:// for a host that is not this machine: the "
+            "key would travel in clear text. Use https://, or http://127.0.0.1 for a local emulator "
+            "(for a room emulator with a throwaway key, set MUSIC01_INSECURE_HTTP=1)."
+        )
     return base
 
 
@@ -118,8 +122,9 @@ def _gateway_detail(body) -> tuple[str, str | None]:
     return str(msg), (str(request_id) if request_id else None)
 
 
-def error_from_response(status: int, body, headers=None, *, operation: str, redact=lambda s: s,
-                        has_ids: bool = False) -> ApiError | None:
+def error_from_response(
+    status: int, body, headers=None, *, operation: str, redact=lambda s: s, has_ids: bool = False
+) -> ApiError | None:
     """The :class:`ApiError` a response means, or None when it is a success.
 
     Success is HTTP 2xx **and** ``base_resp.status_code == 0``.  The gateway's HTTP status
@@ -135,25 +140,47 @@ def error_from_response(status: int, body, headers=None, *, operation: str, reda
         # A known upstream code says more than the gateway's status (400 + 1026 is "change the
         # lyrics", not "invalid"), so only an unknown or missing code is classified by status.
         detail, request_id = _gateway_detail(body)
-        cls, template = HTTP_STATUS_ERRORS.get(status, (ServerError if status >= 500 else ApiError,
-                                                         f"the service answered HTTP {status}: {{detail}}"))
+        cls, template = HTTP_STATUS_ERRORS.get(
+            status, (ServerError if status >= 500 else ApiError, f"the service answered HTTP {status}: {{detail}}")
+        )
         msg = template.format(detail=redact(detail) or "no details given")
         if detail and "{detail}" not in template:
             msg += f" The service said: {redact(detail).rstrip('.')}."
         # A rejection before the work started is not billed; a 5xx/504 after it may be.
         may_be_billed = billed and status >= 500
-        return cls(msg, http_status=status, code=code, trace_id=trace_id, inference_id=inference_id,
-                   request_id=request_id, may_be_billed=may_be_billed,
-                   retryable=status in RETRYABLE_HTTP, retry_after_s=_retry_after_s(headers))
+        return cls(
+            msg,
+            http_status=status,
+            code=code,
+            trace_id=trace_id,
+            inference_id=inference_id,
+            request_id=request_id,
+            may_be_billed=may_be_billed,
+            retryable=status in RETRYABLE_HTTP,
+            retry_after_s=_retry_after_s(headers),
+        )
     if not isinstance(body, dict):
-        return ProtocolError("the service's answer is not JSON: try again later.", http_status=status,
-                             inference_id=inference_id, may_be_billed=billed)
+        return ProtocolError(
+            "the service's answer is not JSON: try again later.",
+            http_status=status,
+            inference_id=inference_id,
+            may_be_billed=billed,
+        )
     if not isinstance(base, dict) or "status_code" not in base:
-        return ProtocolError("the service's answer has no base_resp: try again later.", http_status=status,
-                             trace_id=trace_id, inference_id=inference_id, may_be_billed=billed)
+        return ProtocolError(
+            "the service's answer has no base_resp: try again later.",
+            http_status=status,
+            trace_id=trace_id,
+            inference_id=inference_id,
+            may_be_billed=billed,
+        )
     if code is None:
-        return ProtocolError(f"base_resp.status_code is not a number: {base.get('status_code')!r}",
-                             http_status=status, trace_id=trace_id, inference_id=inference_id)
+        return ProtocolError(
+            f"base_resp.status_code is not a number: {base.get('status_code')!r}",
+            http_status=status,
+            trace_id=trace_id,
+            inference_id=inference_id,
+        )
     if code == 0:
         return None
     detail = redact(str(base.get("status_msg") or "no details given"))
@@ -171,14 +198,24 @@ def error_from_response(status: int, body, headers=None, *, operation: str, reda
     elif "{detail}" not in template and detail and detail != "success":
         msg += f" (music-01 said: {detail})"
     _, request_id = _gateway_detail(body) if not 200 <= status < 300 else (None, None)
-    return cls(msg, http_status=status, code=code, trace_id=trace_id, inference_id=inference_id,
-               request_id=request_id, retryable=code in RETRYABLE_CODES,
-               may_be_billed=billed and (code in (1001, 1027, 1000, 1024, 1033) or status >= 500),
-               retry_after_s=_retry_after_s(headers))
+    return cls(
+        msg,
+        http_status=status,
+        code=code,
+        trace_id=trace_id,
+        inference_id=inference_id,
+        request_id=request_id,
+        retryable=code in RETRYABLE_CODES,
+        may_be_billed=billed and (code in (1001, 1027, 1000, 1024, 1033) or status >= 500),
+        retry_after_s=_retry_after_s(headers),
+    )
 
 
-_ID_WORDS = re.compile(r"\b(voice_id|instrumental_id|refer_voice|refer_instrumental|ids?|expired|not (?:exist|found)|"
-                       r"unknown (?:voice|instrumental|file))\b", re.I)
+_ID_WORDS = re.compile(
+    r"\b(voice_id|instrumental_id|refer_voice|refer_instrumental|ids?|expired|not (?:exist|found)|"
+    r"unknown (?:voice|instrumental|file))\b",
+    re.I,
+)
 _OTHER_FIELDS = re.compile(r"\b(lyrics|sample_rate|bitrate|format|audio_setting|model|prompt)\b", re.I)
 
 
@@ -214,8 +251,13 @@ def _never_sent(exc: BaseException) -> bool:
             return True
         if isinstance(e, ue.MaxRetryError):
             stack.append(e.reason)
-        stack.extend([getattr(e, "__cause__", None), getattr(e, "__context__", None),
-                      *[a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]])
+        stack.extend(
+            [
+                getattr(e, "__cause__", None),
+                getattr(e, "__context__", None),
+                *[a for a in getattr(e, "args", ()) if isinstance(a, BaseException)],
+            ]
+        )
     return False
 
 
@@ -251,11 +293,25 @@ class ApiBackend(BaseBackend):
     name = "api"
     label = "AI/ML API"
 
-    def __init__(self, api_key: str | Secret | None = None, base_url: str | None = None, *,
-                 home: str | os.PathLike | None = None, history=None, library=None,
-                 connect_timeout_s: float = 10.0, read_timeout_s: float = 300.0, max_upload_attempts: int = 4,
-                 backoff_s: float = 1.0, max_backoff_s: float = 30.0, session=None, sleep=time.sleep,
-                 publisher=None, poll_delays=None, clock=time.monotonic) -> None:
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        base_url: str | None = None,
+        *,
+        home: str | os.PathLike | None = None,
+        history=None,
+        library=None,
+        connect_timeout_s: float = 10.0,
+        read_timeout_s: float = 300.0,
+        max_upload_attempts: int = 4,
+        backoff_s: float = 1.0,
+        max_backoff_s: float = 30.0,
+        session=None,
+        sleep=time.sleep,
+        publisher=None,
+        poll_delays=None,
+        clock=time.monotonic,
+    ) -> None:
         import requests
 
         if isinstance(api_key, Secret):
@@ -308,7 +364,7 @@ class ApiBackend(BaseBackend):
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_backoff_s * 2)
-        return min(self.max_backoff_s, self.backoff_s * 2 ** attempt) * (0.5 + random.random() / 2)
+        return min(self.max_backoff_s, self.backoff_s * 2**attempt) * (0.5 + random.random() / 2)
 
     @staticmethod
     def _json(resp):
@@ -339,12 +395,15 @@ class ApiBackend(BaseBackend):
                 self._sleep(delay)
             attempts += 1
             try:
-                resp = self.session.post(url, files=files, data={"purpose": purpose}, headers=self._headers(),
-                                         timeout=self.timeout)
+                resp = self.session.post(
+                    url, files=files, data={"purpose": purpose}, headers=self._headers(), timeout=self.timeout
+                )
             except requests.exceptions.RequestException as exc:
                 last = ApiConnectionError(
                     f"could not reach the service at {self.base_url} ({type(exc).__name__}): check the network "
-                    "and AIML_API_BASE.", retryable=True)
+                    "and AIML_API_BASE.",
+                    retryable=True,
+                )
                 last.__cause__ = None
                 continue
             body = self._json(resp)
@@ -352,13 +411,19 @@ class ApiBackend(BaseBackend):
             if err is None:
                 missing = [f for f in PURPOSE_IDS[purpose] if not body.get(f)]
                 if missing:
-                    raise ProtocolError(f"the upload answer has no {', '.join(missing)}: try again later.",
-                                        http_status=resp.status_code, trace_id=body.get("trace_id"))
-                return UploadResult(voice_id=body.get("voice_id") if "voice_id" in PURPOSE_IDS[purpose] else None,
-                                    instrumental_id=body.get("instrumental_id")
-                                    if "instrumental_id" in PURPOSE_IDS[purpose] else None,
-                                    trace_id=str(body.get("trace_id") or ""), backend=self.name, purpose=purpose,
-                                    sha256=clip.sha256)
+                    raise ProtocolError(
+                        f"the upload answer has no {', '.join(missing)}: try again later.",
+                        http_status=resp.status_code,
+                        trace_id=body.get("trace_id"),
+                    )
+                return UploadResult(
+                    voice_id=body.get("voice_id") if "voice_id" in PURPOSE_IDS[purpose] else None,
+                    instrumental_id=body.get("instrumental_id") if "instrumental_id" in PURPOSE_IDS[purpose] else None,
+                    trace_id=str(body.get("trace_id") or ""),
+                    backend=self.name,
+                    purpose=purpose,
+                    sha256=clip.sha256,
+                )
             if not err.retryable:
                 raise err
             last = err
@@ -366,8 +431,13 @@ class ApiBackend(BaseBackend):
                 break  # the contract allows no more retries for this code
         assert last is not None
         # The ids support asks for travel with the final error (the message already names them).
-        gave_up = type(last)(f"{last} Gave up after {attempts} attempts.", http_status=last.http_status,
-                             code=last.code, retry_after_s=last.retry_after_s, retryable=last.retryable)
+        gave_up = type(last)(
+            f"{last} Gave up after {attempts} attempts.",
+            http_status=last.http_status,
+            code=last.code,
+            retry_after_s=last.retry_after_s,
+            retryable=last.retryable,
+        )
         gave_up.trace_id, gave_up.inference_id, gave_up.request_id = last.trace_id, last.inference_id, last.request_id
         raise gave_up from None
 
@@ -402,18 +472,35 @@ class ApiBackend(BaseBackend):
         if exc.code in BASE_RESP_ERRORS:
             return exc  # an upstream code answered: music-01 itself is there, and said something specific
         text = str(exc).lower()
-        names = any(w in text for w in ("model", "music-01", "deprecated", "no longer", "not supported", "path",
-                                        "cannot post", "endpoint"))
-        if exc.http_status in (404, 410) or (exc.http_status in (400, 403, 422) and names and
-                                             "credits" not in text):
+        names = any(
+            w in text
+            for w in (
+                "model",
+                "music-01",
+                "deprecated",
+                "no longer",
+                "not supported",
+                "path",
+                "cannot post",
+                "endpoint",
+            )
+        )
+        if exc.http_status in (404, 410) or (exc.http_status in (400, 403, 422) and names and "credits" not in text):
             m = get_model(LEGACY_MODEL)
             return ModelRetiredError(
                 f"the provider retired {m.id} on {m.retired_on} and no longer serves it (it answered HTTP "
                 f"{exc.http_status}). Choose {m.replacement} instead: `--model {m.replacement}` in the CLI, or "
                 "the model menu in the app — it takes a reference track and the same lyrics."
-                + (" (If AIML_API_BASE points at your own server, check that address too.)"
-                   if exc.http_status == 404 else ""),
-                http_status=exc.http_status, code=exc.code, trace_id=exc.trace_id, request_id=exc.request_id)
+                + (
+                    " (If AIML_API_BASE points at your own server, check that address too.)"
+                    if exc.http_status == 404
+                    else ""
+                ),
+                http_status=exc.http_status,
+                code=exc.code,
+                trace_id=exc.trace_id,
+                request_id=exc.request_id,
+            )
         return exc
 
     def upload(self, clip, purpose, *, name=None, use_library=True, send_wav: bool = False) -> UploadResult:
@@ -444,9 +531,16 @@ class ApiBackend(BaseBackend):
         if self._jobs is None:
             from ..jobs import JobClient
 
-            self._jobs = JobClient(self.base_url, self._key, session=self.session, timeout=(self.timeout[0], 60.0),
-                                   sleep=self._sleep, backoff_s=self.backoff_s, max_backoff_s=self.max_backoff_s,
-                                   redact=self._redact)
+            self._jobs = JobClient(
+                self.base_url,
+                self._key,
+                session=self.session,
+                timeout=(self.timeout[0], 60.0),
+                sleep=self._sleep,
+                backoff_s=self.backoff_s,
+                max_backoff_s=self.max_backoff_s,
+                redact=self._redact,
+            )
         return self._jobs
 
     def _make_job(self, model, fields, request, setting, *, wait_s, on_status, on_submit=None):
@@ -459,25 +553,44 @@ class ApiBackend(BaseBackend):
         if ref is not None and ref.kind in ("url", "link") and is_loopback_url(ref.value) and not self.local_service:
             from ..errors import ReferenceUrlError
 
-            raise ReferenceUrlError("the reference link points at this machine (127.0.0.1/localhost), which the "
-                                    "provider cannot reach: set MUSIC01_PUBLIC_URL to the app's public address, or "
-                                    "give a public URL.")
-        payload = job_payload(model, lyrics=fields.lyrics, prompt=fields.prompt, reference=ref,
-                              audio_setting=setting, is_instrumental=request.is_instrumental,
-                              lyrics_optimizer=request.lyrics_optimizer)
+            raise ReferenceUrlError(
+                "the reference link points at this machine (127.0.0.1/localhost), which the "
+                "provider cannot reach: set MUSIC01_PUBLIC_URL to the app's public address, or "
+                "give a public URL."
+            )
+        payload = job_payload(
+            model,
+            lyrics=fields.lyrics,
+            prompt=fields.prompt,
+            reference=ref,
+            audio_setting=setting,
+            is_instrumental=request.is_instrumental,
+            lyrics_optimizer=request.lyrics_optimizer,
+        )
         logger.info("submitting a %s job to %s", model.id, self.base_url)
         status = self.jobs.submit(payload)  # the billed call: sent once
-        job = PendingJob(generation_id=status.id, model=model.id, created=time.time(), base_url=self.base_url,
-                         key_fp=self.key_fp, lyrics=fields.lyrics, prompt=fields.prompt,
-                         flags={k: True for k in ("is_instrumental", "lyrics_optimizer") if k in payload},
-                         audio_setting=payload.get("audio_setting"),
-                         reference=ref.describe() if ref is not None else None, status=status.status)
+        job = PendingJob(
+            generation_id=status.id,
+            model=model.id,
+            created=time.time(),
+            base_url=self.base_url,
+            key_fp=self.key_fp,
+            lyrics=fields.lyrics,
+            prompt=fields.prompt,
+            flags={k: True for k in ("is_instrumental", "lyrics_optimizer") if k in payload},
+            audio_setting=payload.get("audio_setting"),
+            reference=ref.describe() if ref is not None else None,
+            status=status.status,
+        )
         try:
             self.history.add_pending(job)
         except OSError as exc:
-            raise JobError(f"the job was submitted but its id could not be saved ({exc.strerror or exc}): keep this "
-                           f"id and run `music01 resume {status.id}` once there is disk space.",
-                           generation_id=status.id, may_be_billed=True) from None
+            raise JobError(
+                f"the job was submitted but its id could not be saved ({exc.strerror or exc}): keep this "
+                f"id and run `music01 resume {status.id}` once there is disk space.",
+                generation_id=status.id,
+                may_be_billed=True,
+            ) from None
         if on_submit is not None:
             on_submit(status.id)
         if on_status is not None:
@@ -487,9 +600,18 @@ class ApiBackend(BaseBackend):
     def _follow(self, job, *, wait_s, on_status):
         from ..jobs import follow_job
 
-        return follow_job(self.jobs, self.history, job, wait_s=wait_s, backend_name=self.name, on_status=on_status,
-                          clock=self._clock, sleep=self._sleep,
-                          delays=self._poll_delays() if self._poll_delays else None, check_audio=check_job_audio)
+        return follow_job(
+            self.jobs,
+            self.history,
+            job,
+            wait_s=wait_s,
+            backend_name=self.name,
+            on_status=on_status,
+            clock=self._clock,
+            sleep=self._sleep,
+            delays=self._poll_delays() if self._poll_delays else None,
+            check_audio=check_job_audio,
+        )
 
     def resume(self, generation_id: str, *, wait_s: float | None = None, on_status=None) -> GenerationResult:
         """Poll a job submitted earlier (by this or another process) and save its audio; never submits.
@@ -509,13 +631,17 @@ class ApiBackend(BaseBackend):
             raise InputError("this job was submitted with another API key: set that key (AIML_API_KEY) to resume it.")
         if job is None:
             model = gid.rsplit(":", 1)[1] if ":" in gid else "unknown"
-            job = self.history.add_pending(PendingJob(generation_id=gid, model=model, created=time.time(),
-                                                      base_url=self.base_url, key_fp=self.key_fp))
+            job = self.history.add_pending(
+                PendingJob(
+                    generation_id=gid, model=model, created=time.time(), base_url=self.base_url, key_fp=self.key_fp
+                )
+            )
         return self._follow(job, wait_s=DEFAULT_WAIT_S if wait_s is None else wait_s, on_status=on_status)
 
     # --- generate -----------------------------------------------------------------------
-    def _send_generate(self, lyrics: str, voice_id: str | None, instrumental_id: str | None,
-                       setting: AudioSetting, seed: int | None) -> GenerationResult:
+    def _send_generate(
+        self, lyrics: str, voice_id: str | None, instrumental_id: str | None, setting: AudioSetting, seed: int | None
+    ) -> GenerationResult:
         """POST the JSON request once (see the module docstring for the only retries)."""
         from ..httputil import send_billed
 
@@ -524,12 +650,26 @@ class ApiBackend(BaseBackend):
             payload["refer_voice"] = voice_id
         if instrumental_id:
             payload["refer_instrumental"] = instrumental_id
-        resp = send_billed(self.session, self.base_url + GENERATE_PATH, payload, headers=self._headers(),
-                           timeout=self.timeout, sleep=self._sleep, backoff=self._backoff, base_url=self.base_url,
-                           what="generate")
+        resp = send_billed(
+            self.session,
+            self.base_url + GENERATE_PATH,
+            payload,
+            headers=self._headers(),
+            timeout=self.timeout,
+            sleep=self._sleep,
+            backoff=self._backoff,
+            base_url=self.base_url,
+            what="generate",
+        )
         body = self._json(resp)
-        err = error_from_response(resp.status_code, body, resp.headers, operation="generate", redact=self._redact,
-                                  has_ids=bool(voice_id or instrumental_id))
+        err = error_from_response(
+            resp.status_code,
+            body,
+            resp.headers,
+            operation="generate",
+            redact=self._redact,
+            has_ids=bool(voice_id or instrumental_id),
+        )
         if err is not None:
             raise err
         return self._result(body, resp.headers, lyrics, voice_id, instrumental_id, setting)
@@ -543,12 +683,20 @@ class ApiBackend(BaseBackend):
             raise ProtocolError("the answer has no data: it may still have been billed.", may_be_billed=True, **ids)
         status = data.get("status")
         if status == 1:
-            raise IncompleteResultError("music-01 answered 'in progress' (status 1) without finished audio; there is "
-                                        "no way to fetch it later — try again.", may_be_billed=True, **ids)
+            raise IncompleteResultError(
+                "music-01 answered 'in progress' (status 1) without finished audio; there is "
+                "no way to fetch it later — try again.",
+                may_be_billed=True,
+                **ids,
+            )
         if status != 2:
             # The contract says 2 is "finished"; anything else is not a result to trust as one.
-            raise ProtocolError(f"music-01 answered data.status {status!r}, not 2 (finished): the answer cannot be "
-                                "used as a finished piece.", may_be_billed=True, **ids)
+            raise ProtocolError(
+                f"music-01 answered data.status {status!r}, not 2 (finished): the answer cannot be "
+                "used as a finished piece.",
+                may_be_billed=True,
+                **ids,
+            )
         audio_field = data.get("audio")
         if not isinstance(audio_field, str) or not audio_field.strip():
             raise BadAudioError("the answer holds no audio.", may_be_billed=True, **ids)
@@ -557,22 +705,40 @@ class ApiBackend(BaseBackend):
             audio = self._download(audio_field, ids)
         else:
             if len(audio_field) % 2 or not _HEX.fullmatch(audio_field):
-                raise BadAudioError("the audio in the answer is not valid hex"
-                                    + (" (odd length)" if len(audio_field) % 2 else "") + ".", may_be_billed=True,
-                                    **ids)
+                raise BadAudioError(
+                    "the audio in the answer is not valid hex"
+                    + (" (odd length)" if len(audio_field) % 2 else "")
+                    + ".",
+                    may_be_billed=True,
+                    **ids,
+                )
             audio = bytes.fromhex(audio_field)
         extra = body.get("extra_info") if isinstance(body.get("extra_info"), dict) else {}
         size = extra.get("audio_size")
         if isinstance(size, int) and size != len(audio):
-            raise BadAudioError(f"the audio is {len(audio)} bytes but extra_info.audio_size says {size}: it was "
-                                "damaged on the way.", may_be_billed=True, **ids)
+            raise BadAudioError(
+                f"the audio is {len(audio)} bytes but extra_info.audio_size says {size}: it was damaged on the way.",
+                may_be_billed=True,
+                **ids,
+            )
         channels = int(extra.get("music_channel") or 2) if str(extra.get("music_channel") or "2").isdigit() else 2
         duration_s = _check_audio(audio, setting, channels, ids)
         return GenerationResult(
-            audio=audio, format=setting.format, sample_rate=setting.sample_rate, bitrate=setting.bitrate,
-            channels=channels, duration_s=round(duration_s, 3), voice_id=voice_id, instrumental_id=instrumental_id,
-            backend=self.name, trace_id=trace_id, seed=None, lyrics=lyrics, inference_id=inference_id,
-            credits_used=headers.get("x-aimlapi-credits-used"), usd_spent=headers.get("x-aimlapi-usd-spent"),
+            audio=audio,
+            format=setting.format,
+            sample_rate=setting.sample_rate,
+            bitrate=setting.bitrate,
+            channels=channels,
+            duration_s=round(duration_s, 3),
+            voice_id=voice_id,
+            instrumental_id=instrumental_id,
+            backend=self.name,
+            trace_id=trace_id,
+            seed=None,
+            lyrics=lyrics,
+            inference_id=inference_id,
+            credits_used=headers.get("x-aimlapi-credits-used"),
+            usd_spent=headers.get("x-aimlapi-usd-spent"),
         )
 
     def _download(self, url: str, ids: dict) -> bytes:
@@ -588,8 +754,9 @@ class ApiBackend(BaseBackend):
                     for chunk in r.iter_content(1 << 16):
                         total += len(chunk)
                         if total > MAX_AUDIO_DOWNLOAD_BYTES:
-                            raise BadAudioError("the audio at the URL is larger than 64 MiB; refusing it.",
-                                                may_be_billed=True, **ids)
+                            raise BadAudioError(
+                                "the audio at the URL is larger than 64 MiB; refusing it.", may_be_billed=True, **ids
+                            )
                         chunks.append(chunk)
                     return b"".join(chunks)
             except requests.exceptions.RequestException:
@@ -625,8 +792,11 @@ def _check_audio(audio: bytes, setting: AudioSetting, channels: int, ids: dict) 
     """Check the bytes decode as the requested format; return their duration in seconds."""
     if setting.format == "pcm":
         if len(audio) % (2 * channels):
-            raise BadAudioError(f"the raw PCM is {len(audio)} bytes, not whole 16-bit {channels}-channel frames.",
-                                may_be_billed=True, **ids)
+            raise BadAudioError(
+                f"the raw PCM is {len(audio)} bytes, not whole 16-bit {channels}-channel frames.",
+                may_be_billed=True,
+                **ids,
+            )
         return len(audio) / (2 * channels * setting.sample_rate)
     import tempfile
 
@@ -639,9 +809,9 @@ def _check_audio(audio: bytes, setting: AudioSetting, channels: int, ids: dict) 
         try:
             m = ffmpeg.measure(path)  # one decode: the container and the exact length
         except AudioInputError as exc:
-            raise BadAudioError(f"the audio does not decode as {setting.format}: {exc}", may_be_billed=True,
-                                **ids) from None
+            raise BadAudioError(
+                f"the audio does not decode as {setting.format}: {exc}", may_be_billed=True, **ids
+            ) from None
     if m.container != setting.format:
-        raise BadAudioError(f"asked for {setting.format} but the audio is {m.container}.", may_be_billed=True,
-                            **ids)
+        raise BadAudioError(f"asked for {setting.format} but the audio is {m.container}.", may_be_billed=True, **ids)
     return m.duration_s

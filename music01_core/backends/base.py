@@ -16,8 +16,17 @@ from typing import Protocol, runtime_checkable
 from ..audio import Clip
 from ..settings import AudioSetting
 
-__all__ = ["Backend", "BaseBackend", "UploadResult", "GenerationResult", "MusicRequest", "ID_PATTERNS", "new_trace_id",
-           "PURPOSE_IDS", "result_from_entry"]
+__all__ = [
+    "Backend",
+    "BaseBackend",
+    "UploadResult",
+    "GenerationResult",
+    "MusicRequest",
+    "ID_PATTERNS",
+    "new_trace_id",
+    "PURPOSE_IDS",
+    "result_from_entry",
+]
 
 # Shapes of music-01 ids, e.g. vocal-2025011003141025-d5ZEMxmp (16 digits, 8 letters/digits).
 ID_PATTERNS = {
@@ -186,12 +195,28 @@ class MusicRequest:
 def result_from_entry(entry) -> GenerationResult:
     """A :class:`GenerationResult` for a generation already in the history."""
     return GenerationResult(
-        audio=Path(entry.audio_path).read_bytes(), format=entry.format, sample_rate=entry.sample_rate,
-        bitrate=entry.bitrate, channels=2, duration_s=entry.duration_s, voice_id=entry.voice_id,
-        instrumental_id=entry.instrumental_id, backend=entry.backend, trace_id=entry.trace_id, seed=entry.seed,
-        lyrics=entry.lyrics, inference_id=entry.inference_id, credits_used=entry.credits_used,
-        usd_spent=entry.usd_spent, warnings=tuple(entry.warnings), path=entry.audio_path, model=entry.model,
-        prompt=entry.prompt, generation_id=entry.generation_id, reference=entry.reference, history_id=entry.id,
+        audio=Path(entry.audio_path).read_bytes(),
+        format=entry.format,
+        sample_rate=entry.sample_rate,
+        bitrate=entry.bitrate,
+        channels=2,
+        duration_s=entry.duration_s,
+        voice_id=entry.voice_id,
+        instrumental_id=entry.instrumental_id,
+        backend=entry.backend,
+        trace_id=entry.trace_id,
+        seed=entry.seed,
+        lyrics=entry.lyrics,
+        inference_id=entry.inference_id,
+        credits_used=entry.credits_used,
+        usd_spent=entry.usd_spent,
+        warnings=tuple(entry.warnings),
+        path=entry.audio_path,
+        model=entry.model,
+        prompt=entry.prompt,
+        generation_id=entry.generation_id,
+        reference=entry.reference,
+        history_id=entry.id,
     )
 
 
@@ -206,8 +231,15 @@ class Backend(Protocol):
         """Upload a prepared clip (MP3/WAV, 10 s–10 min) for ``purpose``."""
         ...
 
-    def generate(self, lyrics: str, *, voice_id: str | None = None, instrumental_id: str | None = None,
-                 audio_setting: AudioSetting | None = None, seed: int | None = None) -> GenerationResult:
+    def generate(
+        self,
+        lyrics: str,
+        *,
+        voice_id: str | None = None,
+        instrumental_id: str | None = None,
+        audio_setting: AudioSetting | None = None,
+        seed: int | None = None,
+    ) -> GenerationResult:
         """Generate a piece from lyrics and one or both ids (music-01)."""
         ...
 
@@ -251,16 +283,18 @@ class BaseBackend:
     def _send_upload(self, clip: Clip, purpose: str) -> UploadResult:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _send_generate(self, lyrics: str, voice_id: str | None, instrumental_id: str | None,
-                       setting: AudioSetting, seed: int | None) -> GenerationResult:  # pragma: no cover
+    def _send_generate(
+        self, lyrics: str, voice_id: str | None, instrumental_id: str | None, setting: AudioSetting, seed: int | None
+    ) -> GenerationResult:  # pragma: no cover
         raise NotImplementedError
 
     def _ids_still_known(self, entry) -> bool:
         return True
 
     # --- the two calls -------------------------------------------------------------------
-    def upload(self, clip: Clip | str | os.PathLike, purpose: str, *, name: str | None = None,
-               use_library: bool = True) -> UploadResult:
+    def upload(
+        self, clip: Clip | str | os.PathLike, purpose: str, *, name: str | None = None, use_library: bool = True
+    ) -> UploadResult:
         """Upload a clip (MP3/WAV, 10 s–10 min) for ``purpose``; a clip uploaded before is not sent again.
 
         Parameters
@@ -286,20 +320,44 @@ class BaseBackend:
         if use_library:
             hit = self.library.lookup(info.sha256, purpose, self.base_url, self.key_fp)
             if hit is not None and self._ids_still_known(hit):
-                return UploadResult(voice_id=hit.voice_id, instrumental_id=hit.instrumental_id, trace_id="",
-                                    backend=self.name, purpose=purpose, sha256=info.sha256, cached=True)
+                return UploadResult(
+                    voice_id=hit.voice_id,
+                    instrumental_id=hit.instrumental_id,
+                    trace_id="",
+                    backend=self.name,
+                    purpose=purpose,
+                    sha256=info.sha256,
+                    cached=True,
+                )
         result = self._send_upload(info, purpose)
         import time
 
-        self.library.add(LibraryEntry(sha256=info.sha256, purpose=purpose, base_url=self.base_url,
-                                      key_fp=self.key_fp, voice_id=result.voice_id,
-                                      instrumental_id=result.instrumental_id, created=time.time(),
-                                      name=name or Path(info.path).stem, duration_s=info.duration_s,
-                                      format=info.format), clip_path=info.path)
+        self.library.add(
+            LibraryEntry(
+                sha256=info.sha256,
+                purpose=purpose,
+                base_url=self.base_url,
+                key_fp=self.key_fp,
+                voice_id=result.voice_id,
+                instrumental_id=result.instrumental_id,
+                created=time.time(),
+                name=name or Path(info.path).stem,
+                duration_s=info.duration_s,
+                format=info.format,
+            ),
+            clip_path=info.path,
+        )
         return result
 
-    def generate(self, lyrics: str, *, voice_id: str | None = None, instrumental_id: str | None = None,
-                 audio_setting: AudioSetting | None = None, seed: int | None = None) -> GenerationResult:
+    def generate(
+        self,
+        lyrics: str,
+        *,
+        voice_id: str | None = None,
+        instrumental_id: str | None = None,
+        audio_setting: AudioSetting | None = None,
+        seed: int | None = None,
+    ) -> GenerationResult:
         """Generate a piece; the result is saved to the history before it is returned.
 
         When the service no longer knows an id that came from the reference library, the
@@ -327,12 +385,14 @@ class BaseBackend:
         if notes:
             result = replace(result, warnings=(*notes, *result.warnings))
         ref = self.library.find_id(instrumental_id or voice_id or "")
-        return self.history.keep(result, reference_sha256=ref.sha256 if ref else None,
-                                 reference_name=ref.name if ref else None)
+        return self.history.keep(
+            result, reference_sha256=ref.sha256 if ref else None, reference_name=ref.name if ref else None
+        )
 
     # --- any model ------------------------------------------------------------------------
-    def make(self, request: MusicRequest, *, wait_s: float | None = None, on_status=None,
-             on_submit=None) -> GenerationResult:
+    def make(
+        self, request: MusicRequest, *, wait_s: float | None = None, on_status=None, on_submit=None
+    ) -> GenerationResult:
         """Make a piece with any model of the table; saved to the history before it is returned.
 
         Parameters
@@ -358,9 +418,13 @@ class BaseBackend:
         from ..settings import DEFAULT_WAIT_S
 
         m = get_model(request.model)
-        fields = prepare_text_fields(m, lyrics=request.lyrics, prompt=request.prompt,
-                                     is_instrumental=request.is_instrumental,
-                                     lyrics_optimizer=request.lyrics_optimizer)
+        fields = prepare_text_fields(
+            m,
+            lyrics=request.lyrics,
+            prompt=request.prompt,
+            is_instrumental=request.is_instrumental,
+            lyrics_optimizer=request.lyrics_optimizer,
+        )
         setting = (request.audio_setting or AudioSetting()) if m.audio_setting is not None else None
         if m.protocol == "music01":
             voice_id, inst_id = request.voice_id, request.instrumental_id
@@ -368,11 +432,23 @@ class BaseBackend:
             if ref is not None:
                 up = self.upload(ref.local_path or ref.value, request.purpose)
                 voice_id, inst_id = voice_id or up.voice_id, inst_id or up.instrumental_id
-            result = self.generate(fields.lyrics or "", voice_id=voice_id, instrumental_id=inst_id,
-                                   audio_setting=setting, seed=request.seed)
+            result = self.generate(
+                fields.lyrics or "",
+                voice_id=voice_id,
+                instrumental_id=inst_id,
+                audio_setting=setting,
+                seed=request.seed,
+            )
             return replace(result, model=m.id, warnings=(*fields.warnings, *result.warnings))
-        result = self._make_job(m, fields, request, setting, wait_s=DEFAULT_WAIT_S if wait_s is None else wait_s,
-                                on_status=on_status, on_submit=on_submit)
+        result = self._make_job(
+            m,
+            fields,
+            request,
+            setting,
+            wait_s=DEFAULT_WAIT_S if wait_s is None else wait_s,
+            on_status=on_status,
+            on_submit=on_submit,
+        )
         return replace(result, warnings=(*fields.warnings, *result.warnings)) if fields.warnings else result
 
     def _make_job(self, model, fields, request, setting, *, wait_s, on_status, on_submit=None):  # pragma: no cover
@@ -385,8 +461,10 @@ class BaseBackend:
         gid, saved = self._saved_generation(generation_id)
         if saved is not None:
             return saved
-        raise InputError(f"there is no pending job {gid!r} here: the {self.label} has nothing to resume "
-                         "(`music01 jobs` lists the pending ones).")
+        raise InputError(
+            f"there is no pending job {gid!r} here: the {self.label} has nothing to resume "
+            "(`music01 jobs` lists the pending ones)."
+        )
 
     def _saved_generation(self, generation_id: str):
         """(the cleaned id, its saved result or None); an empty id is refused."""
@@ -413,9 +491,11 @@ class BaseBackend:
             up = self.upload(clip, entry.purpose, name=entry.name, use_library=False)
             for f in PURPOSE_IDS[entry.purpose]:
                 if new[f] in (entry.voice_id, entry.instrumental_id) and getattr(up, f):
-                    notes.append(f"the service no longer knew {f} {new[f]}: the reference "
-                                 f"'{entry.name}' was uploaded again ({f} {getattr(up, f)}) and the piece generated "
-                                 "once more.")
+                    notes.append(
+                        f"the service no longer knew {f} {new[f]}: the reference "
+                        f"'{entry.name}' was uploaded again ({f} {getattr(up, f)}) and the piece generated "
+                        "once more."
+                    )
                     new[f] = getattr(up, f)
         if not notes:
             return None

@@ -39,8 +39,10 @@ _render_slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 def check_purpose(purpose: str) -> str:
     """Return ``purpose`` if music-01 knows it, else raise a clear error."""
     if purpose not in PURPOSE_IDS:
-        raise InvalidRequestError(f"purpose must be song, voice or instrumental, not {purpose!r}: song = sung vocals "
-                                  "with accompaniment, voice = a cappella singing, instrumental = no vocals.")
+        raise InvalidRequestError(
+            f"purpose must be song, voice or instrumental, not {purpose!r}: song = sung vocals "
+            "with accompaniment, voice = a cappella singing, instrumental = no vocals."
+        )
     return purpose
 
 
@@ -54,9 +56,12 @@ def check_ids(voice_id: str | None, instrumental_id: str | None) -> None:
             swapped = value and ID_PATTERNS[other].match(value)
             raise InvalidRequestError(
                 f"{name} {value!r} is not a music-01 {name}"
-                + (f" (it looks like an {other}: pass it as {other})." if swapped else
-                   f" (expected something like {'vocal' if name == 'voice_id' else 'instrumental'}-"
-                   "2025011003141025-d5ZEMxmp).")
+                + (
+                    f" (it looks like an {other}: pass it as {other})."
+                    if swapped
+                    else f" (expected something like {'vocal' if name == 'voice_id' else 'instrumental'}-"
+                    "2025011003141025-d5ZEMxmp)."
+                )
             )
 
 
@@ -87,8 +92,14 @@ class OfflineBackend(BaseBackend):
     label = "offline engine — not the real model"
     base_url = "offline"
 
-    def __init__(self, home: str | os.PathLike | None = None, *, history=None, library=None,
-                 store: str | os.PathLike | None = None) -> None:
+    def __init__(
+        self,
+        home: str | os.PathLike | None = None,
+        *,
+        history=None,
+        library=None,
+        store: str | os.PathLike | None = None,
+    ) -> None:
         super().__init__(home, history=history, library=library)
         self.root = self.home
         self.dir = Path(store if store is not None else self.home) / "offline"
@@ -118,7 +129,9 @@ class OfflineBackend(BaseBackend):
                 "again to get a new id."
             ) from None
         except (OSError, ValueError) as exc:
-            raise UnknownIdError(f"the record of {ref_id!r} is unreadable ({exc}): upload the reference again.") from exc
+            raise UnknownIdError(
+                f"the record of {ref_id!r} is unreadable ({exc}): upload the reference again."
+            ) from exc
 
     def features(self, sha256: str, clip_path: Path):
         """Engine features of a stored clip, computed once and kept next to it."""
@@ -144,18 +157,32 @@ class OfflineBackend(BaseBackend):
         created = time.time()
         for field in PURPOSE_IDS[purpose]:
             ref_id = _new_id("vocal" if field == "voice_id" else "instrumental", info.sha256 + purpose)
-            atomic_write_json(self.dir / "ids" / f"{ref_id}.json", {
-                "id": ref_id, "field": field, "purpose": purpose, "sha256": info.sha256,
-                "clip": stored.name, "created": created,
-            })
+            atomic_write_json(
+                self.dir / "ids" / f"{ref_id}.json",
+                {
+                    "id": ref_id,
+                    "field": field,
+                    "purpose": purpose,
+                    "sha256": info.sha256,
+                    "clip": stored.name,
+                    "created": created,
+                },
+            )
             ids[field] = ref_id
         trace = new_trace_id()
         logger.info("offline upload %s (%s): %s", info.sha256[:12], purpose, ids)
-        return UploadResult(voice_id=ids["voice_id"], instrumental_id=ids["instrumental_id"], trace_id=trace,
-                            backend=self.name, purpose=purpose, sha256=info.sha256)
+        return UploadResult(
+            voice_id=ids["voice_id"],
+            instrumental_id=ids["instrumental_id"],
+            trace_id=trace,
+            backend=self.name,
+            purpose=purpose,
+            sha256=info.sha256,
+        )
 
-    def _send_generate(self, lyrics: str, voice_id: str | None, instrumental_id: str | None,
-                       setting: AudioSetting, seed: int | None) -> GenerationResult:
+    def _send_generate(
+        self, lyrics: str, voice_id: str | None, instrumental_id: str | None, setting: AudioSetting, seed: int | None
+    ) -> GenerationResult:
         """Render a piece from lyrics and ids, following music-01's three cases.
 
         Voice only gives an a cappella hum, instrumental only an instrumental piece, both
@@ -171,11 +198,31 @@ class OfflineBackend(BaseBackend):
         for rec, field in ((voice_rec, "voice_id"), (inst_rec, "instrumental_id")):
             if rec is not None and rec["field"] != field:
                 raise InvalidRequestError(f"{rec['id']!r} is a {rec['field']}, not a {field}.")
-        return self._render(sung_blocks(report.text), report.accompaniment, voice_rec, inst_rec, setting, seed,
-                            lyrics=report.text, voice_id=voice_id, instrumental_id=instrumental_id)
+        return self._render(
+            sung_blocks(report.text),
+            report.accompaniment,
+            voice_rec,
+            inst_rec,
+            setting,
+            seed,
+            lyrics=report.text,
+            voice_id=voice_id,
+            instrumental_id=instrumental_id,
+        )
 
-    def _render(self, blocks, wrap: bool, voice_rec, inst_rec, setting: AudioSetting, seed: int, *, lyrics: str,
-                voice_id=None, instrumental_id=None) -> GenerationResult:
+    def _render(
+        self,
+        blocks,
+        wrap: bool,
+        voice_rec,
+        inst_rec,
+        setting: AudioSetting,
+        seed: int,
+        *,
+        lyrics: str,
+        voice_id=None,
+        instrumental_id=None,
+    ) -> GenerationResult:
         import numpy as np
 
         from .. import ffmpeg
@@ -188,10 +235,16 @@ class OfflineBackend(BaseBackend):
         if inst_rec:
             y, _ = load_audio(self.dir / "clips" / inst_rec["clip"], sample_rate=setting.sample_rate, mono=False)
             inst_audio = y.T if y.ndim == 2 else y[:, None]
-        rendered = render(blocks, accompaniment_wrap=wrap, voice=voice, instrumental=inst,
-                          instrumental_audio=inst_audio,
-                          instrumental_is_song=bool(inst_rec and inst_rec["purpose"] == "song"),
-                          sample_rate=setting.sample_rate, seed=seed)
+        rendered = render(
+            blocks,
+            accompaniment_wrap=wrap,
+            voice=voice,
+            instrumental=inst,
+            instrumental_audio=inst_audio,
+            instrumental_is_song=bool(inst_rec and inst_rec["purpose"] == "song"),
+            sample_rate=setting.sample_rate,
+            seed=seed,
+        )
         pcm = (np.clip(rendered.audio, -1, 1) * 32767).round().astype("<i2")
         if setting.format == "pcm":
             audio = pcm.tobytes()
@@ -200,24 +253,49 @@ class OfflineBackend(BaseBackend):
 
             with tempfile.TemporaryDirectory(prefix="music01-") as d:
                 out = Path(d) / f"out.{setting.format}"
-                ffmpeg.encode_pcm(pcm.tobytes(), out, sample_rate=setting.sample_rate, channels=2,
-                                  fmt=setting.format, bitrate_kbps=setting.bitrate // 1000)
+                ffmpeg.encode_pcm(
+                    pcm.tobytes(),
+                    out,
+                    sample_rate=setting.sample_rate,
+                    channels=2,
+                    fmt=setting.format,
+                    bitrate_kbps=setting.bitrate // 1000,
+                )
                 audio = out.read_bytes()
         warnings = ()
         if rendered.capped:
-            warnings = ("the lyrics are long for one piece: they were sung faster to stay under a minute"
-                        " (and lines that still did not fit were left out).",)
+            warnings = (
+                "the lyrics are long for one piece: they were sung faster to stay under a minute"
+                " (and lines that still did not fit were left out).",
+            )
         return GenerationResult(
-            audio=audio, format=setting.format, sample_rate=setting.sample_rate,
-            bitrate=setting.bitrate if setting.format == "mp3" else DEFAULT_BITRATE, channels=2,
-            duration_s=round(len(pcm) / setting.sample_rate, 3), voice_id=voice_id,
-            instrumental_id=instrumental_id, backend=self.name, trace_id=new_trace_id(), seed=seed,
-            lyrics=lyrics, warnings=warnings,
+            audio=audio,
+            format=setting.format,
+            sample_rate=setting.sample_rate,
+            bitrate=setting.bitrate if setting.format == "mp3" else DEFAULT_BITRATE,
+            channels=2,
+            duration_s=round(len(pcm) / setting.sample_rate, 3),
+            voice_id=voice_id,
+            instrumental_id=instrumental_id,
+            backend=self.name,
+            trace_id=new_trace_id(),
+            seed=seed,
+            lyrics=lyrics,
+            warnings=warnings,
         )
 
     # --- the job models -------------------------------------------------------------
-    def render_job(self, model, fields, reference, setting: AudioSetting | None, *, is_instrumental: bool = False,
-                   lyrics_optimizer: bool = False, seed: int | None = None) -> GenerationResult:
+    def render_job(
+        self,
+        model,
+        fields,
+        reference,
+        setting: AudioSetting | None,
+        *,
+        is_instrumental: bool = False,
+        lyrics_optimizer: bool = False,
+        seed: int | None = None,
+    ) -> GenerationResult:
         """Render what a job model would make, without saving it (the emulator's job worker uses this).
 
         Parameters
@@ -248,8 +326,10 @@ class OfflineBackend(BaseBackend):
             with _features_lock:
                 if not clip_path.exists():
                     write_example(ref_name, clip_path)
-            notes.append(f"offline engine: {model.id} takes no reference; the built-in example '{ref_name}' "
-                         "stands in for the style prompt.")
+            notes.append(
+                f"offline engine: {model.id} takes no reference; the built-in example '{ref_name}' "
+                "stands in for the style prompt."
+            )
         info = inspect_clip(clip_path, model=model if model.reference.limits else None)
         self._ensure()
         stored = self.dir / "clips" / f"{info.sha256}.{info.format}"
@@ -270,9 +350,13 @@ class OfflineBackend(BaseBackend):
             blocks = [["la la la la"] * 4] * 3
             wrap = True
         result = self._render(blocks, wrap, rec if sing else None, rec, setting, seed, lyrics=fields.lyrics or "")
-        return replace(result, model=model.id, prompt=fields.prompt, warnings=(*notes, *result.warnings),
-                       reference=reference.describe() if reference is not None else {"kind": "builtin",
-                                                                                      "name": ref_name})
+        return replace(
+            result,
+            model=model.id,
+            prompt=fields.prompt,
+            warnings=(*notes, *result.warnings),
+            reference=reference.describe() if reference is not None else {"kind": "builtin", "name": ref_name},
+        )
 
     def _make_job(self, model, fields, request, setting, *, wait_s, on_status, on_submit=None):
 
@@ -282,8 +366,15 @@ class OfflineBackend(BaseBackend):
         if on_status is not None:
             on_status("generating", 0.0)
         with _render_slots:
-            result = self.render_job(model, fields, ref, setting, is_instrumental=request.is_instrumental,
-                                     lyrics_optimizer=request.lyrics_optimizer, seed=request.seed)
+            result = self.render_job(
+                model,
+                fields,
+                ref,
+                setting,
+                is_instrumental=request.is_instrumental,
+                lyrics_optimizer=request.lyrics_optimizer,
+                seed=request.seed,
+            )
         return self.history.keep(result)
 
 

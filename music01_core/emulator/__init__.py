@@ -29,9 +29,16 @@ from .common import EmulatorState
 __all__ = ["create_app", "serve", "EmulatorServer"]
 
 
-def create_app(*, key: str | None = None, latency_s: float = 0.0, home: str | os.PathLike | None = None,
-               hang_s: float = 30.0, retire_music01: bool = False, queue_s: float = 0.0,
-               file_ttl_s: float = 3600.0):
+def create_app(
+    *,
+    key: str | None = None,
+    latency_s: float = 0.0,
+    home: str | os.PathLike | None = None,
+    hang_s: float = 30.0,
+    retire_music01: bool = False,
+    queue_s: float = 0.0,
+    file_ttl_s: float = 3600.0,
+):
     """Build the emulator's FastAPI app.
 
     Parameters
@@ -65,10 +72,19 @@ def create_app(*, key: str | None = None, latency_s: float = 0.0, home: str | os
 
     home = Path(home) if home is not None else Path(tempfile.mkdtemp(prefix="music01-emulator-"))
     # The emulator is a service: no reference library or history of its own on top.
-    backend = OfflineBackend(home=home, history=History(home / "emulator-history"),
-                             library=ReferenceLibrary(home / "emulator-library"))
-    state = EmulatorState(backend=backend, home=home, key=key, latency_s=latency_s, hang_s=hang_s,
-                          queue_s=queue_s, retire_music01=retire_music01, file_ttl_s=file_ttl_s)
+    backend = OfflineBackend(
+        home=home, history=History(home / "emulator-history"), library=ReferenceLibrary(home / "emulator-library")
+    )
+    state = EmulatorState(
+        backend=backend,
+        home=home,
+        key=key,
+        latency_s=latency_s,
+        hang_s=hang_s,
+        queue_s=queue_s,
+        retire_music01=retire_music01,
+        file_ttl_s=file_ttl_s,
+    )
     app = FastAPI(title="music01 emulator of the AI/ML API music endpoints", docs_url=None, redoc_url=None)
     app.state.emulator = state
     app.state.faults, app.state.stats, app.state.backend = state.faults, state.stats, backend
@@ -163,8 +179,12 @@ class EmulatorServer:
     def stats(self) -> dict:
         """Requests and bytes received per path so far, the submits, and file requests that carried a key."""
         s = self.state.stats
-        return {"requests": dict(s["requests"]), "bytes": dict(s["bytes"]), "submits": list(s["submits"]),
-                "file_auth_headers": s["file_auth_headers"]}
+        return {
+            "requests": dict(s["requests"]),
+            "bytes": dict(s["bytes"]),
+            "submits": list(s["submits"]),
+            "file_auth_headers": s["file_auth_headers"],
+        }
 
     def reset(self) -> None:
         self.state.reset()
@@ -176,10 +196,21 @@ class EmulatorServer:
         self.stop()
 
 
-def serve(*, host: str = "127.0.0.1", port: int = 8787, key: str | None = None, latency_s: float = 0.0,
-          home: str | os.PathLike | None = None, retire_music01: bool = False) -> None:
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8787,
+    key: str | None = None,
+    latency_s: float = 0.0,
+    home: str | os.PathLike | None = None,
+    retire_music01: bool = False,
+) -> None:
     """Run the emulator in the foreground until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(key=key, latency_s=latency_s, home=home, retire_music01=retire_music01), host=host,
-                port=port, log_level="info")
+    uvicorn.run(
+        create_app(key=key, latency_s=latency_s, home=home, retire_music01=retire_music01),
+        host=host,
+        port=port,
+        log_level="info",
+    )

@@ -14,16 +14,37 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-GATEWAY_MESSAGES = {400: "Body validation error!", 401: "Unauthorized", 403: "You've run out of credits. Please top "
-                    "up your balance.", 404: "Cannot POST", 429: "Too many requests", 500: "Internal server error",
-                    502: "Bad gateway", 503: "Service unavailable", 504: "Generation timeout"}
+GATEWAY_MESSAGES = {
+    400: "Body validation error!",
+    401: "Unauthorized",
+    403: "You've run out of credits. Please top up your balance.",
+    404: "Cannot POST",
+    429: "Too many requests",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Generation timeout",
+}
 
 # status_msg texts in the style of MiniMax's answers.
-STATUS_MSG = {1000: "unknown error", 1001: "request timeout", 1002: "rate limit", 1004: "not authorized",
-              1008: "insufficient balance", 1024: "internal error", 1026: "input new_sensitive",
-              1027: "output new_sensitive", 1033: "system error", 1039: "token limit", 1041: "conn limit",
-              1042: "invisible character ratio limit", 2013: "invalid params", 2045: "rate growth limit",
-              2049: "invalid api key", 2056: "usage limit exceeded"}
+STATUS_MSG = {
+    1000: "unknown error",
+    1001: "request timeout",
+    1002: "rate limit",
+    1004: "not authorized",
+    1008: "insufficient balance",
+    1024: "internal error",
+    1026: "input new_sensitive",
+    1027: "output new_sensitive",
+    1033: "system error",
+    1039: "token limit",
+    1041: "conn limit",
+    1042: "invisible character ratio limit",
+    2013: "invalid params",
+    2045: "rate growth limit",
+    2049: "invalid api key",
+    2056: "usage limit exceeded",
+}
 
 
 @dataclass
@@ -39,8 +60,14 @@ class EmulatorState:
     retire_music01: bool = False
     file_ttl_s: float = 3600.0
     faults: dict = field(default_factory=lambda: defaultdict(deque))
-    stats: dict = field(default_factory=lambda: {"requests": defaultdict(int), "bytes": defaultdict(int),
-                                                 "submits": [], "file_auth_headers": 0})
+    stats: dict = field(
+        default_factory=lambda: {
+            "requests": defaultdict(int),
+            "bytes": defaultdict(int),
+            "submits": [],
+            "file_auth_headers": 0,
+        }
+    )
     files: dict = field(default_factory=dict)  # token -> (bytes, content type, name, expires or None)
     jobs: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -69,21 +96,29 @@ class EmulatorState:
 
 def gateway_body(status: int, path: str, message) -> dict:
     # The real gateway sends statusCode as a string sometimes and message as a list: so do we.
-    return {"message": message, "path": path, "requestId": str(uuid.uuid4()),
-            "statusCode": str(status) if status % 2 else status,
-            "timestamp": datetime.now(UTC).isoformat()}
+    return {
+        "message": message,
+        "path": path,
+        "requestId": str(uuid.uuid4()),
+        "statusCode": str(status) if status % 2 else status,
+        "timestamp": datetime.now(UTC).isoformat(),
+    }
 
 
 def gateway(status: int, path: str, message=None, headers=None) -> JSONResponse:
-    return JSONResponse(gateway_body(status, path, message or GATEWAY_MESSAGES.get(status, "Error")),
-                        status_code=status, headers=headers)
+    return JSONResponse(
+        gateway_body(status, path, message or GATEWAY_MESSAGES.get(status, "Error")),
+        status_code=status,
+        headers=headers,
+    )
 
 
 def base_resp(code: int, msg: str | None = None, *, status_code: int = 200, **extra) -> JSONResponse:
     text = msg or STATUS_MSG.get(code, f"error {code}")
-    return JSONResponse({**extra, "trace_id": secrets.token_hex(16), "base_resp": {"status_code": code,
-                                                                                  "status_msg": text}},
-                        status_code=status_code)
+    return JSONResponse(
+        {**extra, "trace_id": secrets.token_hex(16), "base_resp": {"status_code": code, "status_msg": text}},
+        status_code=status_code,
+    )
 
 
 async def abort_connection(request: Request, path: str):
@@ -158,8 +193,9 @@ async def json_request(state: EmulatorState, request: Request, endpoint: str, pa
         return fault, None, gateway(400, path, ["body must be JSON"])
 
 
-def audio_setting_problems(setting, *, rate_field: str = "sample_rate", format_required: bool = False,
-                           all_required: bool = False) -> list[str]:
+def audio_setting_problems(
+    setting, *, rate_field: str = "sample_rate", format_required: bool = False, all_required: bool = False
+) -> list[str]:
     """The gateway's messages for an ``audio_setting`` object (empty when valid or absent).
 
     ``all_required``: hold the client to every field (music-01: the contract leaves the

@@ -15,8 +15,12 @@ def control_router(state: EmulatorState) -> APIRouter:
     @router.get("/_emulator/stats")
     async def get_stats():
         s = state.stats
-        return {"requests": dict(s["requests"]), "bytes": dict(s["bytes"]), "submits": list(s["submits"]),
-                "file_auth_headers": s["file_auth_headers"]}
+        return {
+            "requests": dict(s["requests"]),
+            "bytes": dict(s["bytes"]),
+            "submits": list(s["submits"]),
+            "file_auth_headers": s["file_auth_headers"],
+        }
 
     @router.post("/_emulator/faults")
     async def set_faults(request: Request):

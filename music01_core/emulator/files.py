@@ -20,8 +20,17 @@ __all__ = ["files_router", "add_file", "FILES_PREFIX"]
 FILES_PREFIX = "/_emulator/files"
 
 
-def add_file(state: EmulatorState, request: Request | None, data: bytes, content_type: str, name: str, *,
-             once: bool = False, expires_in_s: float | None = None, base_url: str | None = None) -> str:
+def add_file(
+    state: EmulatorState,
+    request: Request | None,
+    data: bytes,
+    content_type: str,
+    name: str,
+    *,
+    once: bool = False,
+    expires_in_s: float | None = None,
+    base_url: str | None = None,
+) -> str:
     """Store ``data`` under a fresh token; return its absolute URL."""
     token = secrets.token_urlsafe(16)
     expires = None if expires_in_s is None else time.monotonic() + expires_in_s
@@ -56,8 +65,9 @@ def files_router(state: EmulatorState) -> APIRouter:
             return PlainTextResponse("<Error><Code>NoSuchKey</Code></Error>", status_code=404)
         data, ctype, _, expires, _ = entry
         if expires is not None and time.monotonic() > expires:
-            return PlainTextResponse("<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
-                                     status_code=403)
+            return PlainTextResponse(
+                "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", status_code=403
+            )
         return Response(data, media_type=ctype)
 
     # The music-01 ``url`` fault's older address form, kept for scripts written against it.

@@ -37,8 +37,13 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["jobs_router", "validate_job"]
 
-_CREDITS = {"minimax-music": 126000, "minimax/music-cover": 84000, "minimax/music-2.6": 84000,
-            "minimax/music-2.0": 63000, "minimax/music-1.5": 63000}
+_CREDITS = {
+    "minimax-music": 126000,
+    "minimax/music-cover": 84000,
+    "minimax/music-2.6": 84000,
+    "minimax/music-2.0": 63000,
+    "minimax/music-1.5": 63000,
+}
 _FLAGS = ("is_instrumental", "lyrics_optimizer")
 
 
@@ -109,8 +114,18 @@ def jobs_router(state: EmulatorState) -> APIRouter:
         fault = state.take_fault("job", request) if not request.headers.get("x-music01-fault") else None
         short = model.id.split("/")[-1]
         gid = f"{uuid.uuid4()}:{short}"
-        job = {"id": gid, "model": model, "body": body, "created": time.monotonic(), "fault": fault, "done": False,
-               "result": None, "error": None, "url": None, "base_url": str(request.base_url).rstrip("/")}
+        job = {
+            "id": gid,
+            "model": model,
+            "body": body,
+            "created": time.monotonic(),
+            "fault": fault,
+            "done": False,
+            "result": None,
+            "error": None,
+            "url": None,
+            "base_url": str(request.base_url).rstrip("/"),
+        }
         with state.lock:
             state.jobs[gid] = job
             state.stats["submits"].append({"id": gid, "model": model.id, "time": time.time()})
@@ -154,15 +169,29 @@ def _status(state: EmulatorState, job: dict) -> dict:
     if job["fault"] == "job:size":
         size += 1000
     if job["url"] is None:
-        job["url"] = add_file(state, None, data, ctype, f"music-{job['id'].split(':')[0][:8]}.{ext}",
-                              expires_in_s=state.file_ttl_s, base_url=job["base_url"])
+        job["url"] = add_file(
+            state,
+            None,
+            data,
+            ctype,
+            f"music-{job['id'].split(':')[0][:8]}.{ext}",
+            expires_in_s=state.file_ttl_s,
+            base_url=job["base_url"],
+        )
         if job["fault"] == "job:expired":
             expire_file(state, job["url"])
     usage = {"credits_used": _CREDITS.get(job["model"].id, 84000), "usd_spent": 0.06}
-    return {**out, "status": "completed",
-            "audio_file": {"url": job["url"], "content_type": ctype, "file_name": job["url"].rsplit("/", 1)[-1],
-                           "file_size": size},
-            "meta": {"usage": usage}}
+    return {
+        **out,
+        "status": "completed",
+        "audio_file": {
+            "url": job["url"],
+            "content_type": ctype,
+            "file_name": job["url"].rsplit("/", 1)[-1],
+            "file_size": size,
+        },
+        "meta": {"usage": usage},
+    }
 
 
 _CTYPE = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "application/octet-stream"}
@@ -179,13 +208,23 @@ def _work(state: EmulatorState, job: dict) -> None:
         with tempfile.TemporaryDirectory(prefix="music01-emu-job-") as d:
             ref = _fetch_reference(state, m, body, Path(d)) if m.reference.ways else None
             s = body.get("audio_setting") or {}
-            setting = AudioSetting(sample_rate=int(s.get(m.audio_setting.sample_rate_field, 44100)) if m.audio_setting
-                                   else 44100, bitrate=int(s.get("bitrate", 256000)), format=s.get("format", "mp3"))
-            fields = TextFields(lyrics=body.get(m.lyrics.api_field) if m.lyrics else None,
-                                prompt=body.get(m.prompt.api_field) if m.prompt else None)
-            job["result"] = state.backend.render_job(m, fields, ref, setting,
-                                                     is_instrumental=bool(body.get("is_instrumental")),
-                                                     lyrics_optimizer=bool(body.get("lyrics_optimizer")))
+            setting = AudioSetting(
+                sample_rate=int(s.get(m.audio_setting.sample_rate_field, 44100)) if m.audio_setting else 44100,
+                bitrate=int(s.get("bitrate", 256000)),
+                format=s.get("format", "mp3"),
+            )
+            fields = TextFields(
+                lyrics=body.get(m.lyrics.api_field) if m.lyrics else None,
+                prompt=body.get(m.prompt.api_field) if m.prompt else None,
+            )
+            job["result"] = state.backend.render_job(
+                m,
+                fields,
+                ref,
+                setting,
+                is_instrumental=bool(body.get("is_instrumental")),
+                lyrics_optimizer=bool(body.get("lyrics_optimizer")),
+            )
     except Music01Error as exc:
         job["error"] = ("InvalidReference" if "reference" in str(exc).lower() else "GenerationError", str(exc))
     except Exception as exc:  # pragma: no cover - an engine bug still ends the job, as upstream would

@@ -47,7 +47,9 @@ def music01_router(state: EmulatorState) -> APIRouter:
             return gateway(404, UPLOAD_PATH, f"Cannot POST {UPLOAD_PATH}")
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith("multipart/form-data"):
-            return gateway(400, UPLOAD_PATH, ["file must be sent as multipart/form-data", "purpose should not be empty"])
+            return gateway(
+                400, UPLOAD_PATH, ["file must be sent as multipart/form-data", "purpose should not be empty"]
+            )
         form = await request.form()
         problems = []
         upload_file = form.get("file")
@@ -60,8 +62,13 @@ def music01_router(state: EmulatorState) -> APIRouter:
             return gateway(400, UPLOAD_PATH, problems)
         data = await upload_file.read()
         suffix = Path(upload_file.filename or "").suffix.lower()
-        if suffix not in (".mp3", ".wav") or upload_file.content_type not in ("audio/mpeg", "audio/mp3", "audio/wav",
-                                                                               "audio/x-wav", "audio/wave"):
+        if suffix not in (".mp3", ".wav") or upload_file.content_type not in (
+            "audio/mpeg",
+            "audio/mp3",
+            "audio/wav",
+            "audio/x-wav",
+            "audio/wave",
+        ):
             return base_resp(2013, "invalid params: file must be an mp3 or wav file with its audio MIME type")
         with tempfile.TemporaryDirectory(prefix="music01-emu-") as d:
             path = Path(d) / f"upload{suffix}"
@@ -84,8 +91,11 @@ def music01_router(state: EmulatorState) -> APIRouter:
         if resp is not None:
             return resp
         if state.retire_music01:
-            return gateway(400, GENERATE_PATH, ["model must be one of the following values: "
-                                                + ", ".join(model_ids(live_only=True))])
+            return gateway(
+                400,
+                GENERATE_PATH,
+                ["model must be one of the following values: " + ", ".join(model_ids(live_only=True))],
+            )
         problems = _validate_generate(body)
         if problems:
             return gateway(400, GENERATE_PATH, problems)
@@ -94,11 +104,20 @@ def music01_router(state: EmulatorState) -> APIRouter:
         setting = AudioSetting(**body["audio_setting"])
         started = time.monotonic()
         try:
-            result = await run_in_threadpool(backend._send_generate, body["lyrics"], body.get("refer_voice"),
-                                             body.get("refer_instrumental"), setting, None)
+            result = await run_in_threadpool(
+                backend._send_generate,
+                body["lyrics"],
+                body.get("refer_voice"),
+                body.get("refer_instrumental"),
+                setting,
+                None,
+            )
         except UnknownIdError:
-            which = "refer_voice" if body.get("refer_voice") and "vocal" in str(body.get("refer_voice")) else \
-                "refer_instrumental"
+            which = (
+                "refer_voice"
+                if body.get("refer_voice") and "vocal" in str(body.get("refer_voice"))
+                else "refer_instrumental"
+            )
             return base_resp(2013, f"invalid params, {which} not found")
         except InputError as exc:
             return base_resp(2013, f"invalid params: {exc}")
@@ -124,16 +143,26 @@ def music01_router(state: EmulatorState) -> APIRouter:
         status = 1 if fault == "status1" else 2
         payload = {
             "data": {"status": status, "audio": "" if status == 1 else audio_hex},
-            "extra_info": {"audio_length": int(result.duration_s * 1000), "audio_size": size,
-                           "audio_bitrate": setting.bitrate, "audio_sample_rate": setting.sample_rate,
-                           "music_duration": int(result.duration_s * 1000), "music_sample_rate": setting.sample_rate,
-                           "music_channel": 2, "bitrate": setting.bitrate, "music_size": size},
+            "extra_info": {
+                "audio_length": int(result.duration_s * 1000),
+                "audio_size": size,
+                "audio_bitrate": setting.bitrate,
+                "audio_sample_rate": setting.sample_rate,
+                "music_duration": int(result.duration_s * 1000),
+                "music_sample_rate": setting.sample_rate,
+                "music_channel": 2,
+                "bitrate": setting.bitrate,
+                "music_size": size,
+            },
             "analysis_info": None,
             "trace_id": result.trace_id,
             "base_resp": {"status_code": 0, "status_msg": "success"},
         }
-        headers = {"x-inference-id": str(uuid.uuid4()), "x-aimlapi-credits-used": "630",
-                   "x-aimlapi-usd-spent": "0.0315"}
+        headers = {
+            "x-inference-id": str(uuid.uuid4()),
+            "x-aimlapi-credits-used": "630",
+            "x-aimlapi-usd-spent": "0.0315",
+        }
         return JSONResponse(payload, headers=headers)
 
     return router

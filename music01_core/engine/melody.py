@@ -60,7 +60,7 @@ def syllabify(line: str) -> list[Syllable]:
         if not re.search(r"[a-zA-Zà-ÿ]", word):
             # Scripts without Latin vowels: about one syllable per character (CJK), or per two letters.
             step = 1 if any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in word) else 2
-            out.extend(Syllable(word[i:i + step], "a", "") for i in range(0, len(word), step))
+            out.extend(Syllable(word[i : i + step], "a", "") for i in range(0, len(word), step))
             continue
         groups = list(_VOWEL_GROUP.finditer(word))
         # A silent final "e" (make, love) is not a syllable of its own.
@@ -71,20 +71,27 @@ def syllabify(line: str) -> list[Syllable]:
             continue
         prev_end = 0
         for g in groups:
-            lead = word[prev_end:g.start()].lower()
+            lead = word[prev_end : g.start()].lower()
             onset = ""
             if lead.endswith(_NOISE_ONSETS) or lead.startswith(_NOISE_ONSETS):
                 onset = "noise"
             elif lead and lead[-1] in "".join(_STOP_ONSETS):
                 onset = "stop"
             first = g.group()[0].lower()
-            out.append(Syllable(word[prev_end:g.end()], _VOWEL_OF.get(first, "a"), onset))
+            out.append(Syllable(word[prev_end : g.end()], _VOWEL_OF.get(first, "a"), onset))
             prev_end = g.end()
     return out
 
 
-def plan_song(blocks: list[list[str]], *, bar_s: float, accompaniment_wrap: bool, max_s: float = 58.0,
-              min_s: float = 10.0, with_instrumental: bool = True) -> Plan:
+def plan_song(
+    blocks: list[list[str]],
+    *,
+    bar_s: float,
+    accompaniment_wrap: bool,
+    max_s: float = 58.0,
+    min_s: float = 10.0,
+    with_instrumental: bool = True,
+) -> Plan:
     """Place lyric lines on a bar grid.
 
     Parameters
@@ -138,13 +145,19 @@ def plan_song(blocks: list[list[str]], *, bar_s: float, accompaniment_wrap: bool
         if total <= max_bars:
             break
     kept = [p for p in phrases if p.bar + p.bars <= max_bars - edge]
-    return Plan(tuple(kept), max_bars, edge, max_bars - (kept[-1].bar + kept[-1].bars) if kept else edge,
-                capped=True)
+    return Plan(tuple(kept), max_bars, edge, max_bars - (kept[-1].bar + kept[-1].bars) if kept else edge, capped=True)
 
 
-def melody_for(plan: Plan, *, tonic_pc: int, mode: str, pitch_range: tuple[float, float],
-               bar_chroma: list[np.ndarray] | None, rng: np.random.Generator,
-               key_chroma: np.ndarray | None = None) -> list[list[float]]:
+def melody_for(
+    plan: Plan,
+    *,
+    tonic_pc: int,
+    mode: str,
+    pitch_range: tuple[float, float],
+    bar_chroma: list[np.ndarray] | None,
+    rng: np.random.Generator,
+    key_chroma: np.ndarray | None = None,
+) -> list[list[float]]:
     """Choose one MIDI pitch per syllable, phrase by phrase.
 
     Parameters
@@ -171,8 +184,11 @@ def melody_for(plan: Plan, *, tonic_pc: int, mode: str, pitch_range: tuple[float
     if hi - lo < 7:
         mid = (lo + hi) / 2
         lo, hi = mid - 4.5, mid + 4.5
-    pitches = [m for m in range(int(math.floor(lo)) - 1, int(math.ceil(hi)) + 2)
-               if (m - tonic_pc) % 12 in scale and lo - 1 <= m <= hi + 1]
+    pitches = [
+        m
+        for m in range(int(math.floor(lo)) - 1, int(math.ceil(hi)) + 2)
+        if (m - tonic_pc) % 12 in scale and lo - 1 <= m <= hi + 1
+    ]
     if not pitches:
         pitches = list(range(int(lo), int(hi) + 1))
     centre = (lo + hi) / 2
@@ -189,7 +205,9 @@ def melody_for(plan: Plan, *, tonic_pc: int, mode: str, pitch_range: tuple[float
             step = int(rng.choice([-2, -1, -1, 0, 1, 1, 2]))
             # Arch: rise through the first half of the phrase, fall through the second.
             if n > 3:
-                step += 1 if si < n // 2 and rng.random() < 0.35 else (-1 if si >= n // 2 and rng.random() < 0.35 else 0)
+                step += (
+                    1 if si < n // 2 and rng.random() < 0.35 else (-1 if si >= n // 2 and rng.random() < 0.35 else 0)
+                )
             cand = int(np.clip(pos + step, 0, len(pitches) - 1))
             if si == n - 1:
                 # End on a stable degree; the last phrase of the song ends on the tonic.

@@ -98,13 +98,21 @@ def extract(path: str | os.PathLike, *, sha256: str = "") -> ReferenceFeatures:
         pitch = track_pitch(y, sr)
     midi = np.where(pitch.voiced, pitch.midi, np.nan)
     return ReferenceFeatures(
-        sha256=sha256, duration_s=analysis.duration_s, tempo_bpm=analysis.tempo_bpm,
-        key_tonic=analysis.key_tonic, key_mode=analysis.key_mode, vocals=analysis.vocals,
-        bar_starts_s=[round(a, 5) for a, _ in bars], bar_ends_s=[round(b, 5) for _, b in bars],
-        bar_vectors=vectors, bar_chroma=bar_chroma, bar_level_db=levels,
+        sha256=sha256,
+        duration_s=analysis.duration_s,
+        tempo_bpm=analysis.tempo_bpm,
+        key_tonic=analysis.key_tonic,
+        key_mode=analysis.key_mode,
+        vocals=analysis.vocals,
+        bar_starts_s=[round(a, 5) for a, _ in bars],
+        bar_ends_s=[round(b, 5) for _, b in bars],
+        bar_vectors=vectors,
+        bar_chroma=bar_chroma,
+        bar_level_db=levels,
         pitch_range_midi=list(analysis.pitch_range_midi) if analysis.pitch_range_midi else None,
         pitch_midi=[None if not np.isfinite(v) else round(float(v), 3) for v in midi],  # type: ignore[misc]
-        pitch_frame_rate=pitch.frame_rate, chroma_mean=list(analysis.chroma_mean),
+        pitch_frame_rate=pitch.frame_rate,
+        chroma_mean=list(analysis.chroma_mean),
     )
 
 

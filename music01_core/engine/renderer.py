@@ -46,8 +46,7 @@ def _seed_for(*parts) -> int:
     return int.from_bytes(h[:8], "little")
 
 
-def arrange_bars(ref: ReferenceFeatures, n_bars: int, rng: np.random.Generator, *,
-                 stay_prob: float = 0.6) -> list[int]:
+def arrange_bars(ref: ReferenceFeatures, n_bars: int, rng: np.random.Generator, *, stay_prob: float = 0.6) -> list[int]:
     """Choose ``n_bars`` reference bars by a seeded walk over the bar-similarity graph.
 
     From bar ``i`` the walk usually continues to ``i + 1`` (the reference's own flow);
@@ -135,8 +134,9 @@ def _rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(x[active] ** 2))) if active.any() else 0.0
 
 
-def _render_accompaniment(ref_audio: np.ndarray, sample_rate: int, ref: ReferenceFeatures,
-                          seq: list[int]) -> tuple[np.ndarray, list[float], list[float]]:
+def _render_accompaniment(
+    ref_audio: np.ndarray, sample_rate: int, ref: ReferenceFeatures, seq: list[int]
+) -> tuple[np.ndarray, list[float], list[float]]:
     """Concatenate the chosen bars with equal-power crossfades; return audio, bar starts, bar lengths."""
     xf = int(XFADE_S * sample_rate)
     starts, lengths = [], []
@@ -149,23 +149,31 @@ def _render_accompaniment(ref_audio: np.ndarray, sample_rate: int, ref: Referenc
     for i in seq:
         a = int(round(ref.bar_starts_s[i] * sample_rate))
         b = int(round(ref.bar_ends_s[i] * sample_rate))
-        seg = ref_audio[a: min(n_ref, b + xf)].astype(np.float64)
+        seg = ref_audio[a : min(n_ref, b + xf)].astype(np.float64)
         if len(seg) < xf * 2:
             continue
         seg = seg.copy()
         seg[:xf] *= fade_in
         if len(seg) > b - a:  # the tail past the bar line fades under the next bar's head
-            seg[b - a:] *= fade_out[: len(seg) - (b - a)]
-        out[pos: pos + len(seg)] += seg
+            seg[b - a :] *= fade_out[: len(seg) - (b - a)]
+        out[pos : pos + len(seg)] += seg
         starts.append(pos / sample_rate)
         lengths.append((b - a) / sample_rate)
         pos += b - a
-    return out[:pos + xf], starts, lengths
+    return out[: pos + xf], starts, lengths
 
 
-def render(blocks: list[list[str]], *, accompaniment_wrap: bool, voice: ReferenceFeatures | None,
-           instrumental: ReferenceFeatures | None, instrumental_audio: np.ndarray | None,
-           instrumental_is_song: bool, sample_rate: int, seed: int) -> Rendered:
+def render(
+    blocks: list[list[str]],
+    *,
+    accompaniment_wrap: bool,
+    voice: ReferenceFeatures | None,
+    instrumental: ReferenceFeatures | None,
+    instrumental_audio: np.ndarray | None,
+    instrumental_is_song: bool,
+    sample_rate: int,
+    seed: int,
+) -> Rendered:
     """Render a piece.
 
     Parameters
@@ -193,8 +201,7 @@ def render(blocks: list[list[str]], *, accompaniment_wrap: bool, voice: Referenc
         raise ValueError("render needs a voice or an instrumental reference")
     lead = instrumental or voice
     assert lead is not None
-    rng = np.random.default_rng(_seed_for(seed, lead.sha256, voice.sha256 if voice else "", blocks,
-                                          accompaniment_wrap))
+    rng = np.random.default_rng(_seed_for(seed, lead.sha256, voice.sha256 if voice else "", blocks, accompaniment_wrap))
     tempo = float(lead.tempo_bpm) if 50 <= lead.tempo_bpm <= 200 else 96.0
     if instrumental is None:
         # Beat trackers are unreliable on a lone voice (they often lock onto twice the
@@ -208,8 +215,13 @@ def render(blocks: list[list[str]], *, accompaniment_wrap: bool, voice: Referenc
         bar_s = float(np.median(lengths))
     else:
         bar_s = 4 * 60.0 / tempo
-    plan: Plan = plan_song(blocks, bar_s=bar_s, accompaniment_wrap=accompaniment_wrap, max_s=MAX_PIECE_S,
-                           with_instrumental=instrumental is not None)
+    plan: Plan = plan_song(
+        blocks,
+        bar_s=bar_s,
+        accompaniment_wrap=accompaniment_wrap,
+        max_s=MAX_PIECE_S,
+        with_instrumental=instrumental is not None,
+    )
     tonic_pc = NOTE_NAMES.index(lead.key_tonic)
 
     acc = None
@@ -218,15 +230,24 @@ def render(blocks: list[list[str]], *, accompaniment_wrap: bool, voice: Referenc
     bar_chroma = None
     if instrumental is not None and instrumental_audio is not None and instrumental.n_bars:
         seq = arrange_bars(instrumental, plan.total_bars, rng)
-        src = reduce_vocals(instrumental_audio, sample_rate, instrumental) if instrumental_is_song else instrumental_audio
+        src = (
+            reduce_vocals(instrumental_audio, sample_rate, instrumental) if instrumental_is_song else instrumental_audio
+        )
         acc, bar_starts, bar_lengths = _render_accompaniment(src, sample_rate, instrumental, seq)
         bar_chroma = [np.asarray(instrumental.bar_chroma[i]) for i in seq]
 
     vocal = None
     if voice is not None and plan.phrases:
         pr = voice.pitch_range_midi or [55.0, 67.0]
-        pitches = melody_for(plan, tonic_pc=tonic_pc, mode=lead.key_mode, pitch_range=(pr[0], pr[1]),
-                             bar_chroma=bar_chroma, rng=rng, key_chroma=np.asarray(lead.chroma_mean))
+        pitches = melody_for(
+            plan,
+            tonic_pc=tonic_pc,
+            mode=lead.key_mode,
+            pitch_range=(pr[0], pr[1]),
+            bar_chroma=bar_chroma,
+            rng=rng,
+            key_chroma=np.asarray(lead.chroma_mean),
+        )
         notes: list[Note] = []
         for phrase, phrase_pitches in zip(plan.phrases, pitches, strict=True):
             n = len(phrase.syllables)
@@ -239,8 +260,10 @@ def render(blocks: list[list[str]], *, accompaniment_wrap: bool, voice: Referenc
                 if si == n - 1:
                     # Hold the last syllable into the rest of the phrase's bars (up to 3 beats),
                     # breathing half a beat before the next line.
-                    phrase_end = bar_starts[min(phrase.bar + phrase.bars, len(bar_starts)) - 1] + bar_lengths[
-                        min(phrase.bar + phrase.bars, len(bar_starts)) - 1]
+                    phrase_end = (
+                        bar_starts[min(phrase.bar + phrase.bars, len(bar_starts)) - 1]
+                        + bar_lengths[min(phrase.bar + phrase.bars, len(bar_starts)) - 1]
+                    )
                     dur = max(dur, min(3 * beat_len, phrase_end - start - 0.5 * beat_len))
                 notes.append(Note(start, dur, midi, syl.vowel, syl.onset, 0.75 + 0.2 * ((beat % 2) == 0)))
         length_s = plan.total_bars * bar_s
@@ -266,8 +289,14 @@ def render(blocks: list[list[str]], *, accompaniment_wrap: bool, voice: Referenc
     # A gentle fade at both ends, then the limiter.
     fade = min(len(mix) // 4, int(0.5 * sample_rate))
     if fade > 0:
-        mix[:int(0.01 * sample_rate)] *= np.linspace(0, 1, int(0.01 * sample_rate))[:, None]
+        mix[: int(0.01 * sample_rate)] *= np.linspace(0, 1, int(0.01 * sample_rate))[:, None]
         mix[-fade:] *= np.linspace(1, 0, fade)[:, None] ** 2
     out = limit(mix, sample_rate).astype(np.float32)
-    return Rendered(audio=out, sample_rate=sample_rate, tempo_bpm=round(tempo, 2),
-                    key=f"{lead.key_tonic} {lead.key_mode}", bars=plan.total_bars, capped=plan.capped)
+    return Rendered(
+        audio=out,
+        sample_rate=sample_rate,
+        tempo_bpm=round(tempo, 2),
+        key=f"{lead.key_tonic} {lead.key_mode}",
+        bars=plan.total_bars,
+        capped=plan.capped,
+    )

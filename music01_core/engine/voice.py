@@ -52,8 +52,16 @@ class Note:
     velocity: float = 0.8
 
 
-def sing(notes: list[Note], *, sample_rate: int, duration_s: float | None = None, seed: int = 0,
-         vibrato_hz: float = 5.4, vibrato_cents: float = 35.0, breath: float = 0.02) -> np.ndarray:
+def sing(
+    notes: list[Note],
+    *,
+    sample_rate: int,
+    duration_s: float | None = None,
+    seed: int = 0,
+    vibrato_hz: float = 5.4,
+    vibrato_cents: float = 35.0,
+    breath: float = 0.02,
+) -> np.ndarray:
     """Render sung notes to mono float samples.
 
     Parameters
@@ -114,7 +122,9 @@ def sing(notes: list[Note], *, sample_rate: int, duration_s: float | None = None
         formant_g[a:b] = vg
         if note.onset:
             k = int((0.06 if note.onset == "noise" else 0.015) * _CONTROL_HZ) + 1
-            noise_env[a:a + k] = np.maximum(noise_env[a:a + k], (0.25 if note.onset == "noise" else 0.2) * note.velocity)
+            noise_env[a : a + k] = np.maximum(
+                noise_env[a : a + k], (0.25 if note.onset == "noise" else 0.2) * note.velocity
+            )
         prev_end, prev_midi = note.start_s + note.duration_s, note.midi
 
     # Carry pitch through short gaps so the phase stays continuous.
@@ -141,14 +151,14 @@ def sing(notes: list[Note], *, sample_rate: int, duration_s: float | None = None
         c_idx = t_out_ctl[s:e]
         lo, hi = int(c_idx[0]), min(n_ctl - 1, int(c_idx[-1]) + 2)
         ctl_range = np.arange(lo, hi + 1)
-        if not np.any(amp[lo:hi + 1] > 0):
+        if not np.any(amp[lo : hi + 1] > 0):
             continue
         ph = phase[s:e]
         acc = np.zeros(e - s)
         for k in range(1, max_h + 1):
             fk = f0_ctl[ctl_range] * k
             g = _envelope_gain_multi(fk, formant_f[ctl_range], formant_b[ctl_range], formant_g[ctl_range])
-            g *= k ** -1.2 * (fk < sample_rate * 0.45) * (fk < 6000)
+            g *= k**-1.2 * (fk < sample_rate * 0.45) * (fk < 6000)
             acc += np.interp(c_idx, ctl_range, g) * np.sin(k * ph)
         out[s:e] = acc * np.interp(c_idx, np.arange(n_ctl), amp)
 

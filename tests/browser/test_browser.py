@@ -11,8 +11,11 @@ from tests.audiogen import KEY
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-MODEL_LABELS = {"minimax-music": "MiniMax Music (reference", "music-01": "music-01 (legacy",
-                "minimax/music-2.6": "MiniMax Music 2.6"}
+MODEL_LABELS = {
+    "minimax-music": "MiniMax Music (reference",
+    "music-01": "music-01 (legacy",
+    "minimax/music-2.6": "MiniMax Music 2.6",
+}
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -31,9 +34,19 @@ def browser(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                                    "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 
@@ -77,7 +90,8 @@ def walk(page, url, tag, model_id="minimax-music"):
         page.get_by_text('"cached"').wait_for(timeout=60_000)
         page.wait_for_function(
             "() => [...document.querySelectorAll('textarea, input')].some(e => e.value.startsWith('vocal-'))",
-            timeout=10_000)
+            timeout=10_000,
+        )
         shot(page, f"{tag}-2-upload")
     # 3 · Lyrics: the docs' example is there; the counter shows the model's limit.
     tab(page, "Lyrics")
@@ -104,7 +118,8 @@ def test_five_steps_offline(server, browser):
     tab(page, "Generate")
     # The result is a file from the history, offered for download…
     page.get_by_text(re.compile(r"music01-\d{8}T\d{6}-[0-9a-f]{8}")).locator("visible=true").first.wait_for(
-        timeout=10_000)
+        timeout=10_000
+    )
     # The player decoded it: its waveform shows a length of more than ten seconds.
     page.get_by_text(re.compile(r"^0:[1-5]\d$")).locator("visible=true").first.wait_for(timeout=20_000)
     # A row of the history plays and downloads that generation.
@@ -185,8 +200,9 @@ def api_server(tmp_path_factory):
     from music01_core.emulator import EmulatorServer
 
     with EmulatorServer(key=KEY, home=tmp_path_factory.mktemp("emu-browser"), latency_s=8.0) as emu:
-        srv = AppServer(tmp_path_factory.mktemp("browser-api") / "home", AIML_API_KEY=KEY,
-                        AIML_API_BASE=emu.url).start()
+        srv = AppServer(
+            tmp_path_factory.mktemp("browser-api") / "home", AIML_API_KEY=KEY, AIML_API_BASE=emu.url
+        ).start()
         yield srv, emu
         srv.stop()
 

@@ -29,8 +29,23 @@ def test_committed_without_outputs(path):
             assert cell.get("outputs") == [] and cell.get("execution_count") is None, f"{path.name} has outputs"
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
     imports = set(re.findall(r"^\s*(?:from|import)\s+([a-zA-Z_][\w]*)", code, re.M))
-    assert imports <= {"music01_core", "os", "json", "io", "pathlib", "subprocess", "zipfile", "requests", "numpy",
-                       "matplotlib", "soundfile", "IPython", "getpass", "warnings", "time"}, imports
+    assert imports <= {
+        "music01_core",
+        "os",
+        "json",
+        "io",
+        "pathlib",
+        "subprocess",
+        "zipfile",
+        "requests",
+        "numpy",
+        "matplotlib",
+        "soundfile",
+        "IPython",
+        "getpass",
+        "warnings",
+        "time",
+    }, imports
     assert nb["cells"][0]["cell_type"] == "markdown"
 
 
@@ -42,8 +57,9 @@ def execute(path: Path, workdir: Path, env: dict) -> dict:
     old = dict(os.environ)
     os.environ.update(env)
     try:
-        NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                       resources={"metadata": {"path": str(workdir)}}).execute()
+        NotebookClient(
+            nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+        ).execute()
     finally:
         os.environ.clear()
         os.environ.update(old)
@@ -61,7 +77,11 @@ def outputs_text(nb) -> str:
 @pytest.fixture
 def clean_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01"))}
-    env.update(MUSIC01_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT), MPLBACKEND="module://matplotlib_inline.backend_inline")
+    env.update(
+        MUSIC01_HOME=str(tmp_path / "home"),
+        PYTHONPATH=str(ROOT),
+        MPLBACKEND="module://matplotlib_inline.backend_inline",
+    )
     return env
 
 
@@ -94,8 +114,12 @@ def test_with_a_key_uses_the_api_and_never_shows_it(tmp_path, clean_env, monkeyp
 
     with serve_folder(www) as files_url:
         with EmulatorServer(key=KEY, home=tmp_path / "emu", latency_s=1.0) as emu:
-            env = {**clean_env, "AIML_API_KEY": KEY, "AIML_API_BASE": emu.url,
-                   "MUSIC01_REFERENCE_URL": f"{files_url}/ref.mp3"}
+            env = {
+                **clean_env,
+                "AIML_API_KEY": KEY,
+                "AIML_API_BASE": emu.url,
+                "MUSIC01_REFERENCE_URL": f"{files_url}/ref.mp3",
+            }
             nb = execute(ROOT / "notebooks" / "01_quickstart.ipynb", tmp_path, env)
             submits = emu.stats()["submits"]
     text = outputs_text(nb)

@@ -30,8 +30,7 @@ def emu(tmp_path_factory):
 @pytest.fixture
 def api(emu, tmp_path):
     emu.reset()
-    return ApiBackend(api_key=KEY, base_url=emu.url + "/v1", home=tmp_path / "home", backoff_s=0.01,
-                      read_timeout_s=60)
+    return ApiBackend(api_key=KEY, base_url=emu.url + "/v1", home=tmp_path / "home", backoff_s=0.01, read_timeout_s=60)
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +50,12 @@ def test_upload_generate_and_cache(api, emu, song_clip):
     sent = emu.stats()["bytes"][UPLOAD_PATH]
     again = api.upload(song_clip, "song")
     assert again.cached and emu.stats()["bytes"][UPLOAD_PATH] == sent, "a cache hit must send zero bytes"
-    r = api.generate(LYRICS, voice_id=up.voice_id, instrumental_id=up.instrumental_id,
-                     audio_setting=AudioSetting(format="wav", sample_rate=24000))
+    r = api.generate(
+        LYRICS,
+        voice_id=up.voice_id,
+        instrumental_id=up.instrumental_id,
+        audio_setting=AudioSetting(format="wav", sample_rate=24000),
+    )
     assert r.format == "wav" and r.sample_rate == 24000 and 10 <= r.duration_s <= 60
     assert r.inference_id and r.credits_used and r.usd_spent and len(r.trace_id) == 32
     entries = History(api.home).list()
@@ -60,12 +63,33 @@ def test_upload_generate_and_cache(api, emu, song_clip):
     assert Path(entries[0].audio_path).read_bytes() == r.audio
 
 
-@pytest.mark.parametrize("fault", ["http:500", "http:502", "http:503", "http:504", "reset", "hang", "status1",
-                                   "oddhex", "size", "badjson", "notaudio", "code:1027", "code:1001"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "http:500",
+        "http:502",
+        "http:503",
+        "http:504",
+        "reset",
+        "hang",
+        "status1",
+        "oddhex",
+        "size",
+        "badjson",
+        "notaudio",
+        "code:1027",
+        "code:1001",
+    ],
+)
 def test_generate_is_sent_exactly_once_on_ambiguous_failures(emu, tmp_path, song_clip, fault):
     emu.reset()
-    api = ApiBackend(api_key=KEY, base_url=emu.url, home=tmp_path / "h", backoff_s=0.01,
-                     read_timeout_s=1.5 if fault == "hang" else 60)
+    api = ApiBackend(
+        api_key=KEY,
+        base_url=emu.url,
+        home=tmp_path / "h",
+        backoff_s=0.01,
+        read_timeout_s=1.5 if fault == "hang" else 60,
+    )
     up = api.upload(song_clip, "voice")
     emu.faults(generate=[fault])
     with pytest.raises(E.ApiError) as exc:
@@ -119,15 +143,29 @@ def test_emulator_is_strict_about_shapes(emu):
     auth = {"Authorization": f"Bearer {KEY}"}
     r = requests.post(url, json={"model": "music-01", "lyrics": "x", "refer_voice": "v"})
     assert r.status_code == 401 and r.json()["message"] == "Unauthorized"
-    r = requests.post(url, headers=auth, json={"model": "music-02", "lyrics": "x" * 601, "audio_setting":
-                                               {"format": "ogg", "sample_rate": 48000}, "extra": 1})
+    r = requests.post(
+        url,
+        headers=auth,
+        json={
+            "model": "music-02",
+            "lyrics": "x" * 601,
+            "audio_setting": {"format": "ogg", "sample_rate": 48000},
+            "extra": 1,
+        },
+    )
     body = r.json()
     assert r.status_code == 400 and isinstance(body["message"], list) and len(body["message"]) >= 4
     assert {"message", "path", "requestId", "statusCode", "timestamp"} <= set(body)
-    r = requests.post(url, headers=auth, json={"model": "music-01", "lyrics": "x",
-                                               "refer_voice": "vocal-2025010100000000-a0AAAaaa",
-                                               "audio_setting": {"format": "mp3", "sample_rate": 44100,
-                                                                 "bitrate": 256000}})
+    r = requests.post(
+        url,
+        headers=auth,
+        json={
+            "model": "music-01",
+            "lyrics": "x",
+            "refer_voice": "vocal-2025010100000000-a0AAAaaa",
+            "audio_setting": {"format": "mp3", "sample_rate": 44100, "bitrate": 256000},
+        },
+    )
     assert r.status_code == 200 and r.json()["base_resp"]["status_code"] == 2013
     r = requests.post(emu.url + UPLOAD_PATH, headers=auth, json={"purpose": "song"})
     assert r.status_code == 400
@@ -138,14 +176,14 @@ def test_emulator_is_strict_about_shapes(emu):
 @pytest.fixture
 def cli_env(emu, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01"))}
-    env.update(PYTHONPATH=str(ROOT), MUSIC01_HOME=str(tmp_path / "home"), AIML_API_BASE=emu.url,
-               AIML_API_KEY=KEY)
+    env.update(PYTHONPATH=str(ROOT), MUSIC01_HOME=str(tmp_path / "home"), AIML_API_BASE=emu.url, AIML_API_KEY=KEY)
     return env
 
 
 def run_cli(env, *args, cwd):
-    return subprocess.run([sys.executable, "-m", "music01_core", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "music01_core", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd
+    )
 
 
 def test_cli_against_the_emulator_and_no_key_leak(emu, cli_env, examples, tmp_path):
@@ -153,8 +191,17 @@ def test_cli_against_the_emulator_and_no_key_leak(emu, cli_env, examples, tmp_pa
     lyrics = tmp_path / "l.txt"
     lyrics.write_text(LYRICS, encoding="utf-8")
     outputs = []
-    args = ("--backend", "api", "generate", "--reference", examples["song-e-minor"], "--purpose", "song",
-            "--lyrics-file", lyrics)
+    args = (
+        "--backend",
+        "api",
+        "generate",
+        "--reference",
+        examples["song-e-minor"],
+        "--purpose",
+        "song",
+        "--lyrics-file",
+        lyrics,
+    )
     p = run_cli(cli_env, *args, "-o", tmp_path / "out.mp3", "--json", cwd=tmp_path)
     outputs.append(p)
     assert p.returncode == 0, p.stderr
@@ -164,24 +211,67 @@ def test_cli_against_the_emulator_and_no_key_leak(emu, cli_env, examples, tmp_pa
     outputs.append(p)
     assert p.returncode == 0 and "reference cached" in p.stderr and count(emu, UPLOAD_PATH) == uploads
     # Every fault: exit 3 with one specific line (2 for bad input), and never the key.
-    for fault, code in [("http:401", 3), ("http:403", 3), ("http:429", 3), ("http:500", 3), ("http:504", 3),
-                        ("code:1008", 3), ("code:1026", 2), ("code:1042", 2), ("code:2056", 3), ("status1", 3),
-                        ("oddhex", 3), ("badjson", 3), ("reset", 3)]:
+    for fault, code in [
+        ("http:401", 3),
+        ("http:403", 3),
+        ("http:429", 3),
+        ("http:500", 3),
+        ("http:504", 3),
+        ("code:1008", 3),
+        ("code:1026", 2),
+        ("code:1042", 2),
+        ("code:2056", 3),
+        ("status1", 3),
+        ("oddhex", 3),
+        ("badjson", 3),
+        ("reset", 3),
+    ]:
         emu.faults(generate=[fault] * (3 if fault == "http:429" else 1))
-        p = run_cli(cli_env, "--backend", "api", "generate", "--lyrics", "hello", "--voice-id",
-                    json.loads(outputs[0].stdout)["voice_id"], "-o", tmp_path / "x.mp3", cwd=tmp_path)
+        p = run_cli(
+            cli_env,
+            "--backend",
+            "api",
+            "generate",
+            "--lyrics",
+            "hello",
+            "--voice-id",
+            json.loads(outputs[0].stdout)["voice_id"],
+            "-o",
+            tmp_path / "x.mp3",
+            cwd=tmp_path,
+        )
         outputs.append(p)
         errors = [ln for ln in p.stderr.splitlines() if ln.startswith("error: ")]
         assert p.returncode == code and len(errors) == 1 and "Traceback" not in p.stderr, (fault, p.stderr)
-    p = run_cli({**cli_env, "AIML_API_KEY": KEY + "-wrong"}, "--backend", "api", "upload",
-                examples["groove-a-minor"], "--purpose", "instrumental", cwd=tmp_path)
+    p = run_cli(
+        {**cli_env, "AIML_API_KEY": KEY + "-wrong"},
+        "--backend",
+        "api",
+        "upload",
+        examples["groove-a-minor"],
+        "--purpose",
+        "instrumental",
+        cwd=tmp_path,
+    )
     outputs.append(p)
     assert p.returncode == 3 and "AIML_API_KEY" in p.stderr
     p = run_cli(cli_env, "history", "--json", cwd=tmp_path)
     outputs.append(p)
     assert p.returncode == 0 and len(json.loads(p.stdout)) == 2
-    p = run_cli(cli_env, "--debug", "--backend", "api", "generate", "--lyrics", "x", "--voice-id",
-                "vocal-2025010100000000-a0AAAaaa", "-o", tmp_path / "y.mp3", cwd=tmp_path)
+    p = run_cli(
+        cli_env,
+        "--debug",
+        "--backend",
+        "api",
+        "generate",
+        "--lyrics",
+        "x",
+        "--voice-id",
+        "vocal-2025010100000000-a0AAAaaa",
+        "-o",
+        tmp_path / "y.mp3",
+        cwd=tmp_path,
+    )
     outputs.append(p)
     assert p.returncode == 2
     for p in outputs:
@@ -193,8 +283,19 @@ def test_cli_against_the_emulator_and_no_key_leak(emu, cli_env, examples, tmp_pa
 
 def test_missing_key_names_the_variables(cli_env, tmp_path):
     env = {k: v for k, v in cli_env.items() if k != "AIML_API_KEY"}
-    p = run_cli(env, "--backend", "api", "generate", "--lyrics", "x", "--voice-id",
-                "vocal-2025010100000000-a0AAAaaa", "-o", tmp_path / "y.mp3", cwd=tmp_path)
+    p = run_cli(
+        env,
+        "--backend",
+        "api",
+        "generate",
+        "--lyrics",
+        "x",
+        "--voice-id",
+        "vocal-2025010100000000-a0AAAaaa",
+        "-o",
+        tmp_path / "y.mp3",
+        cwd=tmp_path,
+    )
     assert p.returncode == 2 and "AIML_API_KEY" in p.stderr and "AIMLAPI_API_KEY" in p.stderr
 
 
@@ -203,13 +304,22 @@ def _post_generate(emu, body):
     return requests.post(emu.url + GENERATE_PATH, json=body, headers={"Authorization": f"Bearer {KEY}"}, timeout=30)
 
 
-@pytest.mark.parametrize("setting, missing", [({"format": "mp3", "bitrate": 256000}, "sample_rate"),
-                                              ({"format": "mp3", "sample_rate": 44100}, "bitrate"),
-                                              (None, "audio_setting")])
+@pytest.mark.parametrize(
+    "setting, missing",
+    [
+        ({"format": "mp3", "bitrate": 256000}, "sample_rate"),
+        ({"format": "mp3", "sample_rate": 44100}, "bitrate"),
+        (None, "audio_setting"),
+    ],
+)
 def test_the_emulator_does_not_fill_in_a_missing_setting(emu, setting, missing):
     emu.reset()
-    body = {"model": "music-01", "lyrics": LYRICS, "refer_instrumental": "instrumental-2025011003141125-Akz9eWnD",
-            "audio_setting": setting}
+    body = {
+        "model": "music-01",
+        "lyrics": LYRICS,
+        "refer_instrumental": "instrumental-2025011003141125-Akz9eWnD",
+        "audio_setting": setting,
+    }
     r = _post_generate(emu, body)
     assert r.status_code == 400, r.text  # a null audio_setting crashed it with a 500
     assert missing in json.dumps(r.json()["message"])

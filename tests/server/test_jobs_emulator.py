@@ -54,11 +54,11 @@ def files_server(examples, tmp_path_factory):
 
 
 def test_minimax_music_by_url(api, emu, files_server, tmp_path):
-    ref = reference_from_url(files_server + "/song.mp3", model="minimax-music", allow_private=True,
-                             cache_dir=tmp_path)
+    ref = reference_from_url(files_server + "/song.mp3", model="minimax-music", allow_private=True, cache_dir=tmp_path)
     seen = []
-    r = api.make(MusicRequest(model="minimax-music", lyrics=LYRICS, reference=ref),
-                 on_status=lambda s, t: seen.append(s))
+    r = api.make(
+        MusicRequest(model="minimax-music", lyrics=LYRICS, reference=ref), on_status=lambda s, t: seen.append(s)
+    )
     assert {"queued", "generating", "completed"} <= set(seen)
     assert r.generation_id.endswith(":minimax-music") and 10 <= r.duration_s <= 60 and r.credits_used
     assert [s["model"] for s in emu.stats()["submits"]] == ["minimax-music"]
@@ -83,26 +83,35 @@ def test_reference_urls_are_checked_before_anything_is_billed(files_server, tmp_
 def test_cover_by_base64_and_text_only_model(api, emu, examples, tmp_path):
     from music01_core import prepare_clip
 
-    clip = prepare_clip(examples["acappella-g-major"], tmp_path / "c.mp3", start_s=0, end_s=8,
-                        model="minimax/music-cover")
-    r = api.make(MusicRequest(model="minimax/music-cover", prompt="bossa nova guitar and soft brushes",
-                              reference=reference_from_file(clip.path, model="minimax/music-cover")))
+    clip = prepare_clip(
+        examples["acappella-g-major"], tmp_path / "c.mp3", start_s=0, end_s=8, model="minimax/music-cover"
+    )
+    r = api.make(
+        MusicRequest(
+            model="minimax/music-cover",
+            prompt="bossa nova guitar and soft brushes",
+            reference=reference_from_file(clip.path, model="minimax/music-cover"),
+        )
+    )
     assert r.generation_id.endswith(":music-cover") and r.reference["kind"] == "base64"
     r = api.make(MusicRequest(model="minimax/music-2.6", prompt="warm lofi hip hop", lyrics="[Verse]\nhello moon"))
     assert r.model == "minimax/music-2.6" and r.duration_s > 5
     assert len(emu.stats()["submits"]) == 2
 
 
-@pytest.mark.parametrize("where,fault,cls,match", [
-    ("submit", "http:400", E.ApiInvalidRequestError, "rejected"),
-    ("submit", "http:403", E.InsufficientCreditsError, "credits"),
-    ("submit", "http:503", E.ServerError, "may be billed"),
-    ("submit", "reset", E.ApiConnectionError, "may be billed"),
-    ("job", "job:error", E.JobFailedError, "GenerationError"),
-    ("job", "job:expired", E.ResultExpiredError, "expired"),
-    ("job", "job:size", E.BadAudioError, "cut short"),
-    ("job", "job:notaudio", E.BadAudioError, "does not decode"),
-])
+@pytest.mark.parametrize(
+    "where,fault,cls,match",
+    [
+        ("submit", "http:400", E.ApiInvalidRequestError, "rejected"),
+        ("submit", "http:403", E.InsufficientCreditsError, "credits"),
+        ("submit", "http:503", E.ServerError, "may be billed"),
+        ("submit", "reset", E.ApiConnectionError, "may be billed"),
+        ("job", "job:error", E.JobFailedError, "GenerationError"),
+        ("job", "job:expired", E.ResultExpiredError, "expired"),
+        ("job", "job:size", E.BadAudioError, "cut short"),
+        ("job", "job:notaudio", E.BadAudioError, "does not decode"),
+    ],
+)
 def test_job_faults(api, emu, where, fault, cls, match):
     emu.faults(**{where: [fault]})
     with pytest.raises(cls, match=match):
@@ -148,8 +157,15 @@ def test_retired_music01_emulated(tmp_path, examples):
 
 
 def cli(env, *args, cwd, **kw):
-    return subprocess.Popen([sys.executable, "-m", "music01_core", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=cwd, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "music01_core", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=cwd,
+        **kw,
+    )
 
 
 def test_killed_between_submit_and_completion_then_resume(tmp_path, files_server):
@@ -161,11 +177,19 @@ def test_killed_between_submit_and_completion_then_resume(tmp_path, files_server
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01"))}
-    env.update(PYTHONPATH=str(ROOT), MUSIC01_HOME=str(tmp_path / "home"), AIML_API_BASE=f"http://127.0.0.1:{port}",
-               AIML_API_KEY=KEY)
-    emu = subprocess.Popen([sys.executable, "-m", "music01_core", "emulate", "--port", str(port), "--key", KEY,
-                            "--latency-s", "6"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                           cwd=tmp_path)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        MUSIC01_HOME=str(tmp_path / "home"),
+        AIML_API_BASE=f"http://127.0.0.1:{port}",
+        AIML_API_KEY=KEY,
+    )
+    emu = subprocess.Popen(
+        [sys.executable, "-m", "music01_core", "emulate", "--port", str(port), "--key", KEY, "--latency-s", "6"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=tmp_path,
+    )
     stats = f"http://127.0.0.1:{port}/_emulator/stats"
     try:
         for _ in range(300):
@@ -174,8 +198,17 @@ def test_killed_between_submit_and_completion_then_resume(tmp_path, files_server
                 break
             except requests.RequestException:
                 time.sleep(0.1)
-        p = cli(env, "generate", "--reference-url", files_server + "/song.mp3", "--lyrics", LYRICS, "-o",
-                tmp_path / "never.mp3", cwd=tmp_path)
+        p = cli(
+            env,
+            "generate",
+            "--reference-url",
+            files_server + "/song.mp3",
+            "--lyrics",
+            LYRICS,
+            "-o",
+            tmp_path / "never.mp3",
+            cwd=tmp_path,
+        )
         deadline = time.monotonic() + 60
         while not History(tmp_path / "home").pending() and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -184,11 +217,18 @@ def test_killed_between_submit_and_completion_then_resume(tmp_path, files_server
         p.wait(10)
         assert not (tmp_path / "never.mp3").exists()
         gid = History(tmp_path / "home").pending()[0].generation_id
-        jobs = subprocess.run([sys.executable, "-m", "music01_core", "jobs"], env=env, cwd=tmp_path,
-                              capture_output=True, text=True)
+        jobs = subprocess.run(
+            [sys.executable, "-m", "music01_core", "jobs"], env=env, cwd=tmp_path, capture_output=True, text=True
+        )
         assert gid in jobs.stdout
-        done = subprocess.run([sys.executable, "-m", "music01_core", "resume", gid, "-o", tmp_path / "out.mp3",
-                               "--json"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "music01_core", "resume", gid, "-o", tmp_path / "out.mp3", "--json"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["generation_id"] == gid and (tmp_path / "out.mp3").stat().st_size > 10_000
         s = requests.get(stats, timeout=5).json()
@@ -208,11 +248,46 @@ def test_cli_pending_exits_4_and_says_how_to_resume(emu, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01"))}
     env.update(PYTHONPATH=str(ROOT), MUSIC01_HOME=str(tmp_path / "home"), AIML_API_BASE=emu.url, AIML_API_KEY=KEY)
     emu.faults(job=["job:stuck"])
-    p = subprocess.run([sys.executable, "-m", "music01_core", "generate", "--model", "minimax/music-2.6", "--prompt",
-                        "lofi", "--lyrics", "[Verse]\\nhello", "--wait-s", "2", "-o", tmp_path / "x.mp3"], env=env,
-                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "music01_core",
+            "generate",
+            "--model",
+            "minimax/music-2.6",
+            "--prompt",
+            "lofi",
+            "--lyrics",
+            "[Verse]\\nhello",
+            "--wait-s",
+            "2",
+            "-o",
+            tmp_path / "x.mp3",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 4 and "music01 resume" in p.stderr and "Traceback" not in p.stderr
-    p = subprocess.run([sys.executable, "-m", "music01_core", "generate", "--reference", "/nonexistent.wav",
-                        "--lyrics", "hi", "-o", tmp_path / "y.mp3"], env=env, cwd=tmp_path, capture_output=True,
-                       text=True)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "music01_core",
+            "generate",
+            "--reference",
+            "/nonexistent.wav",
+            "--lyrics",
+            "hi",
+            "-o",
+            tmp_path / "y.mp3",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 2 and p.stderr.count("error: ") == 1

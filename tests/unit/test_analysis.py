@@ -70,7 +70,7 @@ def test_suggested_segment_of_a_long_file(tmp_path):
     y = synthesize_example(spec, sample_rate=22050)
     # A quiet intro and a silent gap in the middle: the suggestion must avoid them.
     y[: 22050 * 10] *= 0.01
-    y[22050 * 70: 22050 * 80] = 0
+    y[22050 * 70 : 22050 * 80] = 0
     path = tmp_path / "long.wav"
     sf.write(path, y, 22050)
     a = analyze(path)
@@ -107,8 +107,12 @@ def test_estimate_key_from_profiles():
 
 def test_analyze_json_cli(examples):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-m", "music01_core", "analyze", str(examples["groove-a-minor"]), "--json"],
-                          capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "music01_core", "analyze", str(examples["groove-a-minor"]), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout)
     for key in ("duration_s", "tempo_bpm", "key", "vocals", "suggested_purpose", "suggested_segment", "warnings"):
@@ -158,9 +162,18 @@ def test_a_borderline_verdict_is_unsure_and_suggests_nothing():
 def test_unsure_is_said_plainly_in_the_app_card():
     from music01_ui.reference import analysis_card
 
-    info = {"duration_s": 20.0, "tempo_bpm": 100.0, "key": "C major", "vocals": "unsure", "vocals_confidence": 0.55,
-            "vocals_detail": {"accompaniment": True}, "rms_dbfs": -18.0, "suggested_purpose": None,
-            "suggested_segment": {"start_s": 0.0, "end_s": 20.0}, "warnings": []}
+    info = {
+        "duration_s": 20.0,
+        "tempo_bpm": 100.0,
+        "key": "C major",
+        "vocals": "unsure",
+        "vocals_confidence": 0.55,
+        "vocals_detail": {"accompaniment": True},
+        "rms_dbfs": -18.0,
+        "suggested_purpose": None,
+        "suggested_segment": {"start_s": 0.0, "end_s": 20.0},
+        "warnings": [],
+    }
     card = analysis_card(info)
     assert "we could not tell" in card and "choose it yourself" in card
 
@@ -184,7 +197,7 @@ def test_a_long_file_is_measured_on_windows(tmp_path):
     spec = ExampleSpec("long", 110.0, "F", "major", duration_s=240.0)
     y = synthesize_example(spec, sample_rate=22050)
     y = (y.mean(axis=1) if y.ndim == 2 else y).astype(np.float32)
-    y[22050 * 100: 22050 * 110] = 0  # a silent gap the suggestion must avoid
+    y[22050 * 100 : 22050 * 110] = 0  # a silent gap the suggestion must avoid
     a = analyze("long", audio=(y, 22050))
     assert 240.0 > SAMPLE_ABOVE_S and a.sampled and any("sampled" in w for w in a.warnings)
     # The same measures as the whole file, and beats in the file's own time.
@@ -204,7 +217,7 @@ def _clicks(bpm: float, seconds: float = 20.0, sr: int = 22050, accent_every: in
     for k, t in enumerate(np.arange(0.5, seconds - 0.1, 60.0 / bpm)):
         i = int(t * sr)
         gain = 1.0 if not accent_every or k % accent_every == 0 else 0.45
-        y[i: i + len(click)] += gain * click[: len(y) - i]
+        y[i : i + len(click)] += gain * click[: len(y) - i]
     return y * 0.5
 
 

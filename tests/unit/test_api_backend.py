@@ -24,8 +24,9 @@ def sleeps():
 
 @pytest.fixture
 def api(tmp_path, sleeps):
-    return ApiBackend(api_key=KEY, base_url=BASE, home=tmp_path / "home", sleep=sleeps.append, backoff_s=0.5,
-                      max_upload_attempts=3)
+    return ApiBackend(
+        api_key=KEY, base_url=BASE, home=tmp_path / "home", sleep=sleeps.append, backoff_s=0.5, max_upload_attempts=3
+    )
 
 
 @pytest.fixture
@@ -34,8 +35,13 @@ def clip(make_audio):
 
 
 def ok_generate_body(audio: bytes, **extra) -> dict:
-    return {"data": {"status": 2, "audio": audio.hex()}, "extra_info": {"audio_size": len(audio)},
-            "trace_id": "t" * 32, "base_resp": {"status_code": 0, "status_msg": "success"}, **extra}
+    return {
+        "data": {"status": 2, "audio": audio.hex()},
+        "extra_info": {"audio_size": len(audio)},
+        "trace_id": "t" * 32,
+        "base_resp": {"status_code": 0, "status_msg": "success"},
+        **extra,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +73,15 @@ def test_key_from_env_and_missing_key(monkeypatch, tmp_path):
 
 @responses.activate
 def test_upload_is_multipart_with_generic_name_mime_and_purpose(api, clip):
-    responses.post(BASE + UPLOAD_PATH, json={"voice_id": VOICE, "instrumental_id": INST, "trace_id": "x",
-                                             "base_resp": {"status_code": 0, "status_msg": "success"}})
+    responses.post(
+        BASE + UPLOAD_PATH,
+        json={
+            "voice_id": VOICE,
+            "instrumental_id": INST,
+            "trace_id": "x",
+            "base_resp": {"status_code": 0, "status_msg": "success"},
+        },
+    )
     res = api.upload(clip, "song")
     assert (res.voice_id, res.instrumental_id, res.cached) == (VOICE, INST, False)
     req = responses.calls[0].request
@@ -83,8 +96,10 @@ def test_upload_is_multipart_with_generic_name_mime_and_purpose(api, clip):
 @responses.activate
 def test_wav_goes_up_as_mp3_unless_asked(api, make_audio):
     wav = make_audio("api_ref.wav", 30.0)
-    responses.post(BASE + UPLOAD_PATH, json={"instrumental_id": INST, "trace_id": "x",
-                                             "base_resp": {"status_code": 0, "status_msg": "success"}})
+    responses.post(
+        BASE + UPLOAD_PATH,
+        json={"instrumental_id": INST, "trace_id": "x", "base_resp": {"status_code": 0, "status_msg": "success"}},
+    )
     api.upload(wav, "instrumental")
     sent = responses.calls[0].request.body
     assert b"audio/mpeg" in sent and len(sent) < wav.stat().st_size / 4
@@ -94,8 +109,10 @@ def test_wav_goes_up_as_mp3_unless_asked(api, make_audio):
 
 @responses.activate
 def test_cache_hit_sends_nothing(api, clip):
-    responses.post(BASE + UPLOAD_PATH, json={"voice_id": VOICE, "trace_id": "x",
-                                             "base_resp": {"status_code": 0, "status_msg": "success"}})
+    responses.post(
+        BASE + UPLOAD_PATH,
+        json={"voice_id": VOICE, "trace_id": "x", "base_resp": {"status_code": 0, "status_msg": "success"}},
+    )
     first = api.upload(clip, "voice")
     again = api.upload(clip, "voice")
     assert len(responses.calls) == 1
@@ -109,8 +126,9 @@ def test_cache_hit_sends_nothing(api, clip):
 
 @responses.activate
 def test_upload_retries_stop_at_the_limit_and_honour_retry_after(api, clip, sleeps):
-    responses.post(BASE + UPLOAD_PATH, status=429, json={"message": "Too many", "statusCode": "429"},
-                   headers={"Retry-After": "7"})
+    responses.post(
+        BASE + UPLOAD_PATH, status=429, json={"message": "Too many", "statusCode": "429"}, headers={"Retry-After": "7"}
+    )
     with pytest.raises(E.RateLimitError, match="Gave up after 3 attempts"):
         api.upload(clip, "voice")
     assert len(responses.calls) == 3
@@ -130,8 +148,10 @@ def test_upload_backoff_is_jittered_exponential(api, clip, sleeps):
 def test_upload_retries_then_succeeds(api, clip):
     responses.post(BASE + UPLOAD_PATH, body=requests.exceptions.ConnectionError("refused"))
     responses.post(BASE + UPLOAD_PATH, json={"trace_id": "x", "base_resp": {"status_code": 1002, "status_msg": "rl"}})
-    responses.post(BASE + UPLOAD_PATH, json={"voice_id": VOICE, "trace_id": "x",
-                                             "base_resp": {"status_code": 0, "status_msg": "success"}})
+    responses.post(
+        BASE + UPLOAD_PATH,
+        json={"voice_id": VOICE, "trace_id": "x", "base_resp": {"status_code": 0, "status_msg": "success"}},
+    )
     assert api.upload(clip, "voice").voice_id == VOICE
     assert len(responses.calls) == 3
 
@@ -155,27 +175,59 @@ def test_bad_clip_costs_no_round_trip(api, make_audio):
 
 @responses.activate
 def test_generate_request_shape(api, mp3_bytes):
-    responses.post(BASE + GENERATE_PATH, json=ok_generate_body(mp3_bytes),
-                   headers={"x-inference-id": "inf-1", "x-aimlapi-credits-used": "630", "x-aimlapi-usd-spent": "0.03"})
-    r = api.generate("##hello\nworld##", voice_id=VOICE, instrumental_id=INST,
-                     audio_setting=AudioSetting(sample_rate=32000, bitrate=128000, format="mp3"))
+    responses.post(
+        BASE + GENERATE_PATH,
+        json=ok_generate_body(mp3_bytes),
+        headers={"x-inference-id": "inf-1", "x-aimlapi-credits-used": "630", "x-aimlapi-usd-spent": "0.03"},
+    )
+    r = api.generate(
+        "##hello\nworld##",
+        voice_id=VOICE,
+        instrumental_id=INST,
+        audio_setting=AudioSetting(sample_rate=32000, bitrate=128000, format="mp3"),
+    )
     sent = json.loads(responses.calls[0].request.body)
-    assert sent == {"model": "music-01", "lyrics": "##hello\nworld##", "refer_voice": VOICE, "refer_instrumental": INST,
-                    "audio_setting": {"sample_rate": 32000, "bitrate": 128000, "format": "mp3"}}
+    assert sent == {
+        "model": "music-01",
+        "lyrics": "##hello\nworld##",
+        "refer_voice": VOICE,
+        "refer_instrumental": INST,
+        "audio_setting": {"sample_rate": 32000, "bitrate": 128000, "format": "mp3"},
+    }
     assert r.audio == mp3_bytes and r.inference_id == "inf-1" and r.credits_used == "630" and r.usd_spent == "0.03"
     assert r.trace_id == "t" * 32 and r.backend == "api" and abs(r.duration_s - 2.0) < 0.1
     assert r.path and open(r.path, "rb").read() == mp3_bytes  # saved to the history before it came back
 
 
-HTTP_CLASSES = {400: E.ApiInvalidRequestError, 401: E.AuthenticationError, 403: E.InsufficientCreditsError,
-                404: E.EndpointNotFoundError, 429: E.RateLimitError, 500: E.ServerError, 502: E.ServerError,
-                503: E.ServerError, 504: E.GenerationTimeoutError}
-CODE_CLASSES = {1000: E.ServerError, 1001: E.GenerationTimeoutError, 1002: E.RateLimitError,
-                1004: E.AuthenticationError, 1008: E.InsufficientCreditsError, 1024: E.ServerError,
-                1026: E.LyricsFlaggedError, 1027: E.OutputFlaggedError, 1033: E.ServerError,
-                1039: E.ApiInvalidRequestError, 1041: E.RateLimitError, 1042: E.ApiInvalidRequestError,
-                2013: E.ApiUnknownIdError, 2045: E.RateLimitError, 2049: E.AuthenticationError,
-                2056: E.UsageLimitError}
+HTTP_CLASSES = {
+    400: E.ApiInvalidRequestError,
+    401: E.AuthenticationError,
+    403: E.InsufficientCreditsError,
+    404: E.EndpointNotFoundError,
+    429: E.RateLimitError,
+    500: E.ServerError,
+    502: E.ServerError,
+    503: E.ServerError,
+    504: E.GenerationTimeoutError,
+}
+CODE_CLASSES = {
+    1000: E.ServerError,
+    1001: E.GenerationTimeoutError,
+    1002: E.RateLimitError,
+    1004: E.AuthenticationError,
+    1008: E.InsufficientCreditsError,
+    1024: E.ServerError,
+    1026: E.LyricsFlaggedError,
+    1027: E.OutputFlaggedError,
+    1033: E.ServerError,
+    1039: E.ApiInvalidRequestError,
+    1041: E.RateLimitError,
+    1042: E.ApiInvalidRequestError,
+    2013: E.ApiUnknownIdError,
+    2045: E.RateLimitError,
+    2049: E.AuthenticationError,
+    2056: E.UsageLimitError,
+}
 
 
 def test_every_documented_status_and_code_is_mapped():
@@ -186,8 +238,13 @@ def test_every_documented_status_and_code_is_mapped():
 @pytest.mark.parametrize("status,cls", sorted(HTTP_CLASSES.items()))
 @responses.activate
 def test_generate_http_status_matrix(api, status, cls):
-    body = {"message": ["lyrics must be shorter", "audio_setting.format must be one of"], "path": GENERATE_PATH,
-            "requestId": "req-123", "statusCode": str(status), "timestamp": "2026-01-01T00:00:00Z"}
+    body = {
+        "message": ["lyrics must be shorter", "audio_setting.format must be one of"],
+        "path": GENERATE_PATH,
+        "requestId": "req-123",
+        "statusCode": str(status),
+        "timestamp": "2026-01-01T00:00:00Z",
+    }
     responses.post(BASE + GENERATE_PATH, status=status, json=body)
     # music-01 is retired: a 404 at its path now means "gone", and says what replaces it.
     cls = E.ModelRetiredError if status == 404 else cls
@@ -209,8 +266,10 @@ def test_generate_http_status_matrix(api, status, cls):
 @pytest.mark.parametrize("code,cls", sorted(CODE_CLASSES.items()))
 @responses.activate
 def test_generate_base_resp_matrix(api, code, cls):
-    responses.post(BASE + GENERATE_PATH, json={"trace_id": "trace-9", "base_resp": {"status_code": code,
-                                                                                    "status_msg": "upstream says"}})
+    responses.post(
+        BASE + GENERATE_PATH,
+        json={"trace_id": "trace-9", "base_resp": {"status_code": code, "status_msg": "upstream says"}},
+    )
     if code == 2013:
         cls = E.ApiInvalidRequestError  # "upstream says" blames no id: not renewed (an id-blaming 2013 is)
     with pytest.raises(cls) as exc:
@@ -231,11 +290,14 @@ def test_upload_base_resp_matrix(api, clip, code, cls):
     assert len(responses.calls) == 1 + retries  # 1000: at most one retry, as the contract says
 
 
-@pytest.mark.parametrize("exc_factory,cls", [
-    (lambda: requests.exceptions.ReadTimeout("read timed out"), E.GenerationTimeoutError),
-    (lambda: requests.exceptions.ConnectionError("Connection aborted: RemoteDisconnected"), E.ApiConnectionError),
-    (lambda: requests.exceptions.ChunkedEncodingError("broken"), E.ApiConnectionError),
-])
+@pytest.mark.parametrize(
+    "exc_factory,cls",
+    [
+        (lambda: requests.exceptions.ReadTimeout("read timed out"), E.GenerationTimeoutError),
+        (lambda: requests.exceptions.ConnectionError("Connection aborted: RemoteDisconnected"), E.ApiConnectionError),
+        (lambda: requests.exceptions.ChunkedEncodingError("broken"), E.ApiConnectionError),
+    ],
+)
 @responses.activate
 def test_generate_is_never_resent_after_it_may_have_arrived(api, exc_factory, cls):
     responses.post(BASE + GENERATE_PATH, body=exc_factory())
@@ -249,8 +311,9 @@ def test_generate_is_never_resent_after_it_may_have_arrived(api, exc_factory, cl
 def test_generate_retries_a_connection_that_never_opened(api, mp3_bytes, sleeps):
     import urllib3
 
-    never = requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(
-        None, "/", urllib3.exceptions.NewConnectionError(None, "Connection refused")))
+    never = requests.exceptions.ConnectionError(
+        urllib3.exceptions.MaxRetryError(None, "/", urllib3.exceptions.NewConnectionError(None, "Connection refused"))
+    )
     responses.post(BASE + GENERATE_PATH, body=never)
     responses.post(BASE + GENERATE_PATH, json=ok_generate_body(mp3_bytes))
     assert api.generate("hello", voice_id=VOICE).audio == mp3_bytes
@@ -265,16 +328,22 @@ def test_generate_429_then_success_honours_retry_after(api, mp3_bytes, sleeps):
     assert sleeps == [3.0]
 
 
-@pytest.mark.parametrize("mutate,cls,match", [
-    (lambda b: b["data"].update(status=1, audio=""), E.IncompleteResultError, "status 1"),
-    (lambda b: b["data"].update(audio=b["data"]["audio"][:-1]), E.BadAudioError, "odd length"),
-    (lambda b: b["data"].update(audio="zz" + b["data"]["audio"][2:]), E.BadAudioError, "not valid hex"),
-    (lambda b: b["extra_info"].update(audio_size=5), E.BadAudioError, "audio_size says 5"),
-    (lambda b: b["data"].update(audio=b"plain text, not audio".hex()) or b["extra_info"].pop("audio_size"),
-     E.BadAudioError, "does not decode as mp3"),
-    (lambda b: b.pop("data"), E.ProtocolError, "no data"),
-    (lambda b: b.pop("base_resp"), E.ProtocolError, "no base_resp"),
-])
+@pytest.mark.parametrize(
+    "mutate,cls,match",
+    [
+        (lambda b: b["data"].update(status=1, audio=""), E.IncompleteResultError, "status 1"),
+        (lambda b: b["data"].update(audio=b["data"]["audio"][:-1]), E.BadAudioError, "odd length"),
+        (lambda b: b["data"].update(audio="zz" + b["data"]["audio"][2:]), E.BadAudioError, "not valid hex"),
+        (lambda b: b["extra_info"].update(audio_size=5), E.BadAudioError, "audio_size says 5"),
+        (
+            lambda b: b["data"].update(audio=b"plain text, not audio".hex()) or b["extra_info"].pop("audio_size"),
+            E.BadAudioError,
+            "does not decode as mp3",
+        ),
+        (lambda b: b.pop("data"), E.ProtocolError, "no data"),
+        (lambda b: b.pop("base_resp"), E.ProtocolError, "no base_resp"),
+    ],
+)
 @responses.activate
 def test_malformed_successes(api, mp3_bytes, mutate, cls, match):
     body = ok_generate_body(mp3_bytes)
@@ -323,11 +392,12 @@ def test_pcm_result(api):
 
 
 def test_error_from_response_parses_loosely():
-    err = error_from_response(400, {"message": "Body validation error!", "statusCode": "400"}, {},
-                              operation="generate")
+    err = error_from_response(400, {"message": "Body validation error!", "statusCode": "400"}, {}, operation="generate")
     assert isinstance(err, E.ApiInvalidRequestError) and "Body validation error!" in str(err)
-    assert error_from_response(200, {"base_resp": {"status_code": "0", "status_msg": "ok"}}, {},
-                               operation="upload") is None
+    assert (
+        error_from_response(200, {"base_resp": {"status_code": "0", "status_msg": "ok"}}, {}, operation="upload")
+        is None
+    )
     err = error_from_response(418, {"message": {"message": "teapot"}}, {}, operation="upload")
     assert isinstance(err, E.ApiError) and "teapot" in str(err)
 

@@ -109,8 +109,22 @@ def test_just_over_the_margin_is_accepted_in_mp3(make_audio, tmp_path):
 def long_wav(tmp_path_factory):
     # 600.2 s: just over music-01's 10 minutes.  ffmpeg's generator keeps this fast.
     path = tmp_path_factory.mktemp("long") / "long.wav"
-    subprocess.run([find_ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=f=330:d=600.2:r=16000",
-                    "-c:a", "pcm_s16le", str(path)], check=True)
+    subprocess.run(
+        [
+            find_ffmpeg(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=330:d=600.2:r=16000",
+            "-c:a",
+            "pcm_s16le",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -172,8 +186,22 @@ def test_missing_empty_and_not_audio(tmp_path):
 
 def test_no_audio_stream(tmp_path):
     video = tmp_path / "silent_video.mkv"
-    subprocess.run([find_ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=32x32:d=12",
-                    "-c:v", "ffv1", str(video)], check=True)
+    subprocess.run(
+        [
+            find_ffmpeg(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=32x32:d=12",
+            "-c:v",
+            "ffv1",
+            str(video),
+        ],
+        check=True,
+    )
     with pytest.raises(NoAudioStreamError, match="no audio stream"):
         prepare_clip(video, tmp_path / "o.mp3")
 

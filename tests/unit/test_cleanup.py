@@ -14,8 +14,15 @@ def _session(root, name, *, age_days, now, pending=None):
     (folder / "history" / "x").mkdir(parents=True)
     (folder / "history" / "x" / "music01-x.mp3").write_bytes(b"\0" * 1000)
     if pending:
-        History(folder).add_pending(PendingJob(generation_id=pending, model="minimax/music-2.6", created=now,
-                                               base_url="https://api.aimlapi.com", key_fp="k"))
+        History(folder).add_pending(
+            PendingJob(
+                generation_id=pending,
+                model="minimax/music-2.6",
+                created=now,
+                base_url="https://api.aimlapi.com",
+                key_fp="k",
+            )
+        )
     t = now - age_days * DAY
     for dirpath, dirs, files in os.walk(folder):
         for n in files + dirs:

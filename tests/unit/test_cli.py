@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run(*args, cwd=None):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "music01_core", *map(str, args)], capture_output=True,
-                          text=True, env=env, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "music01_core", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd
+    )
 
 
 def assert_one_line_error(proc, code=2, contains=""):

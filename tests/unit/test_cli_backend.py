@@ -18,8 +18,13 @@ def run(tmp_path):
     env.update(PYTHONPATH=str(ROOT), MUSIC01_HOME=str(home))
 
     def _run(*args, **extra_env):
-        return subprocess.run([sys.executable, "-m", "music01_core", *map(str, args)], capture_output=True,
-                              text=True, env={**env, **extra_env}, cwd=tmp_path)
+        return subprocess.run(
+            [sys.executable, "-m", "music01_core", *map(str, args)],
+            capture_output=True,
+            text=True,
+            env={**env, **extra_env},
+            cwd=tmp_path,
+        )
 
     _run.home = home
     return _run
@@ -29,13 +34,34 @@ def test_generate_from_a_reference_in_one_go(run, examples, tmp_path):
     lyrics = tmp_path / "l.txt"
     lyrics.write_text("##Swing to the rhythm of the night\nlet the music take control##\n", encoding="utf-8")
     out = tmp_path / "out.mp3"
-    proc = run("generate", "--reference", examples["song-e-minor"], "--purpose", "song", "--lyrics-file", lyrics,
-               "-o", out, "--seed", "5", "--json")
+    proc = run(
+        "generate",
+        "--reference",
+        examples["song-e-minor"],
+        "--purpose",
+        "song",
+        "--lyrics-file",
+        lyrics,
+        "-o",
+        out,
+        "--seed",
+        "5",
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "offline engine — not the real model" in proc.stderr and "no API key" in proc.stderr
     d = json.loads(proc.stdout)
-    for key in ("path", "duration_s", "format", "sample_rate", "bytes", "backend", "voice_id", "instrumental_id",
-                "trace_id"):
+    for key in (
+        "path",
+        "duration_s",
+        "format",
+        "sample_rate",
+        "bytes",
+        "backend",
+        "voice_id",
+        "instrumental_id",
+        "trace_id",
+    ):
         assert key in d
     assert d["backend"] == "offline" and d["format"] == "mp3" and d["voice_id"] and d["instrumental_id"]
     assert out.stat().st_size == d["bytes"] > 10_000
@@ -48,23 +74,37 @@ def test_upload_then_generate_with_ids(run, examples, tmp_path):
     ids = json.loads(proc.stdout)
     assert ids["voice_id"] is None and ids["instrumental_id"].startswith("instrumental-")
     assert {"voice_id", "instrumental_id", "trace_id", "backend"} <= set(ids)
-    proc = run("generate", "--lyrics", "hello\\nworld", "--instrumental-id", ids["instrumental_id"], "-o",
-               tmp_path / "x.wav", "--sample-rate", "16000")
+    proc = run(
+        "generate",
+        "--lyrics",
+        "hello\\nworld",
+        "--instrumental-id",
+        ids["instrumental_id"],
+        "-o",
+        tmp_path / "x.wav",
+        "--sample-rate",
+        "16000",
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("wrote ") and "16000 Hz" in proc.stdout
 
 
-@pytest.mark.parametrize("args,contains", [
-    (["--instrumental-id", "instrumental-2025010100000000-Aaa0aAaA"], "upload the reference again"),
-    (["--voice-id", "nonsense"], "not a music-01 voice_id"),
-    (["--voice-id", "vocal-2025010100000000-a0AAAaaa", "--sample-rate", "48000"], "sample rate 48000"),
-    (["--model", "music-01"], "voice_id or an instrumental_id"),
-    # The default model is minimax-music, which needs a reference.
-    ([], "minimax-music needs a reference track: --reference FILE or --reference-url URL"),
-    (["--model", "minimax/music-2.0", "--prompt", "warm lofi beats"], "at least 10"),
-    (["--model", "minimax-music", "--prompt", "jazz", "--reference-url", "http://127.0.0.1:9/x.mp3"],
-     "takes no style prompt"),
-])
+@pytest.mark.parametrize(
+    "args,contains",
+    [
+        (["--instrumental-id", "instrumental-2025010100000000-Aaa0aAaA"], "upload the reference again"),
+        (["--voice-id", "nonsense"], "not a music-01 voice_id"),
+        (["--voice-id", "vocal-2025010100000000-a0AAAaaa", "--sample-rate", "48000"], "sample rate 48000"),
+        (["--model", "music-01"], "voice_id or an instrumental_id"),
+        # The default model is minimax-music, which needs a reference.
+        ([], "minimax-music needs a reference track: --reference FILE or --reference-url URL"),
+        (["--model", "minimax/music-2.0", "--prompt", "warm lofi beats"], "at least 10"),
+        (
+            ["--model", "minimax-music", "--prompt", "jazz", "--reference-url", "http://127.0.0.1:9/x.mp3"],
+            "takes no style prompt",
+        ),
+    ],
+)
 def test_generate_bad_input_exit_2(run, tmp_path, args, contains):
     proc = run("generate", "--lyrics", "hello", *args, "-o", tmp_path / "x.mp3")
     assert proc.returncode == 2, proc.stderr
@@ -74,8 +114,17 @@ def test_generate_bad_input_exit_2(run, tmp_path, args, contains):
 
 
 def test_generate_long_lyrics_fail_before_upload(run, examples, tmp_path):
-    proc = run("generate", "--lyrics", "a" * 601, "--reference", examples["groove-a-minor"], "--purpose",
-               "instrumental", "-o", tmp_path / "x.mp3")
+    proc = run(
+        "generate",
+        "--lyrics",
+        "a" * 601,
+        "--reference",
+        examples["groove-a-minor"],
+        "--purpose",
+        "instrumental",
+        "-o",
+        tmp_path / "x.mp3",
+    )
     assert proc.returncode == 2 and "601 characters" in proc.stderr
     assert not (run.home / "offline").exists(), "nothing may be uploaded for lyrics that cannot be sent"
 

@@ -23,8 +23,9 @@ def sleeps():
 
 @pytest.fixture
 def api(tmp_path, sleeps):
-    return ApiBackend(api_key=KEY, base_url=BASE, home=tmp_path / "home", sleep=sleeps.append, backoff_s=0.5,
-                      max_upload_attempts=4)
+    return ApiBackend(
+        api_key=KEY, base_url=BASE, home=tmp_path / "home", sleep=sleeps.append, backoff_s=0.5, max_upload_attempts=4
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +37,19 @@ def mp3_bytes(tmp_path_factory):
 
 def body_with(audio_field, status=2, size=None):
     extra = {"audio_size": size} if size is not None else {}
-    return {"data": {"status": status, "audio": audio_field}, "extra_info": extra, "trace_id": "t" * 32,
-            "base_resp": {"status_code": 0, "status_msg": "success"}}
+    return {
+        "data": {"status": status, "audio": audio_field},
+        "extra_info": extra,
+        "trace_id": "t" * 32,
+        "base_resp": {"status_code": 0, "status_msg": "success"},
+    }
 
 
 # 1. A known base_resp code wins over the HTTP status.
 def test_a_known_code_wins_over_the_http_status():
-    err = error_from_response(400, {"base_resp": {"status_code": 1026, "status_msg": "sensitive"}, "trace_id": "t1"},
-                              {}, operation="generate")
+    err = error_from_response(
+        400, {"base_resp": {"status_code": 1026, "status_msg": "sensitive"}, "trace_id": "t1"}, {}, operation="generate"
+    )
     assert isinstance(err, E.LyricsFlaggedError) and "change the lyrics" in str(err)
     assert err.http_status == 400 and err.code == 1026 and err.trace_id == "t1"
     assert not err.may_be_billed  # a 4xx rejection was not billed
@@ -98,8 +104,11 @@ def test_upload_retries_1000_at_most_once(api, make_audio, sleeps):
 @responses.activate
 def test_gave_up_keeps_trace_id_and_retry_after(api, make_audio):
     clip = make_audio("c1002.mp3", 12.0)
-    responses.post(BASE + UPLOAD_PATH, json={"trace_id": "tr-1002", "base_resp": {"status_code": 1002}},
-                   headers={"Retry-After": "7", "x-inference-id": "inf-9"})
+    responses.post(
+        BASE + UPLOAD_PATH,
+        json={"trace_id": "tr-1002", "base_resp": {"status_code": 1002}},
+        headers={"Retry-After": "7", "x-inference-id": "inf-9"},
+    )
     with pytest.raises(E.RateLimitError) as exc:
         api.upload(clip, "instrumental", use_library=False)
     assert len(responses.calls) == 4
@@ -108,12 +117,19 @@ def test_gave_up_keeps_trace_id_and_retry_after(api, make_audio):
 
 
 # 5. A 2013 renews ids only when its message points at an id.
-@pytest.mark.parametrize("msg, renew", [("invalid params, refer_instrumental not found", True),
-                                        ("invalid params, lyrics too long", False),
-                                        ("invalid params: sample_rate", False), ("", False)])
+@pytest.mark.parametrize(
+    "msg, renew",
+    [
+        ("invalid params, refer_instrumental not found", True),
+        ("invalid params, lyrics too long", False),
+        ("invalid params: sample_rate", False),
+        ("", False),
+    ],
+)
 def test_2013_renews_only_for_an_id(msg, renew):
-    err = error_from_response(200, {"base_resp": {"status_code": 2013, "status_msg": msg}}, {}, operation="generate",
-                              has_ids=True)
+    err = error_from_response(
+        200, {"base_resp": {"status_code": 2013, "status_msg": msg}}, {}, operation="generate", has_ids=True
+    )
     assert isinstance(err, E.ApiUnknownIdError) is renew
     assert isinstance(err, E.ApiInvalidRequestError)
 
@@ -124,8 +140,9 @@ def test_a_key_with_a_trailing_newline_is_stripped(tmp_path):
     assert api._headers()["Authorization"] == f"Bearer {KEY}"
 
 
-@pytest.mark.parametrize("bad", [KEY[:10] + "\n" + KEY[10:], KEY[:5] + "\x00" + KEY[5:], KEY + " extra",
-                                 "“" + KEY + "”"])
+@pytest.mark.parametrize(
+    "bad", [KEY[:10] + "\n" + KEY[10:], KEY[:5] + "\x00" + KEY[5:], KEY + " extra", "“" + KEY + "”"]
+)
 def test_a_key_with_control_characters_is_refused_without_echo(tmp_path, bad):
     with pytest.raises(E.InputError) as exc:
         ApiBackend(api_key=bad, base_url=BASE, home=tmp_path)
@@ -135,11 +152,32 @@ def test_a_key_with_control_characters_is_refused_without_echo(tmp_path, bad):
 def test_the_cli_never_prints_a_pasted_key(tmp_path, make_audio):
     import os
 
-    env = {**os.environ, "AIML_API_KEY": KEY[:10] + "\n" + KEY[10:], "AIML_API_BASE": "http://127.0.0.1:9",
-           "MUSIC01_HOME": str(tmp_path)}
-    r = subprocess.run([sys.executable, "-m", "music01_core", "--backend", "api", "generate", "--model",
-                        "minimax/music-2.6", "--prompt", "lo-fi piano", "-o", str(tmp_path / "o.mp3")],
-                       capture_output=True, text=True, env=env, timeout=120)
+    env = {
+        **os.environ,
+        "AIML_API_KEY": KEY[:10] + "\n" + KEY[10:],
+        "AIML_API_BASE": "http://127.0.0.1:9",
+        "MUSIC01_HOME": str(tmp_path),
+    }
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "music01_core",
+            "--backend",
+            "api",
+            "generate",
+            "--model",
+            "minimax/music-2.6",
+            "--prompt",
+            "lo-fi piano",
+            "-o",
+            str(tmp_path / "o.mp3"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert r.returncode == 2, r.stderr
     assert KEY[:10] not in r.stdout + r.stderr and KEY[10:] not in r.stdout + r.stderr
     assert "Traceback" not in r.stderr
@@ -197,9 +235,20 @@ def test_when_even_the_rescue_fails_the_audio_stays_in_the_result(monkeypatch, t
     blocker.write_text("x")
     monkeypatch.setenv("MUSIC01_RESCUE_DIR", str(blocker / "sub"))
     monkeypatch.setattr(History, "_save", lambda self, *a, **k: (_ for _ in ()).throw(OSError(28, "disk full")))
-    r = GenerationResult(audio=mp3_bytes, format="mp3", sample_rate=44100, bitrate=256000, channels=2,
-                         duration_s=2.0, voice_id=None, instrumental_id=INST, backend="api", trace_id="t" * 32,
-                         seed=None, lyrics="la")
+    r = GenerationResult(
+        audio=mp3_bytes,
+        format="mp3",
+        sample_rate=44100,
+        bitrate=256000,
+        channels=2,
+        duration_s=2.0,
+        voice_id=None,
+        instrumental_id=INST,
+        backend="api",
+        trace_id="t" * 32,
+        seed=None,
+        lyrics="la",
+    )
     kept = History(tmp_path / "home").keep(r)
     assert kept.path is None and kept.audio == mp3_bytes
     assert any("download it now" in w for w in kept.warnings)

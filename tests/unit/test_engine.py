@@ -40,8 +40,8 @@ def features(y, sr):
     S = np.abs(librosa.stft(mono, n_fft=2048))
     H, P = librosa.decompose.hpss(S)
     low = librosa.fft_frequencies(sr=sr, n_fft=2048) < 200  # where kick drums and bass live
-    total = (S ** 2).sum()
-    return float(np.atleast_1d(tempo)[0]), chroma, ((P ** 2).sum() / total, (P[low] ** 2).sum() / total)
+    total = (S**2).sum()
+    return float(np.atleast_1d(tempo)[0]), chroma, ((P**2).sum() / total, (P[low] ** 2).sum() / total)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +63,10 @@ def renders(offline, uploaded):
         "voice-only": (v.voice_id, None),
         "song-voice-only": (s.voice_id, None),
     }
-    return {k: offline.generate(LYRICS, voice_id=vi, instrumental_id=ii, audio_setting=WAV, seed=7)
-            for k, (vi, ii) in cases.items()}
+    return {
+        k: offline.generate(LYRICS, voice_id=vi, instrumental_id=ii, audio_setting=WAV, seed=7)
+        for k, (vi, ii) in cases.items()
+    }
 
 
 def test_upload_ids_have_music01_shapes(uploaded):
@@ -75,8 +77,14 @@ def test_upload_ids_have_music01_shapes(uploaded):
     assert re.fullmatch(r"[0-9a-f]{32}", s.trace_id) and s.backend == "offline"
 
 
-@pytest.mark.parametrize("case,ref", [("song", "song-e-minor"), ("song-instrumental-only", "song-e-minor"),
-                                      ("groove-instrumental-only", "groove-a-minor")])
+@pytest.mark.parametrize(
+    "case,ref",
+    [
+        ("song", "song-e-minor"),
+        ("song-instrumental-only", "song-e-minor"),
+        ("groove-instrumental-only", "groove-a-minor"),
+    ],
+)
 def test_tempo_and_key_follow_the_reference(renders, ref_features, case, ref):
     tempo_ref, chroma_ref, _ = ref_features[ref]
     y, sr = decode(renders[case])
@@ -85,8 +93,9 @@ def test_tempo_and_key_follow_the_reference(renders, ref_features, case, ref):
     assert np.corrcoef(chroma, chroma_ref)[0, 1] >= 0.8
 
 
-@pytest.mark.parametrize("case,ref", [("song-instrumental-only", "song-e-minor"),
-                                      ("groove-instrumental-only", "groove-a-minor")])
+@pytest.mark.parametrize(
+    "case,ref", [("song-instrumental-only", "song-e-minor"), ("groove-instrumental-only", "groove-a-minor")]
+)
 def test_the_analysis_reads_the_output_at_the_reference_tempo(renders, examples, as_file, case, ref):
     # The card shows the reference's tempo; the same analysis must read the piece at that tempo.
     from music01_core.analysis import analyze
@@ -173,8 +182,9 @@ def test_longer_lyrics_never_make_a_shorter_piece(offline, uploaded):
     durations = []
     for n in range(1, 25, 2):
         text = "\n".join(lines[i % 4] for i in range(n))
-        r = offline.generate(text, instrumental_id=g.instrumental_id, audio_setting=AudioSetting(format="pcm",
-                             sample_rate=16000), seed=1)
+        r = offline.generate(
+            text, instrumental_id=g.instrumental_id, audio_setting=AudioSetting(format="pcm", sample_rate=16000), seed=1
+        )
         durations.append(r.duration_s)
     assert durations == sorted(durations)
     assert durations[-1] > durations[0] + 30
@@ -185,18 +195,32 @@ def test_longer_lyrics_never_make_a_shorter_piece(offline, uploaded):
 def test_accompaniment_wrap_adds_instrumental_sections(offline, uploaded):
     s = uploaded["song"]
     body = "la la la la\nla la la la\nla la la la\nla la la la"
-    plain = offline.generate(body, voice_id=s.voice_id, instrumental_id=s.instrumental_id,
-                             seed=3, audio_setting=AudioSetting(format="pcm", sample_rate=16000))
-    wrapped = offline.generate(f"##{body}##", voice_id=s.voice_id, instrumental_id=s.instrumental_id,
-                               seed=3, audio_setting=AudioSetting(format="pcm", sample_rate=16000))
+    plain = offline.generate(
+        body,
+        voice_id=s.voice_id,
+        instrumental_id=s.instrumental_id,
+        seed=3,
+        audio_setting=AudioSetting(format="pcm", sample_rate=16000),
+    )
+    wrapped = offline.generate(
+        f"##{body}##",
+        voice_id=s.voice_id,
+        instrumental_id=s.instrumental_id,
+        seed=3,
+        audio_setting=AudioSetting(format="pcm", sample_rate=16000),
+    )
     bar_s = 4 * 60 / 92
     assert wrapped.duration_s - plain.duration_s == pytest.approx(4 * bar_s, rel=0.1)
 
 
 @pytest.mark.parametrize("rate", [16000, 24000, 32000, 44100])
 def test_audio_setting_sample_rates(offline, uploaded, rate):
-    r = offline.generate("la la la", instrumental_id=uploaded["groove"].instrumental_id, seed=1,
-                         audio_setting=AudioSetting(sample_rate=rate, format="wav"))
+    r = offline.generate(
+        "la la la",
+        instrumental_id=uploaded["groove"].instrumental_id,
+        seed=1,
+        audio_setting=AudioSetting(sample_rate=rate, format="wav"),
+    )
     y, sr = decode(r)
     assert sr == rate and r.sample_rate == rate and y.shape[1] == 2
     assert abs(len(y) / sr - r.duration_s) < 0.01
@@ -206,12 +230,14 @@ def test_audio_setting_pcm_and_mp3_bitrate(offline, uploaded, tmp_path):
     from music01_core.ffmpeg import _run
 
     gid = uploaded["groove"].instrumental_id
-    pcm = offline.generate("la la la", instrumental_id=gid, seed=1,
-                           audio_setting=AudioSetting(sample_rate=24000, format="pcm"))
+    pcm = offline.generate(
+        "la la la", instrumental_id=gid, seed=1, audio_setting=AudioSetting(sample_rate=24000, format="pcm")
+    )
     assert abs(len(pcm.audio) / 4 / 24000 - pcm.duration_s) < 0.001 and len(pcm.audio) % 4 == 0
     for kbps in (32, 128):
-        mp3 = offline.generate("la la la", instrumental_id=gid, seed=1,
-                               audio_setting=AudioSetting(bitrate=kbps * 1000, format="mp3"))
+        mp3 = offline.generate(
+            "la la la", instrumental_id=gid, seed=1, audio_setting=AudioSetting(bitrate=kbps * 1000, format="mp3")
+        )
         path = tmp_path / f"b{kbps}.mp3"
         path.write_bytes(mp3.audio)
         err = _run(["-i", str(path)]).stderr.decode()

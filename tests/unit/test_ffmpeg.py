@@ -86,9 +86,22 @@ def test_whole_flow_with_only_the_wheel_ffmpeg(make_audio, tmp_path):
     env["PATH"] = str(empty)
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.run(
-        [sys.executable, "-W", "default", "-m", "music01_core", "prepare", str(src), "-o",
-         str(tmp_path / "out.mp3"), "--json"],
-        capture_output=True, text=True, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            "-W",
+            "default",
+            "-m",
+            "music01_core",
+            "prepare",
+            str(src),
+            "-o",
+            str(tmp_path / "out.mp3"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Couldn't find" not in proc.stderr and "ffprobe" not in proc.stderr

@@ -11,9 +11,20 @@ from tests.audiogen import KEY
 
 
 def result(n=0, **kw):
-    base = dict(audio=b"ID3" + bytes([n]) * 100, format="mp3", sample_rate=44100, bitrate=256000, channels=2,
-                duration_s=12.5, voice_id="vocal-2025011003141025-d5ZEMxmp", instrumental_id=None, backend="offline",
-                trace_id=f"{n:032x}", seed=n, lyrics=f"song {n}")
+    base = dict(
+        audio=b"ID3" + bytes([n]) * 100,
+        format="mp3",
+        sample_rate=44100,
+        bitrate=256000,
+        channels=2,
+        duration_s=12.5,
+        voice_id="vocal-2025011003141025-d5ZEMxmp",
+        instrumental_id=None,
+        backend="offline",
+        trace_id=f"{n:032x}",
+        seed=n,
+        lyrics=f"song {n}",
+    )
     base.update(kw)
     return GenerationResult(**base)
 
@@ -26,8 +37,23 @@ def test_save_list_get_delete_export(tmp_path):
     assert [e.id for e in entries] == [b.id, a.id]
     assert open(a.audio_path, "rb").read() == result(1).audio
     rec = json.loads((tmp_path / "history" / a.id / "record.json").read_text())
-    for k in ("lyrics", "voice_id", "reference_sha256", "reference_name", "sample_rate", "bitrate", "format",
-              "backend", "trace_id", "inference_id", "credits_used", "usd_spent", "duration_s", "created", "seed"):
+    for k in (
+        "lyrics",
+        "voice_id",
+        "reference_sha256",
+        "reference_name",
+        "sample_rate",
+        "bitrate",
+        "format",
+        "backend",
+        "trace_id",
+        "inference_id",
+        "credits_used",
+        "usd_spent",
+        "duration_s",
+        "created",
+        "seed",
+    ):
         assert k in rec
     assert h.get(b.id).credits_used == "630"
     z = h.export_zip(tmp_path / "out" / "all.zip")
@@ -67,8 +93,16 @@ def test_saved_before_returned(offline, uploaded, monkeypatch):
 
 
 def entry(i, **kw):
-    d = dict(sha256=f"{i:064x}", purpose="voice", base_url="https://api.aimlapi.com", key_fp=key_fingerprint(KEY),
-             voice_id=f"vocal-2025011003141025-{i:08d}", instrumental_id=None, created=1000.0 + i, name=f"r{i}")
+    d = dict(
+        sha256=f"{i:064x}",
+        purpose="voice",
+        base_url="https://api.aimlapi.com",
+        key_fp=key_fingerprint(KEY),
+        voice_id=f"vocal-2025011003141025-{i:08d}",
+        instrumental_id=None,
+        created=1000.0 + i,
+        name=f"r{i}",
+    )
     d.update(kw)
     return LibraryEntry(**d)
 

@@ -43,8 +43,15 @@ def clock():
 
 @pytest.fixture
 def api(tmp_path, clock):
-    return ApiBackend(api_key=KEY, base_url=BASE, home=tmp_path / "home", sleep=clock.sleep, clock=clock.now,
-                      backoff_s=0.5, poll_delays=lambda: iter([2.0] * 10_000))
+    return ApiBackend(
+        api_key=KEY,
+        base_url=BASE,
+        home=tmp_path / "home",
+        sleep=clock.sleep,
+        clock=clock.now,
+        backoff_s=0.5,
+        poll_delays=lambda: iter([2.0] * 10_000),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +62,12 @@ def mp3_bytes(tmp_path_factory):
 
 
 def done(audio, **extra):
-    return {"id": GID, "status": "completed", "audio_file": {"url": CDN, "file_size": len(audio), **extra},
-            "meta": {"usage": {"credits_used": 84000, "usd_spent": 0.06}}}
+    return {
+        "id": GID,
+        "status": "completed",
+        "audio_file": {"url": CDN, "file_size": len(audio), **extra},
+        "meta": {"usage": {"credits_used": 84000, "usd_spent": 0.06}},
+    }
 
 
 def posts():
@@ -78,8 +89,17 @@ def test_submit_poll_download_save(api, mp3_bytes, tmp_path):
         # The id is on disk before the first poll, with everything but the key.
         seen_pending.append(History(api.home).get_pending(GID))
         n = len(seen_pending)
-        return 200, {}, json.dumps({"id": GID, "status": "queued"} if n == 1 else
-                                   {"id": GID, "status": "generating"} if n == 2 else done(mp3_bytes))
+        return (
+            200,
+            {},
+            json.dumps(
+                {"id": GID, "status": "queued"}
+                if n == 1
+                else {"id": GID, "status": "generating"}
+                if n == 2
+                else done(mp3_bytes)
+            ),
+        )
 
     responses.add_callback(responses.GET, URL, callback=poll_cb)
     responses.get(CDN, body=mp3_bytes)
@@ -145,8 +165,9 @@ def test_failed_polls_are_polled_again_never_resubmitted(api, clock, mp3_bytes):
 @responses.activate
 def test_job_error_carries_the_servers_name_and_message(api):
     responses.post(URL, status=201, json={"id": GID, "status": "queued"})
-    responses.get(URL, json={"id": GID, "status": "error", "error": {"name": "ContentPolicy",
-                                                                   "message": "lyrics rejected"}})
+    responses.get(
+        URL, json={"id": GID, "status": "error", "error": {"name": "ContentPolicy", "message": "lyrics rejected"}}
+    )
     with pytest.raises(E.JobFailedError, match="ContentPolicy: lyrics rejected") as exc:
         api.make(REQ)
     assert exc.value.generation_id == GID and exc.value.error_name == "ContentPolicy"
@@ -164,8 +185,14 @@ def test_wait_runs_out_then_resume_fetches_without_submitting(api, clock, mp3_by
     # A new process (a new backend on the same home) resumes it.
     responses.replace(responses.GET, URL, json=done(mp3_bytes))
     responses.get(CDN, body=mp3_bytes)
-    again = ApiBackend(api_key=KEY, base_url=BASE, home=api.home, sleep=clock.sleep, clock=clock.now,
-                       poll_delays=lambda: iter([1.0] * 100))
+    again = ApiBackend(
+        api_key=KEY,
+        base_url=BASE,
+        home=api.home,
+        sleep=clock.sleep,
+        clock=clock.now,
+        poll_delays=lambda: iter([1.0] * 100),
+    )
     r = again.resume(GID)
     assert r.audio == mp3_bytes and len(posts()) == 1 and History(api.home).pending() == []
     assert again.resume(GID).history_id == r.history_id  # already saved: nothing is fetched again
@@ -180,11 +207,14 @@ def test_stuck_polls_failing_end_as_pending_not_failed(api):
     assert History(api.home).get_pending(GID).state == "pending" and len(posts()) == 1
 
 
-@pytest.mark.parametrize("case,cls,match", [
-    ("size", E.BadAudioError, "cut short or damaged"),
-    ("notaudio", E.BadAudioError, "does not decode"),
-    ("expired", E.ResultExpiredError, "expired"),
-])
+@pytest.mark.parametrize(
+    "case,cls,match",
+    [
+        ("size", E.BadAudioError, "cut short or damaged"),
+        ("notaudio", E.BadAudioError, "does not decode"),
+        ("expired", E.ResultExpiredError, "expired"),
+    ],
+)
 @responses.activate
 def test_download_faults(api, mp3_bytes, case, cls, match):
     responses.post(URL, status=201, json={"id": GID, "status": "queued"})
@@ -216,9 +246,14 @@ def test_unknown_id_is_said_plainly(api):
 def test_music01_retired_says_which_model_replaces_it(api):
     from music01_core.settings import GENERATE_PATH
 
-    responses.post(BASE + GENERATE_PATH, status=400, json={
-        "message": ["model must be one of the following values: minimax-music, minimax/music-2.6"],
-        "statusCode": 400})
+    responses.post(
+        BASE + GENERATE_PATH,
+        status=400,
+        json={
+            "message": ["model must be one of the following values: minimax-music, minimax/music-2.6"],
+            "statusCode": 400,
+        },
+    )
     with pytest.raises(E.ModelRetiredError, match="retired music-01.*Choose minimax-music"):
         api.generate("##hello##", voice_id="vocal-2025011003141025-d5ZEMxmp")
 
@@ -250,8 +285,21 @@ def test_a_job_finished_twice_is_saved_once(tmp_path, mp3_bytes):
     from music01_core.backends.base import GenerationResult
 
     h = History(tmp_path)
-    r = GenerationResult(audio=mp3_bytes, format="mp3", sample_rate=44100, bitrate=0, channels=2, duration_s=3.0,
-                         voice_id=None, instrumental_id=None, backend="api", trace_id="", seed=None, lyrics="",
-                         model="minimax/music-2.6", generation_id=GID)
+    r = GenerationResult(
+        audio=mp3_bytes,
+        format="mp3",
+        sample_rate=44100,
+        bitrate=0,
+        channels=2,
+        duration_s=3.0,
+        voice_id=None,
+        instrumental_id=None,
+        backend="api",
+        trace_id="",
+        seed=None,
+        lyrics="",
+        model="minimax/music-2.6",
+        generation_id=GID,
+    )
     first, second = h.save(r), h.save(r)
     assert first.id == second.id and len(h.list()) == 1

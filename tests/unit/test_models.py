@@ -53,12 +53,14 @@ def test_text_fields_per_model():
         prepare_text_fields("minimax/music-2.0", lyrics="[Verse] hello there moon", prompt="jazz")
     cover = prepare_text_fields("minimax/music-cover", prompt="quiet jazz with brushes")
     assert cover.lyrics is None and cover.prompt == "quiet jazz with brushes"
-    inst = prepare_text_fields("minimax/music-2.6", prompt="warm lofi", lyrics="ignored words here",
-                               is_instrumental=True)
+    inst = prepare_text_fields(
+        "minimax/music-2.6", prompt="warm lofi", lyrics="ignored words here", is_instrumental=True
+    )
     assert inst.lyrics is None and any("not sent" in w for w in inst.warnings)
     with pytest.raises(E.InputError, match="no is instrumental switch"):
-        prepare_text_fields("minimax/music-2.0", prompt="warm lofi beats", lyrics="[Verse] hello there",
-                            is_instrumental=True)
+        prepare_text_fields(
+            "minimax/music-2.0", prompt="warm lofi beats", lyrics="[Verse] hello there", is_instrumental=True
+        )
     with pytest.raises(E.LyricsError, match="lyrics or a style prompt"):
         prepare_text_fields("minimax/music-2.6")
 
@@ -86,5 +88,6 @@ def test_payload_names_come_from_the_table():
     assert p26["is_instrumental"] is True and p26["prompt"] == "pop" and p26["lyrics"] == "[Verse] hi"
     cover = job_payload("minimax/music-cover", lyrics=None, prompt="jazz trio", reference=Ref(), audio_setting=s)
     assert cover["audio_setting"]["sample_rate"] == 32000 and "lyrics" not in cover
-    assert "is_instrumental" not in job_payload("minimax/music-2.0", lyrics="x" * 12, prompt="y" * 12,
-                                                is_instrumental=True)
+    assert "is_instrumental" not in job_payload(
+        "minimax/music-2.0", lyrics="x" * 12, prompt="y" * 12, is_instrumental=True
+    )

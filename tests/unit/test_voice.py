@@ -29,14 +29,17 @@ def test_windows_keep_their_place_in_the_file(speech_wav):
     assert heard.spans_s and all(a >= 38.0 for a, _ in heard.spans_s), heard.spans_s
 
 
-@pytest.mark.parametrize("pitch, share, want", [
-    (("speech", 0.7), 0.9, ("speech", 0.75)),     # gliding pitch and words: talking, sure
-    (("speech", 0.7), 0.0, ("none", 0.7)),        # syllable-like notes, no words: an instrument
-    (("singing", 0.95), 0.0, ("singing", None)),  # vibrato without words: a violin could do that
-    (("singing", 0.95), 0.5, ("singing", None)),  # held notes and words: sung, or acted speech
-    (("none", 0.9), 0.0, ("none", 0.8)),          # nothing voice-like and no words
-    (("none", 0.5), 0.9, ("speech", None)),       # words, but pitch cannot say spoken or sung
-])
+@pytest.mark.parametrize(
+    "pitch, share, want",
+    [
+        (("speech", 0.7), 0.9, ("speech", 0.75)),  # gliding pitch and words: talking, sure
+        (("speech", 0.7), 0.0, ("none", 0.7)),  # syllable-like notes, no words: an instrument
+        (("singing", 0.95), 0.0, ("singing", None)),  # vibrato without words: a violin could do that
+        (("singing", 0.95), 0.5, ("singing", None)),  # held notes and words: sung, or acted speech
+        (("none", 0.9), 0.0, ("none", 0.8)),  # nothing voice-like and no words
+        (("none", 0.5), 0.9, ("speech", None)),  # words, but pitch cannot say spoken or sung
+    ],
+)
 def test_words_weigh_on_the_pitch_verdict(pitch, share, want):
     kind, conf = _with_words(*pitch, share)
     assert kind == want[0]
