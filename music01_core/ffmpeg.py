@@ -9,6 +9,7 @@ decoding goes through :func:`decode_pcm`, which asks ffmpeg for raw PCM directly
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -186,7 +187,16 @@ def probe(path: str | os.PathLike) -> MediaInfo:
         The file opens but has no audio stream.
     """
     proc = _run(["-i", os.fspath(path)])
-    return _parse_info(path, proc.stderr.decode("utf-8", "replace"))
+    info = _parse_info(path, proc.stderr.decode("utf-8", "replace"))
+    if info.duration_s and info.container == "wav" and info.codec.startswith("pcm_"):
+        # A WAV header can lie (a crashed recorder, a hand-edited file): it cannot hold more
+        # seconds than its bytes allow even at one byte per sample.  Then the length is
+        # unknown, and callers decode the file to measure it.
+        most_s = Path(path).stat().st_size / max(1, info.sample_rate * info.channels)
+        if info.duration_s > most_s * 1.01:
+            logger.info("%s: the WAV header claims %.1f s, more than its size allows", Path(path).name, info.duration_s)
+            return dataclasses.replace(info, duration_s=None)
+    return info
 
 
 def _parse_info(path: str | os.PathLike, err: str) -> MediaInfo:
@@ -200,7 +210,7 @@ def _parse_info(path: str | os.PathLike, err: str) -> MediaInfo:
     audio = _AUDIO_RE.search(err)
     if audio is None:
         raise NoAudioStreamError(
-            f"{Path(path).name} has no audio stream (is it a video without sound?); choose a file with audio."
+            f"{Path(path).name} has no audio stream (an image, or a video without sound?); choose a file with audio."
         )
     codec, rate, layout = audio.group(1), int(audio.group(2)), audio.group(3).strip()
     m = re.match(r"(\d+) channels", layout)

@@ -1,0 +1,304 @@
+"""Bad input through the CLI, as people produce it: each case gets exit 2 and one line that says
+what to do (or, for odd but usable input, a clip), and never a traceback."""
+
+import os
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from music01_core.ffmpeg import find_ffmpeg
+
+ROOT = Path(__file__).resolve().parents[2]
+INST = "instrumental-2025011003141125-Akz9eWnD"
+
+
+def _tone(seconds, sample_rate=16000, channels=1):
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    y = 0.3 * np.sin(2 * np.pi * 220 * t) * (1 + 0.5 * np.sin(2 * np.pi * 2 * t))
+    return np.repeat(y[:, None], channels, 1) if channels > 1 else y
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory):
+    """Every file below is made here: broken, odd or borderline audio."""
+    d = tmp_path_factory.mktemp("bad")
+    ff = find_ffmpeg()
+
+    def mp3(path, seconds):
+        w = d / "tmp.wav"
+        sf.write(w, _tone(seconds, 44100), 44100)
+        subprocess.run([ff, "-v", "error", "-y", "-i", str(w), "-b:a", "128k", str(path)], check=True)
+        return path
+
+    (d / "empty.mp3").write_bytes(b"")
+    (d / "text.mp3").write_text("these are my lyrics\n" * 50)
+    (d / "image.wav").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(4000))
+    with zipfile.ZipFile(d / "archive.mp3", "w") as z:
+        z.writestr("a.txt", "x" * 1000)
+    full = mp3(d / "full.mp3", 20).read_bytes()
+    (d / "truncated.mp3").write_bytes(full[: len(full) // 20])
+    sf.write(d / "ok.wav", _tone(20, 44100), 44100)
+    wav = bytearray((d / "ok.wav").read_bytes())
+    struct.pack_into("<I", wav, 40, 10**9)  # the header claims 3 hours
+    (d / "lying.wav").write_bytes(bytes(wav))
+    head = bytearray(wav[:44])
+    struct.pack_into("<I", head, 40, 0)
+    (d / "zero-length.wav").write_bytes(bytes(head))
+    sf.write(d / "silence.wav", np.zeros(20 * 16000), 16000)
+    for s in (7.9, 10.0, 10.1, 15.0, 6.0, 600.0, 600.5):
+        sf.write(d / f"len-{s}.wav", _tone(s), 16000)
+    sf.write(d / "eight-channels.wav", _tone(20, 16000, 8), 16000)
+    sf.write(d / "8k.wav", _tone(20, 8000), 8000)
+    sf.write(d / "192k.wav", _tone(20, 192000), 192000)
+    sf.write(d / "float32.wav", _tone(20).astype(np.float32), 16000, subtype="FLOAT")
+    sf.write(d / "pcm24.wav", _tone(20), 16000, subtype="PCM_24")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.imsave(d / "cover.png", np.random.default_rng(0).random((900, 900, 3)))
+    subprocess.run(
+        [
+            ff,
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(d / "full.mp3"),
+            "-i",
+            str(d / "cover.png"),
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c",
+            "copy",
+            "-id3v2_version",
+            "3",
+            "-disposition:v",
+            "attached_pic",
+            str(d / "cover.mp3"),
+        ],
+        check=True,
+    )
+    for name in ("with space.mp3", "ünïcødé 音乐.mp3", 'quote\'s "q".mp3'):
+        (d / name).write_bytes(full)
+    (d / "a-folder.mp3").mkdir()
+    subprocess.run(
+        [ff, "-v", "error", "-y", "-i", str(d / "ok.wav"), "-c:a", "libopus", str(d / "take.webm")], check=True
+    )
+    subprocess.run(
+        [
+            ff,
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=r=8000:cl=mono",
+            "-t",
+            "10800",
+            "-c:a",
+            "flac",
+            str(d / "three-hours.flac"),
+        ],
+        check=True,
+    )
+    (d / "sub").mkdir()
+    (d / "sub" / "up.mp3").write_bytes(full)
+    return d
+
+
+def cli(*args, home):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MUSIC01_HOME": str(home), "MUSIC01_BACKEND": "offline"}
+    for name in ("AIML_API_KEY", "AIMLAPI_API_KEY"):
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "music01_core", *map(str, args)], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def check(proc, expect):
+    """``expect``: None for success, else a fragment of the one error line (exit 2)."""
+    assert "Traceback" not in proc.stderr, proc.stderr
+    if expect is None:
+        assert proc.returncode == 0, proc.stderr
+        return
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
+    assert proc.returncode == 2 and len(lines) == 1, (proc.returncode, proc.stderr)
+    assert expect in lines[0], lines[0]
+
+
+AUDIO = [
+    ("empty.mp3", [], "is empty (0 bytes)"),
+    ("text.mp3", [], "is not an audio file"),
+    ("image.wav", [], "has no audio stream (an image"),
+    ("archive.mp3", [], "is not an audio file"),
+    ("truncated.mp3", [], "looks truncated"),
+    ("lying.wav", [], None),  # the header lies about 3 h; the 20 s of data are used
+    ("zero-length.wav", [], "needs more than 10 s"),
+    ("silence.wav", [], None),  # written, with a warning (checked below)
+    ("len-7.9.wav", [], "record a longer take"),
+    ("len-10.0.wav", [], "needs more than 10 s"),
+    ("len-10.1.wav", [], "asks for 10.25 s"),
+    ("len-15.0.wav", ["--model", "minimax-music"], "minimax-music needs more than 15 s"),
+    ("len-15.0.wav", ["--model", "minimax/music-cover"], None),
+    ("len-6.0.wav", ["--model", "minimax/music-cover"], "asks for 6.25 s"),
+    ("len-600.0.wav", [], "at most 599.75 s"),
+    ("len-600.5.wav", [], "takes at most 10:00"),
+    ("three-hours.flac", ["--model", "minimax-music"], "3:00:00 long"),
+    ("eight-channels.wav", [], None),
+    ("8k.wav", [], None),
+    ("192k.wav", [], None),
+    ("float32.wav", [], None),
+    ("pcm24.wav", [], None),
+    ("cover.mp3", [], None),
+    ("with space.mp3", [], None),
+    ("ünïcødé 音乐.mp3", [], None),
+    ('quote\'s "q".mp3', [], None),
+    ("sub/../sub/up.mp3", [], None),
+    ("a-folder.mp3", [], "is not a file"),
+    ("missing.mp3", [], "missing.mp3"),
+    ("take.webm", [], None),
+    ("full.mp3", ["--start", "15", "--end", "12"], "end"),
+    ("full.mp3", ["--start", "10", "--end", "95"], "past the end"),
+    ("full.mp3", ["--format", "ogg"], "MP3 or WAV"),
+]
+
+
+@pytest.mark.parametrize("name, extra, expect", AUDIO, ids=[f"{n} {' '.join(e)}".strip() for n, e, _ in AUDIO])
+def test_audio(bad, tmp_path, name, extra, expect):
+    out = tmp_path / "clip.mp3"
+    p = cli("prepare", bad / name, "-o", out, *extra, home=tmp_path)
+    check(p, expect)
+    if expect is None:
+        assert out.stat().st_size > 0
+    if name == "silence.wav":
+        assert "silent" in p.stderr
+    if name == "lying.wav":
+        assert "20.0" in p.stdout
+
+
+A600 = "a" * 600
+LYRICS = [
+    (["lyrics", "check", ""], "the lyrics are empty"),
+    (["lyrics", "check", "####"], "empty between the ## marks"),
+    (["lyrics", "check", A600], None),
+    (["lyrics", "check", A600 + "b"], "remove 1 character"),
+    (["lyrics", "check", "a" * 599 + "\r\n"], None),  # 601 as typed, 600 after \r\n -> \n
+    (["lyrics", "check", "hello\u200bworld\x07 there"], None),  # cleaned, with a warning
+    (["lyrics", "check", "שלום עולם\nمرحبا"], None),
+    (["lyrics", "check", "🎵🎶 la la la"], None),
+    (["lyrics", "check", "x" * 10000], "remove 9400 characters"),
+    (["lyrics", "check", "--model", "minimax/music-cover", "short"], "needs at least 10"),
+    (["generate", "--model", "minimax/music-2.6", "--prompt", "x" * 2001, "-o", "o.mp3"], "at most 2000"),
+    (
+        [
+            "generate",
+            "--model",
+            "minimax/music-cover",
+            "--prompt",
+            "short",
+            "--lyrics",
+            "[Verse] la la la la la",
+            "-o",
+            "o.mp3",
+        ],
+        "needs at least 10",
+    ),
+    (["generate", "--model", "nonsense", "--lyrics", "la", "-o", "o.mp3"], "unknown model 'nonsense'"),
+    (
+        ["generate", "--model", "music-01", "--lyrics", "la la", "--voice-id", "", "-o", "o.mp3"],
+        "give a voice_id or an instrumental_id",
+    ),
+    (
+        ["generate", "--model", "music-01", "--lyrics", "la la", "--voice-id", "not-an-id", "-o", "o.mp3"],
+        "is not a music-01 voice_id",
+    ),
+    (
+        [
+            "generate",
+            "--model",
+            "music-01",
+            "--lyrics",
+            "la la",
+            "--instrumental-id",
+            "vocal-2025011003141025-d5ZEMxmp",
+            "-o",
+            "o.mp3",
+        ],
+        "instrumental_id",
+    ),
+    (
+        ["generate", "--model", "music-01", "--lyrics", "la la", "--instrumental-id", INST, "-o", "o.mp3"],
+        "upload the reference again",
+    ),  # an id from another server, or expired
+    (
+        [
+            "generate",
+            "--model",
+            "music-01",
+            "--lyrics",
+            "la la",
+            "--instrumental-id",
+            INST,
+            "--sample-rate",
+            "48000",
+            "-o",
+            "o.mp3",
+        ],
+        "use one of 16000, 24000, 32000, 44100",
+    ),
+    (
+        [
+            "generate",
+            "--model",
+            "music-01",
+            "--lyrics",
+            "la la",
+            "--instrumental-id",
+            INST,
+            "--bitrate",
+            "100",
+            "-o",
+            "o.mp3",
+        ],
+        "use one of 32000, 64000, 128000, 256000",
+    ),
+    (
+        [
+            "generate",
+            "--model",
+            "music-01",
+            "--lyrics",
+            "la la",
+            "--instrumental-id",
+            INST,
+            "--format",
+            "ogg",
+            "-o",
+            "o.ogg",
+        ],
+        "invalid choice: 'ogg'",
+    ),
+]
+
+
+@pytest.mark.parametrize("args, expect", LYRICS, ids=[f"{a[0]}-{i}" for i, (a, _) in enumerate(LYRICS)])
+def test_text_ids_and_settings(tmp_path, args, expect):
+    p = cli(*args, home=tmp_path)
+    check(p, expect)
+    if args[-1].startswith("hello"):
+        assert "invisible" in p.stderr
+
+
+def test_there_are_at_least_forty_cases():
+    assert len(AUDIO) + len(LYRICS) >= 40
