@@ -167,7 +167,7 @@ def main() -> None:
                 f"{name}: {args.users} simultaneous generations, emulator latency L = {L:.1f} s: all done in "
                 f"{wall:.2f} s (each {min(each):.2f}–{max(each):.2f} s)"
             )
-            print(f"  ratio wall time / L = {wall / L:.2f}  (target <= 1.5)")
+            print(f"  ratio wall time / L, {name} = {wall / L:.2f}  (target <= 1.5)")
         if args.cpu_latency_s > 0:
             cpu, wall, polls = polling_cpu(args.cpu_latency_s, d)
             print(
