@@ -1,4 +1,4 @@
-"""Small helpers shared by the benchmarks: timing and peak RSS of a child process."""
+"""Small helpers shared by the benchmarks: timing and peak RSS of a child process, and the app's /make."""
 
 from __future__ import annotations
 
@@ -79,3 +79,25 @@ def peak_tree_rss(cmd: list[str], *, interval_s: float = 0.003) -> float:
 
 
 __all__ = ["run_measured", "peak_tree_rss", "ROOT"]
+
+
+def make_piece(
+    client,
+    model: str,
+    *,
+    lyrics: str = "",
+    prompt: str = "",
+    clip=None,
+    sample_rate: int = 44100,
+    bitrate: int = 128000,
+):
+    """Call the app's ``/make`` endpoint through a ``gradio_client.Client``, with the defaults for the rest.
+
+    ``clip`` is a local file path (sent with ``handle_file``) or None.  Returns (audio, info).
+    """
+    from gradio_client import handle_file
+
+    clip_arg = handle_file(clip) if clip else None
+    return client.predict(
+        model, lyrics, prompt, clip_arg, "", False, False, sample_rate, bitrate, "mp3", -1, "", "", "", api_name="/make"
+    )

@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._util import make_piece  # noqa: E402
+
 KEY = "bench-key-0123456789"
 
 
@@ -139,22 +141,13 @@ def main() -> None:
                 if args.path in ("both", "job"):
 
                     def make(i: int):
-                        return Client(app.url, verbose=False).predict(
+                        return make_piece(
+                            Client(app.url, verbose=False),
                             "minimax/music-2.6",
-                            f"[Verse]\ntake {i}\nla la la",
-                            "warm lofi hip hop",
-                            None,
-                            "",
-                            False,
-                            False,
-                            16000,
-                            32000,
-                            "mp3",
-                            -1,
-                            "",
-                            "",
-                            "",
-                            api_name="/make",
+                            lyrics=f"[Verse]\ntake {i}\nla la la",
+                            prompt="warm lofi hip hop",
+                            sample_rate=16000,
+                            bitrate=32000,
                         )
 
                     make(-1)  # warm: the engine's analysis of its built-in example

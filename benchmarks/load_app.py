@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._util import _rss_kib, _tree  # noqa: E402
+from benchmarks._util import _rss_kib, _tree, make_piece  # noqa: E402
 
 KEY = "bench-key-0123456789"
 
@@ -56,23 +56,7 @@ def session(url: str, ref: str, i: int) -> float:
     t = time.perf_counter()
     c = Client(url, verbose=False)
     clip, _ = c.predict(handle_file(ref), 0, 20, "mp3", "minimax/music-cover", api_name="/prepare")
-    c.predict(
-        "minimax/music-cover",
-        "",
-        f"warm lofi cover, take {i}",
-        handle_file(clip),
-        "",
-        False,
-        False,
-        44100,
-        128000,
-        "mp3",
-        -1,
-        "",
-        "",
-        "",
-        api_name="/make",
-    )
+    make_piece(c, "minimax/music-cover", prompt=f"warm lofi cover, take {i}", clip=clip)
     return time.perf_counter() - t
 
 
@@ -160,22 +144,13 @@ def main() -> None:
                     time.sleep(0.2)
 
             def render(i):
-                return Client(app.url, verbose=False).predict(
+                return make_piece(
+                    Client(app.url, verbose=False),
                     "minimax/music-2.6",
-                    f"[Verse]\ntake {i}\nla la la",
-                    "warm lofi hip hop",
-                    None,
-                    "",
-                    False,
-                    False,
-                    24000,
-                    64000,
-                    "mp3",
-                    -1,
-                    "",
-                    "",
-                    "",
-                    api_name="/make",
+                    lyrics=f"[Verse]\ntake {i}\nla la la",
+                    prompt="warm lofi hip hop",
+                    sample_rate=24000,
+                    bitrate=64000,
                 )
 
             pinger = threading.Thread(target=ping, daemon=True)
