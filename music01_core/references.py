@@ -101,7 +101,9 @@ class Reference:
 def _without_query(url: str) -> str:
     # Query strings of signed URLs hold credentials of their own: keep the address only.
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    # No query (it may carry a signed token) and no user:password@ (a key pasted there).
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def reference_from_file(path: str | os.PathLike, *, model=None) -> Reference:
@@ -153,6 +155,56 @@ def _private_host(host: str) -> bool:
     return False
 
 
+_MAX_REDIRECTS = 5
+
+
+def _check_host(url: str, *, allow_private: bool, hop: bool = False) -> None:
+    """Refuse a non-http(s) URL, and a private or local host unless ``allow_private``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        got = repr(_without_query(url)[:80])
+        raise ReferenceUrlError(
+            f"the reference URL redirects to {got}: give the http(s) address of the file itself."
+            if hop
+            else f"the reference URL must start with http:// or https:// and name a host; got {got}."
+        )
+    if not allow_private and _private_host(parts.hostname):
+        raise ReferenceUrlError(
+            f"{parts.hostname} is a private or local address"
+            + (" (the URL redirects there)" if hop else "")
+            + ": the provider cannot fetch it. Give a public URL, or use a local file with Base64 "
+            "(minimax/music-cover)."
+        )
+
+
+def _get_checked_redirects(http, url: str, *, allow_private: bool, timeout_s: float):
+    """GET ``url``, following redirects by hand so that every hop's host is checked.
+
+    ``requests`` would follow a public URL's redirect to 169.254.169.254 or 127.0.0.1 without
+    asking: on a shared server that would let a stranger make the server fetch its own
+    private network.  Returns the final streamed response (use it as a context manager).
+    """
+    import requests
+
+    seen = set()
+    for _ in range(_MAX_REDIRECTS + 1):
+        _check_host(url, allow_private=allow_private, hop=bool(seen))
+        seen.add(url)
+        r = http.get(
+            url, stream=True, timeout=(10.0, timeout_s), headers={"User-Agent": "music01"}, allow_redirects=False
+        )
+        if not r.is_redirect:
+            return r
+        nxt = r.headers.get("Location", "")
+        r.close()
+        from urllib.parse import urljoin
+
+        url = urljoin(url, nxt)
+        if url in seen:
+            break
+    raise requests.exceptions.TooManyRedirects("redirect loop")
+
+
 def reference_from_url(
     url: str,
     *,
@@ -195,21 +247,13 @@ def reference_from_url(
     m = get_model(model)
     url = (url or "").strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ReferenceUrlError(
-            f"the reference URL must start with http:// or https:// and name a host; got {_without_query(url)[:80]!r}."
-        )
-    if not allow_private and _private_host(parts.hostname):
-        raise ReferenceUrlError(
-            f"{parts.hostname} is a private or local address: the provider cannot fetch it. "
-            "Give a public URL, or use a local file with Base64 (minimax/music-cover)."
-        )
+    _check_host(url, allow_private=allow_private)
     from .httputil import read_capped
 
     http = session or requests.Session()
     shown = _without_query(url)
     try:
-        with http.get(url, stream=True, timeout=(10.0, timeout_s), headers={"User-Agent": "music01"}) as r:
+        with _get_checked_redirects(http, url, allow_private=allow_private, timeout_s=timeout_s) as r:
             if r.status_code != 200:
                 raise ReferenceUrlError(
                     f"the reference URL answered HTTP {r.status_code}: check that {shown} is public and spelled right."
@@ -359,6 +403,7 @@ def choose_reference(
     url: str | None = None,
     backend=None,
     cache_dir: str | os.PathLike | None = None,
+    allow_private: bool | None = None,
 ) -> Reference | None:
     """The checked reference for ``model``: the URL when one is given, else the local clip.
 
@@ -374,6 +419,9 @@ def choose_reference(
         (the offline engine, or the API backend pointed at the emulator).
     cache_dir : path-like, optional
         Where a fetched copy is kept.
+    allow_private : bool, optional
+        Overrides the rule above; a shared server passes False so that strangers cannot
+        make it fetch addresses on its own network.
 
     Returns
     -------
@@ -388,8 +436,9 @@ def choose_reference(
     if (url or "").strip():
         if "url" not in m.reference.ways:
             raise ReferenceInputError(f"{m.id} does not take a reference URL: give a file instead.")
-        local = backend is None or backend.local_service
-        return reference_from_url(url.strip(), model=m, cache_dir=cache_dir, allow_private=local)
+        if allow_private is None:
+            allow_private = backend is None or backend.local_service
+        return reference_from_url(url.strip(), model=m, cache_dir=cache_dir, allow_private=allow_private)
     if clip:
         return reference_from_file(clip, model=m)
     raise ReferenceInputError(

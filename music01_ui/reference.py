@@ -11,7 +11,7 @@ import gradio as gr
 
 from music01_core.settings import data_home
 
-from .session import friendly, open_session_backend, serve_copy, session_home
+from .session import PRIVATE_URLS, SHARED, friendly, open_session_backend, serve_copy, session_home
 
 EXAMPLE_NAMES = ["song-e-minor", "acappella-g-major", "groove-a-minor", "bright-d-major"]
 _example_lock = threading.Lock()
@@ -183,7 +183,13 @@ def reference_for(model, clip: str | None, url: str | None, backend, request: gr
 
     try:
         return choose_reference(
-            model, clip=clip, url=url, backend=backend, cache_dir=session_home(request) / "references"
+            model,
+            clip=clip,
+            url=url,
+            backend=backend,
+            cache_dir=session_home(request) / "references",
+            # Strangers on a shared server must not make it fetch its own network.
+            allow_private=backend.local_service and (not SHARED or PRIVATE_URLS),
         )
     except ReferenceInputError:
         if clip or (url or "").strip():

@@ -20,6 +20,9 @@ logger = logging.getLogger("music01.app")
 
 MAX_UPLOAD = "200mb"  # a 10-minute 48 kHz stereo WAV is ~110 MB
 SHARED = bool(os.environ.get("SPACE_ID")) or os.environ.get("MUSIC01_SHARED") == "1"
+# A shared server fetches no reference URL on its own network unless its owner allows it
+# (a workshop whose files sit on a LAN server, with the offline engine or the emulator).
+PRIVATE_URLS = os.environ.get("MUSIC01_ALLOW_PRIVATE_URLS") == "1"
 GENERATIONS_PER_HOUR = int(os.environ.get("MUSIC01_GENERATIONS_PER_HOUR", "5") or 5)
 CPU_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))  # offline renders are CPU-bound
 
