@@ -109,8 +109,10 @@ class PendingJob:
         ``Reference.describe()``: kind, sha256, length, never a Base64 payload.
     status : str
         The provider's last reported status (``queued``, ``generating``…).
-    state : {"pending", "failed", "unknown"}
-        ``failed``: the provider reported an error; ``unknown``: it does not know the id.
+    state : {"pending", "failed", "unknown", "expired", "interrupted"}
+        ``failed``: the provider reported an error; ``unknown``: it does not know the id;
+        ``interrupted``: a music-01 generate whose process stopped before its answer was
+        saved (music-01 has no poll: it may have been billed, and cannot be fetched).
     error : str or None
     updated : float
     """

@@ -25,3 +25,12 @@ def serve_folder(root: Path):
         yield f"http://127.0.0.1:{srv.server_address[1]}"
     finally:
         srv.shutdown()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released): "connection refused"."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -511,8 +511,37 @@ class ApiBackend(BaseBackend):
         return self._music01(self._upload, clip, purpose, name=name, use_library=use_library, send_wav=send_wav)
 
     def generate(self, lyrics, **kwargs) -> GenerationResult:
-        """music-01's generate (see :meth:`BaseBackend.generate`); a retired model is reported as such."""
-        return self._music01(super().generate, lyrics, **kwargs)
+        """music-01's generate (see :meth:`BaseBackend.generate`); a retired model is reported as such.
+
+        music-01 answers at once and has no poll, so a process killed between the answer and
+        the save loses the audio for good.  It must not also lose the *fact*: a record
+        written before the request leaves stays behind after such a crash, and ``music01
+        jobs`` / the app's History show it as "interrupted (may have been billed)".
+        """
+        import uuid
+
+        from ..history import PendingJob
+
+        marker = self.history.add_pending(
+            PendingJob(
+                generation_id=f"sent-{uuid.uuid4().hex}:{MODEL}",
+                model=MODEL,
+                created=time.time(),
+                base_url=self.base_url,
+                key_fp=self.key_fp,
+                lyrics=lyrics if isinstance(lyrics, str) else None,
+                audio_setting=(kwargs.get("audio_setting") or AudioSetting()).to_dict(),
+                status="sent",
+                state="interrupted",
+                error="music-01 was asked to generate, and the program stopped before its answer was saved",
+            )
+        )
+        try:
+            return self._music01(super().generate, lyrics, **kwargs)
+        finally:
+            # Saved, or an error the person was shown: either way the record has done its job.
+            # (A kill -9 never gets here, which is the point.)
+            self.history.forget_pending(marker.generation_id)
 
     def _music01(self, call, *args, **kwargs):
         """Run one of music-01's calls; a rejection that means "retired" is reported as such."""
@@ -627,6 +656,15 @@ class ApiBackend(BaseBackend):
         if saved is not None:
             return saved
         job = self.history.get_pending(gid)
+        if job is not None and job.state == "interrupted":
+            # Said once, then dropped from the list: there is nothing to fetch.
+            self.history.forget_pending(gid)
+            raise InputError(
+                f"the {job.model} generate sent at {time.strftime('%Y-%m-%d %H:%M', time.localtime(job.created))} "
+                "was interrupted before its answer was saved, and music-01 has no way to fetch an answer again. "
+                "It may have been billed: check your usage on the AI/ML API dashboard. "
+                "The entry is now removed from the pending list."
+            )
         if job is not None and job.key_fp and job.key_fp != self.key_fp:
             raise InputError("this job was submitted with another API key: set that key (AIML_API_KEY) to resume it.")
         if job is None:

@@ -11,7 +11,8 @@ Faults are queued per endpoint with ``POST /_emulator/faults`` (JSON such as
 ``{"generate": ["http:503"], "submit": ["reset"], "job": ["job:stuck"]}``) or sent per
 request in the ``X-Music01-Fault`` header.  music-01 (endpoints "upload", "generate"):
 ``http:<status>[;retry-after=S]``, ``code:<base_resp code>``, ``status1``, ``badjson``,
-``oddhex``, ``size``, ``url``, ``notaudio``, ``reset``, ``hang``.  Jobs: see :mod:`.jobs`.
+``oddhex``, ``size``, ``url``, ``notaudio``, ``reset``, ``hang``, ``slow`` (the answer
+dribbles in over 1.5 s).  Jobs: see :mod:`.jobs`.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def create_app(
         body = await request.body()
         with state.lock:
             state.stats["requests"][request.url.path] += 1
+            state.stats["methods"][f"{request.method} {request.url.path}"] += 1
             state.stats["bytes"][request.url.path] += len(body)
         return await call_next(request)
 
@@ -181,6 +183,7 @@ class EmulatorServer:
         s = self.state.stats
         return {
             "requests": dict(s["requests"]),
+            "methods": dict(s["methods"]),
             "bytes": dict(s["bytes"]),
             "submits": list(s["submits"]),
             "file_auth_headers": s["file_auth_headers"],

@@ -62,7 +62,8 @@ class EmulatorState:
     faults: dict = field(default_factory=lambda: defaultdict(deque))
     stats: dict = field(
         default_factory=lambda: {
-            "requests": defaultdict(int),
+            "requests": defaultdict(int),  # per path
+            "methods": defaultdict(int),  # per "METHOD path": a submit and a poll share a path
             "bytes": defaultdict(int),
             "submits": [],
             "file_auth_headers": 0,
@@ -89,6 +90,7 @@ class EmulatorState:
         with self.lock:
             self.faults.clear()
             self.stats["requests"].clear()
+            self.stats["methods"].clear()
             self.stats["bytes"].clear()
             self.stats["submits"].clear()
             self.stats["file_auth_headers"] = 0
@@ -129,6 +131,30 @@ async def abort_connection(request: Request, path: str):
         transport.abort()
         await asyncio.sleep(0.05)
     return gateway(500, path)  # only reached where the server gives no transport
+
+
+def slow_json(payload: dict, *, headers: dict | None = None, status_code: int = 200, seconds: float = 1.5):
+    """The JSON answer dribbled out in small pieces over ``seconds`` (the ``slow`` fault).
+
+    Each gap is far below a client's read timeout, so a correct client waits and reads the
+    whole answer; one that times out on the total, or parses the first piece, fails.
+    """
+    import json
+
+    from starlette.responses import StreamingResponse
+
+    data = json.dumps(payload).encode("utf-8")
+    pieces = 12
+    step = max(1, -(-len(data) // pieces))
+
+    async def body():
+        for i in range(0, len(data), step):
+            yield data[i : i + step]
+            await asyncio.sleep(seconds / pieces)
+
+    return StreamingResponse(
+        body(), status_code=status_code, media_type="application/json", headers=dict(headers or {})
+    )
 
 
 def common_fault(fault: str, path: str):

@@ -17,6 +17,7 @@ def control_router(state: EmulatorState) -> APIRouter:
         s = state.stats
         return {
             "requests": dict(s["requests"]),
+            "methods": dict(s["methods"]),
             "bytes": dict(s["bytes"]),
             "submits": list(s["submits"]),
             "file_auth_headers": s["file_auth_headers"],

@@ -9,7 +9,7 @@ own file server.  Each submit is logged in ``/_emulator/stats`` (``submits``).
 Faults, queued per endpoint ("submit", "poll", "job") or sent in ``X-Music01-Fault``:
 
 - submit: ``http:<status>``, ``reset``, ``hang``;
-- poll: ``http:<status>``, ``reset``, ``badjson``;
+- poll: ``http:<status>``, ``reset``, ``badjson``, ``slow`` (the answer dribbles in);
 - job (applies to the next job submitted): ``job:error``, ``job:stuck`` (stays queued),
   ``job:expired`` (the file URL has expired), ``job:size`` (``file_size`` is wrong),
   ``job:notaudio`` (the file is not audio).
@@ -30,7 +30,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..settings import JOB_PATH
-from .common import EmulatorState, audio_setting_problems, before, fault_answer, gateway, json_request
+from .common import (
+    EmulatorState,
+    audio_setting_problems,
+    before,
+    fault_answer,
+    gateway,
+    json_request,
+    slow_json,
+)
 from .files import add_file, expire_file
 
 logger = logging.getLogger(__name__)
@@ -144,6 +152,8 @@ def jobs_router(state: EmulatorState) -> APIRouter:
             job = state.jobs.get(gid)
         if job is None:
             return gateway(404, JOB_PATH, f"Generation {gid} not found")
+        if fault == "slow":
+            return slow_json(_status(state, job))
         return JSONResponse(_status(state, job))
 
     return router

@@ -21,7 +21,16 @@ from fastapi.responses import JSONResponse
 
 from ..errors import InputError, Music01Error, UnknownIdError
 from ..settings import GENERATE_PATH, MAX_LYRICS_CHARS, MODEL, UPLOAD_PATH
-from .common import EmulatorState, audio_setting_problems, base_resp, before, fault_answer, gateway, json_request
+from .common import (
+    EmulatorState,
+    audio_setting_problems,
+    base_resp,
+    before,
+    fault_answer,
+    gateway,
+    json_request,
+    slow_json,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +172,8 @@ def music01_router(state: EmulatorState) -> APIRouter:
             "x-aimlapi-credits-used": "630",
             "x-aimlapi-usd-spent": "0.0315",
         }
+        if fault == "slow":
+            return slow_json(payload, headers=headers)
         return JSONResponse(payload, headers=headers)
 
     return router

@@ -8,7 +8,6 @@ without echoing a query token or a ``user:password@``.
 from __future__ import annotations
 
 import http.server
-import socket
 import threading
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from music01_core import errors as E
 from music01_core import references
 from music01_core.references import choose_reference, reference_from_url
+from tests.fileserver import closed_port
 
 pytestmark = pytest.mark.server
 TWO_GB = 2 * 1024**3
@@ -130,12 +130,6 @@ def public_loopback(monkeypatch):
     """Treat 127.0.0.1 as a public host, so the checks on *later* hops are what is tested."""
     real = references._private_host
     monkeypatch.setattr(references, "_private_host", lambda host: host != "127.0.0.1" and real(host))
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 CASES = [
