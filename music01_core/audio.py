@@ -201,9 +201,15 @@ def _check_length(length_s: float, *, whole: bool, model=None) -> None:
         )
     if length_s > limits.safe_max_s:
         if whole:
+            # A file at the limit itself ("10:00 long: takes at most 10:00") needs the margin said.
+            margin = (
+                f", and music01 keeps {limits.max_s - limits.safe_max_s:g} s under it"
+                if length_s <= limits.max_s
+                else ""
+            )
             raise ClipTooLongError(
-                f"{format_duration(length_s)} long: {name} takes at most "
-                f"{format_duration(limits.max_s)} — choose a segment of at most "
+                f"the file is {_fmt_s(length_s)} long; {name} takes at most "
+                f"{format_duration(limits.max_s)}{margin} — choose a segment of at most "
                 f"{limits.safe_max_s:.2f} s with start/end (30–60 s is plenty for a reference)."
             )
         raise ClipTooLongError(

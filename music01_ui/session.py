@@ -186,21 +186,33 @@ def friendly(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        # A person's mistake is not the server's: one log line each, no traceback in the
+        # operator's log (Gradio prints one for every gr.Error unless told not to).
         try:
             return fn(*args, **kwargs)
-        except gr.Error:
+        except gr.Error as exc:
+            exc.print_exception = False
+            logger.info("%s: told the person: %s", fn.__name__, exc.title or "error")
             raise
         except JobPendingError as exc:
+            logger.info("%s: job still pending", fn.__name__)
             raise gr.Error(
                 str(exc).replace("`music01 resume ", "the History tab's Resume, or `music01 resume "),
                 title="Still running at the provider",
+                print_exception=False,
             ) from None
         except Music01Error as exc:
+            logger.info("%s: %s", fn.__name__, type(exc).__name__)
             raise gr.Error(
-                str(exc), title="Please check" if isinstance(exc, InputError) else "The service failed"
+                str(exc),
+                title="Please check" if isinstance(exc, InputError) else "The service failed",
+                print_exception=False,
             ) from None
         except Exception:
             logger.exception("unexpected error in %s", fn.__name__)
-            raise gr.Error("Something unexpected went wrong (it was logged on the server). Please try again.") from None
+            raise gr.Error(
+                "Something unexpected went wrong (it was logged on the server). Please try again.",
+                print_exception=False,
+            ) from None
 
     return wrapper
