@@ -168,14 +168,18 @@ def serve_copy(path: str | Path | None) -> str | None:
     The data directory itself is never served: a browser can fetch only files handed to
     its own session, at unguessable paths.
     """
+    import secrets
     import shutil
-    import tempfile
 
     if not path:
         return None
     cache = served_dir()
     cache.mkdir(parents=True, exist_ok=True)
-    out = Path(tempfile.mkdtemp(dir=cache)) / Path(path).name
+    # 128 random bits in the path: a link is a capability no other session can guess
+    # (mkdtemp's 8 characters are about 41 bits).
+    folder = cache / secrets.token_hex(16)
+    folder.mkdir(mode=0o700)
+    out = folder / Path(path).name
     shutil.copyfile(path, out)
     return str(out)
 
