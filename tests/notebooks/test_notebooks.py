@@ -101,8 +101,10 @@ def test_runs_offline_top_to_bottom(path, tmp_path, clean_env, monkeypatch):
         assert "audio/wav" in text or "<audio" in text  # an inline player with the generated piece
 
 
-def test_with_a_key_uses_the_api_and_never_shows_it(tmp_path, clean_env, monkeypatch):
-    """01 with a key set switches to the API (here: the emulator on 127.0.0.1) and leaks nothing."""
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_with_a_key_uses_the_api_and_never_shows_it(path, tmp_path, clean_env, monkeypatch):
+    """With a key set, each notebook uses the API (here: the emulator on 127.0.0.1) and leaks nothing:
+    not in its saved outputs, not in any file it wrote."""
     from music01_core import prepare_clip
     from music01_core.emulator import EmulatorServer
     from music01_core.examples import write_example
@@ -120,14 +122,19 @@ def test_with_a_key_uses_the_api_and_never_shows_it(tmp_path, clean_env, monkeyp
                 "AIML_API_BASE": emu.url,
                 "MUSIC01_REFERENCE_URL": f"{files_url}/ref.mp3",
             }
-            nb = execute(ROOT / "notebooks" / "01_quickstart.ipynb", tmp_path, env)
+            nb = execute(path, tmp_path, env)
             submits = emu.stats()["submits"]
+            file_auth = emu.stats()["file_auth_headers"]
     text = outputs_text(nb)
     shown = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-    assert "Using: AI/ML API · model: minimax-music" in shown and '"output_type": "error"' not in text
-    assert "queued" in shown and "completed" in shown and ("audio/wav" in text or "<audio" in text)
-    assert [s["model"] for s in submits] == ["minimax-music"], "one billed call, to the live model"
-    assert KEY not in text
-    for f in (tmp_path / "home").rglob("*.json"):
-        assert KEY not in f.read_text()
+    assert '"output_type": "error"' not in text
+    assert KEY not in text, f"the key is in the outputs of {path.name}"
+    for f in tmp_path.rglob("*"):
+        if f.is_file() and f.suffix not in (".mp3", ".wav", ".pcm", ".flac"):
+            assert KEY.encode() not in f.read_bytes(), f"the key is in {f.relative_to(tmp_path)}"
+    assert file_auth == 0, "the key was sent to a file URL"
+    if path.name == "01_quickstart.ipynb":
+        assert "Using: AI/ML API · model: minimax-music" in shown
+        assert "queued" in shown and "completed" in shown and ("audio/wav" in text or "<audio" in text)
+        assert [s["model"] for s in submits] == ["minimax-music"], "one billed call, to the live model"
     shutil.rmtree(tmp_path / "notebook-output", ignore_errors=True)
