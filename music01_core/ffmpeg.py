@@ -109,15 +109,62 @@ def _wheel_binary() -> str | None:
     return str(found[0]) if len(found) == 1 else None
 
 
+# What a minimal ffmpeg build says when it lacks a codec or format that the wheel's has
+# (Debian's ffmpeg built without Vorbis, a distro build without LAME, a static "lite" build).
+_MISSING_CODEC_RE = re.compile(
+    r"(?:Decoder|Encoder) \(codec [^)]*\) not found|Unknown (?:decoder|encoder)|"
+    r"Decoding requested, but no decoder found|Requested output format '[^']*' is not|"
+    r"Unknown input format|Automatic encoder selection failed|No such filter",
+    re.I,
+)
+#: Set once the first binary lacked a codec and the wheel's did the job: used from then on.
+_WHEEL_INSTEAD: str | None = None
+
+
+def _binary() -> str:
+    """The ffmpeg to run now: :func:`find_ffmpeg`, or the wheel's once the former lacked a codec."""
+    return _WHEEL_INSTEAD or find_ffmpeg()
+
+
+def _wheel_fallback(current: str, stderr: bytes | str) -> str | None:
+    """The wheel's ffmpeg when ``current`` failed for want of a codec the wheel has; else None."""
+    global _WHEEL_INSTEAD
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    if _WHEEL_INSTEAD or os.environ.get(ENV_FFMPEG) or not _MISSING_CODEC_RE.search(text):
+        return None
+    wheel = _wheel_binary()
+    if wheel is None:
+        try:
+            import imageio_ffmpeg
+
+            wheel = imageio_ffmpeg.get_ffmpeg_exe()
+        except Exception:  # no wheel binary: the first error stands
+            return None
+    if os.path.realpath(wheel) == os.path.realpath(current):
+        return None
+    logger.info(
+        "the ffmpeg at %s lacks a codec (%s); using the imageio-ffmpeg wheel's from now on",
+        current,
+        _MISSING_CODEC_RE.search(text).group(0),
+    )
+    _WHEEL_INSTEAD = wheel
+    return wheel
+
+
 def _run(args: list[str], *, input_bytes: bytes | None = None) -> subprocess.CompletedProcess:
-    cmd = [find_ffmpeg(), "-nostdin", "-hide_banner", *args]
+    ff = _binary()
+    cmd = [ff, "-nostdin", "-hide_banner", *args]
     if input_bytes is not None:
         cmd.remove("-nostdin")
     logger.debug("running %s", " ".join(cmd))
     try:
-        return subprocess.run(cmd, input=input_bytes, capture_output=True, check=False)
+        proc = subprocess.run(cmd, input=input_bytes, capture_output=True, check=False)
     except OSError as exc:
         raise FFmpegNotFoundError(f"Could not run ffmpeg at {cmd[0]!r}: {exc}") from exc
+    # ``ffmpeg -i`` alone (probe) always exits non-zero; its stderr decides either way.
+    if _wheel_fallback(ff, proc.stderr) is not None:
+        return _run(args, input_bytes=input_bytes)
+    return proc
 
 
 @dataclass(frozen=True)
@@ -456,7 +503,7 @@ def _encode_streaming(args: list[str], out_path: Path, *, src: str | os.PathLike
     none: the file is plain CBR frames, and every decoder, the measuring one included,
     decodes the same samples from it (no gapless trimming to disagree about).
     """
-    ff = find_ffmpeg()
+    ff = _binary()
     enc_cmd = [ff, "-nostdin", "-hide_banner", *args, "pipe:1"]
     dec_cmd = [ff, "-hide_banner", *_MEASURE_ARGS[:3], "-f", "mp3", "-i", "pipe:0", *_MEASURE_ARGS[3:]]
     logger.debug("running %s | tee %s | %s", " ".join(enc_cmd), out_path, " ".join(dec_cmd))
@@ -510,6 +557,8 @@ def _encode_streaming(args: list[str], out_path: Path, *, src: str | os.PathLike
                     except OSError:  # a closed pipe whose reader left: nothing to flush to
                         pass
     if enc.returncode != 0:
+        if _wheel_fallback(ff, errs.get("enc", b"")) is not None:
+            return _encode_streaming(args, out_path, src=src)
         raise _undecodable(src, errs.get("enc", b""))
     if written == 0:
         raise _no_audio(Path(src).name)

@@ -128,3 +128,65 @@ def test_decode_seeks_on_the_input_side(monkeypatch, make_audio):
     ffmpeg.decode_pcm(make_audio("seek.mp3", 12.0), start_s=5, duration_s=2)
     args = seen[-1]
     assert args.index("-ss") < args.index("-i") and args.index("-t") < args.index("-i")
+
+
+MINIMAL_FFMPEG = """#!/bin/sh
+# A minimal system ffmpeg: no Vorbis decoder, no LAME encoder; everything else is the real one.
+for a in "$@"; do
+  case "$a" in
+    *.ogg) echo "[ogg @ 0x55] Decoder (codec vorbis) not found for input stream #0:0" >&2; exit 1 ;;
+    libmp3lame) echo "Unknown encoder 'libmp3lame'" >&2; exit 1 ;;
+  esac
+done
+exec "{real}" "$@"
+"""
+
+
+def test_a_system_ffmpeg_missing_codecs_falls_back_to_the_wheels(fresh_ffmpeg, monkeypatch, tmp_path, caplog):
+    # Notebook 02 decodes Vorbis, and every MP3 clip needs LAME: a minimal ffmpeg found first on
+    # PATH must not stop either while the wheel's ffmpeg can do it.
+    import logging
+
+    import imageio_ffmpeg
+    import numpy as np
+    import soundfile as sf
+
+    from music01_core import prepare_clip
+    from music01_core.ffmpeg import decode_pcm
+
+    wheel = imageio_ffmpeg.get_ffmpeg_exe()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "ffmpeg"
+    fake.write_text(MINIMAL_FFMPEG.replace("{real}", wheel))
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    sr = 22050
+    t = np.arange(12 * sr) / sr
+    sf.write(tmp_path / "tone.wav", 0.3 * np.sin(2 * np.pi * 330 * t), sr)
+    ogg = tmp_path / "tone.ogg"
+    subprocess.run([wheel, "-v", "error", "-i", str(tmp_path / "tone.wav"), "-c:a", "libvorbis", str(ogg)], check=True)
+
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(ffmpeg, "_WHEEL_INSTEAD", None)
+    ffmpeg.find_ffmpeg.cache_clear()
+    assert ffmpeg.find_ffmpeg() == str(fake)  # the system one is still preferred ...
+    with caplog.at_level(logging.INFO, logger="music01_core.ffmpeg"):
+        pcm = decode_pcm(ogg, sample_rate=16000, channels=1)  # ... until it lacks a decoder
+    assert abs(len(pcm) / 2 / 16000 - 12.0) < 0.1
+    assert "lacks a codec (Decoder (codec vorbis) not found" in caplog.text
+    assert ffmpeg._binary() == wheel
+
+    # An MP3 encode after a fresh start: the LAME-less system ffmpeg, then the wheel's.
+    monkeypatch.setattr(ffmpeg, "_WHEEL_INSTEAD", None)
+    clip = prepare_clip(tmp_path / "tone.wav", tmp_path / "clip.mp3", start_s=0, end_s=11)
+    assert clip.format == "mp3" and 10.9 < clip.duration_s < 11.1
+    assert ffmpeg._binary() == wheel
+
+    # A truly broken file is still a clear error, not a loop of fallbacks.
+    monkeypatch.setattr(ffmpeg, "_WHEEL_INSTEAD", None)
+    (tmp_path / "junk.mp3").write_text("not audio\n" * 100)
+    from music01_core.errors import AudioInputError
+
+    with pytest.raises(AudioInputError):
+        prepare_clip(tmp_path / "junk.mp3", tmp_path / "junk-out.mp3")
+    assert ffmpeg._WHEEL_INSTEAD is None
