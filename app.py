@@ -49,6 +49,7 @@ from music01_ui.reference import (  # noqa: F401 - _envelope is re-exported for 
     segment_check,
     waveform_figure,
 )
+from music01_ui.room import api_room, api_room_export, room_tick, teacher_token
 from music01_ui.session import MAX_UPLOAD, PUBLISHER, banner_text, start_cleanup
 from music01_ui.upload import PURPOSE_HELP, api_upload, library_choices, refresh_library
 
@@ -276,6 +277,23 @@ def build() -> gr.Blocks:
             resume_info = gr.JSON(visible=False)
             export_file = gr.File(label="History export")
 
+        teacher = None
+        if teacher_token():
+            # Room mode: the teacher's counter, the class's cost, and one zip of the room's pieces.
+            with gr.Tab("Teacher"):
+                gr.Markdown(
+                    "For the person running this room. Enter the token this server was started with "
+                    "(`MUSIC01_TEACHER_TOKEN`); the counter then refreshes every 5 seconds."
+                )
+                with gr.Row():
+                    t_token = gr.Textbox(label="Teacher token", type="password", scale=4)
+                    t_show = gr.Button("Show the room", variant="primary", scale=1)
+                    t_export = gr.Button("Collect everyone's pieces (zip)", scale=1)
+                t_md = gr.Markdown()
+                t_file = gr.File(label="The room's pieces")
+                t_timer = gr.Timer(5.0, active=False)
+                teacher = (t_token, t_show, t_export, t_md, t_file, t_timer)
+
         # ---- wiring (UI-only events are private; the named endpoints are public) ----
         private = {"api_visibility": "private"}
         model.change(
@@ -415,6 +433,13 @@ def build() -> gr.Blocks:
             **private,
         )
         export_btn.click(history_export, None, export_file, **private)
+        if teacher is not None:
+            t_token, t_show, t_export, t_md, t_file, t_timer = teacher
+            t_show.click(api_room, [t_token, model], [t_md], api_name="room").success(
+                lambda: gr.Timer(active=True), None, t_timer, **private
+            )
+            t_timer.tick(room_tick, [t_token, model], [t_md], **private, show_progress="hidden")
+            t_export.click(api_room_export, [t_token], [t_file], api_name="room_export")
         demo.load(on_load, None, [library, counter, structure, hist, pend], **private)
     return demo
 

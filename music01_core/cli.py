@@ -472,12 +472,58 @@ def cmd_emulate(args: argparse.Namespace) -> int:
             + ("" if args.key else " (and no --key is required)"),
             file=sys.stderr,
         )
+    base = f"http://{args.host}:{args.port}"
+    key = "<the --key you chose>" if args.key else "any-key"
+    # The exact lines to paste in another terminal, for both shells a room has (never the key itself).
     print(
-        f"music01 emulator on http://{args.host}:{args.port} — point AIML_API_BASE at it "
-        f"({'key required' if args.key else 'any key accepted'}); Ctrl-C stops it",
+        f"music01 emulator on {base} ({'key required' if args.key else 'any key accepted'}); Ctrl-C stops it.\n"
+        "In another terminal, point music01 at it:\n"
+        f"  macOS/Linux:         export AIML_API_BASE={base} AIML_API_KEY={key}\n"
+        f'  Windows PowerShell:  $env:AIML_API_BASE="{base}"; $env:AIML_API_KEY="{key}"',
         file=sys.stderr,
     )
     serve(host=args.host, port=args.port, key=args.key, latency_s=args.latency_s, retire_music01=args.retire_music01)
+    return EXIT_OK
+
+
+def cmd_room_estimate(args: argparse.Namespace) -> int:
+    from .room import estimate_cost
+    from .settings import data_home
+
+    est = estimate_cost(args.model, args.people * args.each, data_home=data_home())
+    if args.json:
+        from dataclasses import asdict
+
+        _print_json({**asdict(est), "people": args.people, "each": args.each})
+        return EXIT_OK
+    print(f"{args.people} people × {args.each} each: {est.describe()}")
+    print(
+        f"To hold the room to this, start the app with MUSIC01_ROOM_GENERATIONS_PER_HOUR={est.generations} "
+        "(and MUSIC01_SHARED=1 when the room shares one server).",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_room_usage(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .room import room_usage
+    from .settings import data_home
+
+    u = room_usage(data_home())
+    if args.json:
+        _print_json(asdict(u))
+        return EXIT_OK
+    print(
+        f"{u.sessions} sessions · {u.generations_last_hour} generations in the last hour "
+        f"({u.billed_last_hour} billed) · {u.generations_total} in all · {u.pending} pending · "
+        f"{u.credits_total:,.0f} credits (≈ ${u.usd_total:,.2f})"
+    )
+    for r in u.per_session:
+        print(
+            f"  session {r['session']:>3}: {r['generations']} made, {r['last_hour']} this hour, {r['pending']} pending"
+        )
     return EXIT_OK
 
 
@@ -612,6 +658,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.set_defaults(func=cmd_example)
 
+    ro = sub.add_parser("room", help="workshop rooms: what a class will cost, what the room has used")
+    rosub = ro.add_subparsers(dest="room_command", metavar="ACTION", parser_class=_Parser)
+    rest = rosub.add_parser("estimate", help="credits and dollars for people × generations each, before a class")
+    rest.add_argument("--people", type=_positive_int, default=25, help="people in the room (default 25)")
+    rest.add_argument("--each", type=_positive_int, default=3, help="generations each (default 3)")
+    rest.add_argument("--model", metavar="M", default=None, help="the model (default minimax-music)")
+    rest.add_argument("--json", action="store_true", help="print one JSON object")
+    rest.set_defaults(func=cmd_room_estimate)
+    rus = rosub.add_parser("usage", help="what every session under MUSIC01_HOME has made and spent")
+    rus.add_argument("--json", action="store_true", help="print one JSON object")
+    rus.set_defaults(func=cmd_room_usage)
+    ro.set_defaults(func=lambda a: _missing(ro))
+
     ly = sub.add_parser("lyrics", help="lyrics tools")
     lysub = ly.add_subparsers(dest="lyrics_command", metavar="ACTION", parser_class=_Parser)
     lc = lysub.add_parser("check", help="count and check lyrics against music-01's rules")
@@ -624,6 +683,16 @@ def build_parser() -> argparse.ArgumentParser:
     lc.set_defaults(func=cmd_lyrics_check)
     ly.set_defaults(func=lambda a: _missing(ly))
     return p
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
 
 
 def _missing(parser: argparse.ArgumentParser) -> int:

@@ -155,6 +155,11 @@ class Model:
         Boolean request fields the model takes (``is_instrumental``, ``lyrics_optimizer``).
     expected_s : float
         How long a generation usually takes at the provider.
+    credits_hint : int or None
+        Credits one generation is expected to use, for cost estimates before a class.  The
+        provider publishes no price per model; its reference's one example of
+        ``meta.usage.credits_used`` is 120,000 (= $0.06, ``music-2.6.json``).  Credits
+        recorded in a history win over this (:func:`music01_core.room.estimate_cost`).
     summary : str
         One line for menus and ``music01 models``.
     """
@@ -171,6 +176,7 @@ class Model:
     replacement: str | None = None
     flags: tuple[str, ...] = ()
     expected_s: float = 60.0
+    credits_hint: int | None = 120_000
     retired_on: str | None = None
     notes: tuple[str, ...] = field(default=())
 
@@ -281,6 +287,7 @@ MODELS: dict[str, Model] = {
             replacement="minimax-music",
             retired_on="2026-08-17",
             expected_s=60.0,
+            credits_hint=None,  # no figure was ever documented for music-01
             summary="retired by the provider in August 2026: upload a reference for ids, then generate from lyrics.",
         ),
     )

@@ -51,7 +51,11 @@ class RateLimiter:
         self.events: dict[str, deque] = defaultdict(deque)
         self.lock = threading.Lock()
 
-    def check(self, *keys: str) -> None:
+    def check(self, *keys: str, message: str | None = None) -> None:
+        """Count one event under every key, or raise ``gr.Error`` when a key is at its limit.
+
+        ``message`` may use ``{limit}`` and ``{wait}`` (e.g. "12 min 5 s").
+        """
         now = time.time()
         with self.lock:
             for key in keys:
@@ -59,17 +63,38 @@ class RateLimiter:
                 while q and q[0] < now - self.window_s:
                     q.popleft()
                 if len(q) >= self.limit:
-                    wait = int(q[0] + self.window_s - now) + 1
+                    wait_s = int(q[0] + self.window_s - now) + 1
+                    wait = f"{wait_s // 60} min {wait_s % 60} s"
                     raise gr.Error(
-                        f"This demo allows {self.limit} generations per hour on its shared key. "
-                        f"Try again in {wait // 60} min {wait % 60} s — or paste your own AI/ML API key "
-                        "above, or use the offline engine on your own machine."
+                        (
+                            message
+                            or "This demo allows {limit} generations per hour on its shared key. Try again in "
+                            "{wait} — or paste your own AI/ML API key above, or use the offline engine on your "
+                            "own machine."
+                        ).format(limit=self.limit, wait=wait),
+                        title="Limit reached",
                     )
             for key in keys:
                 self.events[key].append(now)
 
+    def refund(self, key: str) -> None:
+        """Take back the last event counted under ``key`` (it did not happen after all)."""
+        with self.lock:
+            if self.events.get(key):
+                self.events[key].pop()
+
+    def used(self, key: str) -> int:
+        """Events counted under ``key`` in the current window."""
+        now = time.time()
+        with self.lock:
+            return sum(1 for t in self.events.get(key, ()) if t >= now - self.window_s)
+
 
 LIMITER = RateLimiter(GENERATIONS_PER_HOUR)
+# Room mode: one allowance for everybody on this server's key (a class sharing the teacher's
+# key), on top of the per-person one.  0 or unset: no room cap.
+ROOM_GENERATIONS_PER_HOUR = int(os.environ.get("MUSIC01_ROOM_GENERATIONS_PER_HOUR", "0") or 0)
+ROOM_LIMITER = RateLimiter(ROOM_GENERATIONS_PER_HOUR) if ROOM_GENERATIONS_PER_HOUR > 0 else None
 
 
 def _publisher():
@@ -102,9 +127,25 @@ def open_session_backend(api_key: str | None, request: gr.Request):
 
 def limit_shared_key(shared_key: bool, request: gr.Request) -> None:
     """Count a generation against the shared key's hourly allowance (shared servers only)."""
-    if shared_key and SHARED:
+    if not shared_key:
+        return
+    if ROOM_LIMITER is not None:
+        # Checked first: when the room's allowance is spent, nobody's own count moves.
+        ROOM_LIMITER.check(
+            "room",
+            message=(
+                "This room's {limit} generations per hour on the shared key are used up. The next one "
+                "frees in {wait}. Meanwhile, listen to what the room made, or ask the teacher."
+            ),
+        )
+    if SHARED:
         client = getattr(getattr(request, "client", None), "host", None) or "?"
-        LIMITER.check(f"session:{getattr(request, 'session_hash', '?')}", f"ip:{client}")
+        try:
+            LIMITER.check(f"session:{getattr(request, 'session_hash', '?')}", f"ip:{client}")
+        except gr.Error:
+            if ROOM_LIMITER is not None:
+                ROOM_LIMITER.refund("room")  # this one was not made: it must not use the room's allowance
+            raise
 
 
 def banner_text(api_key: str | None = None, model_id: str | None = None) -> str:
