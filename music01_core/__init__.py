@@ -7,6 +7,14 @@ from .errors import *  # noqa: E402,F401,F403
 from .errors import __all__ as _errors_all  # noqa: E402
 from .lyrics import PAUSE, LyricsReport, build_lyrics, check_lyrics, prepare_lyrics  # noqa: E402
 
+
+def notebook_setup(**kwargs):
+    """Open a notebook's backend and say which it is (see :func:`music01_core.notebook.notebook_setup`)."""
+    from .notebook import notebook_setup as setup
+
+    return setup(**kwargs)
+
+
 __all__ = [
     "__version__",
     "Clip",
@@ -18,5 +26,6 @@ __all__ = [
     "prepare_lyrics",
     "build_lyrics",
     "PAUSE",
+    "notebook_setup",
     *_errors_all,
 ]

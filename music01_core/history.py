@@ -354,12 +354,12 @@ class History:
         entry = self.get(entry_id)
         shutil.rmtree(self.dir / entry.id, ignore_errors=True)
 
-    def export_zip(self, path: str | os.PathLike) -> Path:
-        """Write every entry (audio + record.json) into a zip file and return its path."""
+    def export_zip(self, path: str | os.PathLike, *, entries: list | None = None) -> Path:
+        """Write entries (audio + record.json, default: all of them) into a zip file; returns its path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.partial")
-        entries = self.list()
+        entries = self.list() if entries is None else list(entries)
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
             for e in entries:
                 z.write(self.dir / e.id / e.audio_file, f"{e.id}/{e.audio_file}")

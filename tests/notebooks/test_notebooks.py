@@ -14,6 +14,8 @@ from tests.fileserver import serve_folder
 pytestmark = pytest.mark.notebooks
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*_solutions.ipynb"))
+ALL = NOTEBOOKS + SOLUTIONS
 CELL_TIMEOUT_S = 300
 
 
@@ -22,6 +24,25 @@ def test_there_are_five_numbered_notebooks():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_ends_with_exercises_and_has_solutions(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    texts = ["".join(c["source"]) for c in nb["cells"]]
+    turn = next(i for i, t in enumerate(texts) if t.startswith("## Your turn"))
+    exercises = [t for t in texts[turn:] if re.match(r"\*\*\d\.\*\*", t)]
+    assert 2 <= len(exercises) <= 3, exercises
+    solution = ROOT / "notebooks" / "solutions" / f"{path.stem}_solutions.ipynb"
+    assert solution.exists() and solution.name in texts[turn]
+    # The switch is at the top: the first code cell, for every notebook that can bill.
+    first_code = next(t for t, c in zip(texts, nb["cells"], strict=True) if c["cell_type"] == "code")
+    if "04_" not in path.name:
+        assert first_code.startswith("# The one switch") and "OFFLINE = False" in first_code
+        # Each cell that generates says what it costs before it runs.
+        for t in texts:
+            if re.search(r"^[^#\n]*\bbackend\.make\(", t, re.M):
+                assert "nb.cost(" in t, t
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
 def test_committed_without_outputs(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
@@ -85,15 +106,24 @@ def clean_env(tmp_path):
     return env
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
 def test_runs_offline_top_to_bottom(path, tmp_path, clean_env, monkeypatch):
     for k in [k for k in os.environ if k.startswith(("AIML", "MUSIC01"))]:
         monkeypatch.delenv(k)
     nb = execute(path, tmp_path, clean_env)
     text = outputs_text(nb)
     assert '"output_type": "error"' not in text
-    if path.name != "04_under_the_hood_http.ipynb":
+    if not path.name.startswith("04_"):
         assert "offline engine" in text, "the notebook must say which backend it uses"
+    # An inline player wherever a piece is made.
+    # (a cell that expects its make to fail, "except …", has nothing to play)
+    makes = sum(
+        1
+        for c in nb.cells
+        if c.cell_type == "code" and re.search(r"^[^#\n]*\.make\(", c.source, re.M) and "except" not in c.source
+    )
+    players = text.count("<audio")
+    assert players >= makes, f"{makes} cells make audio, {players} players"
     # No absolute paths of this machine in what would be saved.
     for root in {str(tmp_path), str(ROOT), str(Path.home()), "/tmp/", "/root/"}:
         assert root not in text, f"{root} appears in the outputs of {path.name}"
