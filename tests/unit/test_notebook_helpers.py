@@ -1,0 +1,57 @@
+"""The notebooks' helpers: the setup call, what a cell costs, this run's takes, the reusable emulator."""
+
+import time
+
+import pytest
+
+from music01_core.notebook import NotebookSession, notebook_emulator, notebook_setup
+
+
+def test_setup_says_which_backend_and_honours_the_switch(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("AIML_API_KEY", "sk-test-notebook")
+    monkeypatch.setenv("MUSIC01_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MUSIC01_BACKEND", raising=False)
+    nb = notebook_setup(model="minimax/music-2.6", workdir=tmp_path / "out")
+    assert nb.backend.name == "api" and nb.billed
+    assert "Using: AI/ML API · model: minimax/music-2.6" in capsys.readouterr().out
+    off = notebook_setup(model="minimax/music-2.6", offline=True, workdir=tmp_path / "out")
+    assert off.backend.name == "offline" and not off.billed
+    assert "offline engine" in capsys.readouterr().out
+    # What a billed cell prints before it runs: the count, credits and dollars, never the key.
+    text = nb.cost(3)
+    assert text.startswith("💳 Billed: 3 generations of minimax/music-2.6 ≈ 360,000 credits ≈ $0.18")
+    assert "sk-test-notebook" not in text
+    assert off.cost(3) == "Offline engine: this cell makes 3 piece(s) here, for free."
+    with pytest.raises(ValueError, match="unknown model"):
+        notebook_setup(model="nonsense", workdir=tmp_path / "out")
+
+
+def test_mine_and_export_mine_hold_only_this_runs_takes(offline, tmp_path):
+    import zipfile
+
+    from music01_core.backends.base import MusicRequest
+
+    before = offline.make(MusicRequest(model="minimax/music-2.6", prompt="before", lyrics="[Verse]\nla la"))
+    time.sleep(1.1)
+    nb = NotebookSession(backend=offline, model="minimax/music-2.6", work=tmp_path)
+    take = offline.make(MusicRequest(model="minimax/music-2.6", prompt="mine", lyrics="[Verse]\nla la"))
+    assert [e.id for e in nb.mine()] == [take.history_id]
+    names = zipfile.ZipFile(nb.export_mine(tmp_path / "mine.zip")).namelist()
+    assert any(take.history_id in n for n in names) and not any(before.history_id in n for n in names)
+
+
+def test_the_emulator_cell_can_be_run_again(capsys):
+    em = notebook_emulator(key="k1", latency_s=0.5)
+    try:
+        em.faults(poll=["http:502"])
+        again = notebook_emulator(key="k1", latency_s=0.5)
+        assert again is em, "a second server was started"
+        assert not any(em.state.faults.values()), "faults from the earlier run were left queued"
+        assert "reset (no faults queued, counters at 0)" in capsys.readouterr().out
+    finally:
+        em.stop()
+    fresh = notebook_emulator(key="k1", latency_s=0.5)  # after stop: a new one
+    try:
+        assert fresh is not em
+    finally:
+        fresh.stop()
