@@ -141,15 +141,21 @@ def estimate_cost(model=None, generations: int = 1, *, data_home: str | os.PathL
         raise InputError("the number of generations must be at least 1.")
     generations = int(generations)
     seen: list[float] = []
+    paid: list[float] = []
     if data_home is not None:
         for home in _homes(data_home):
             for e in History(home).list():
                 c = _credits(e.credits_used)
                 if e.model == m.id and e.backend == "api" and c:
                     seen.append(c)
+                    if _credits(e.usd_spent):
+                        paid.append(_credits(e.usd_spent))
     if seen:
         each = statistics.median(seen)
         source = f"the median of {len(seen)} generation{'s' if len(seen) != 1 else ''} in your history"
+        # Dollars as the provider reported them, when it did: its own rate beats our example's.
+        usd_each = statistics.median(paid) if len(paid) == len(seen) else each * USD_PER_CREDIT
+        return CostEstimate(m.id, generations, each, each * generations, usd_each * generations, source)
     elif m.credits_hint:
         each = float(m.credits_hint)
         source = "the provider's documented example (120,000 credits = $0.06); no price list is published"

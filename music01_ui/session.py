@@ -157,6 +157,8 @@ def banner_text(api_key: str | None = None, model_id: str | None = None) -> str:
         return f"🔑 {name} via **AI/ML API** — using the key you pasted (kept only in this browser session)."
     if server_key():
         limit = f" Shared demo key: {GENERATIONS_PER_HOUR} generations per hour per person." if SHARED else ""
+        if ROOM_GENERATIONS_PER_HOUR > 0:
+            limit += f" This room: {ROOM_GENERATIONS_PER_HOUR} per hour in all."
         return f"🎵 {name} via **AI/ML API**.{limit}"
     return (
         f"🧪 **offline engine (no API key) — not {m.id}.** It makes music from your reference on this machine, "
