@@ -20,7 +20,7 @@ import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .errors import AudioInputError, NoReferenceRouteError, ReferenceUrlError
 from .models import get_model
@@ -197,8 +197,6 @@ def _get_checked_redirects(http, url: str, *, allow_private: bool, timeout_s: fl
             return r
         nxt = r.headers.get("Location", "")
         r.close()
-        from urllib.parse import urljoin
-
         url = urljoin(url, nxt)
         if url in seen:
             break

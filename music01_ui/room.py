@@ -26,11 +26,15 @@ def teacher_token() -> str | None:
     return (os.environ.get(TEACHER_TOKEN_ENV) or "").strip() or None
 
 
-def _check(token: str | None) -> None:
+def _token_ok(token: str | None) -> bool:
     expected = teacher_token()
-    if expected is None:
+    return expected is not None and hmac.compare_digest((token or "").strip().encode(), expected.encode())
+
+
+def _check(token: str | None) -> None:
+    if teacher_token() is None:
         raise gr.Error(f"The teacher's panel is off on this server: start it with {TEACHER_TOKEN_ENV}=… to use it.")
-    if not hmac.compare_digest((token or "").strip().encode(), expected.encode()):
+    if not _token_ok(token):
         time.sleep(1.0)  # a guess costs a second
         raise gr.Error(f"That is not this server's teacher token (the {TEACHER_TOKEN_ENV} it was started with).")
 
@@ -78,8 +82,7 @@ def api_room(token: str | None, model: str | None = None):
 
 def room_tick(token: str | None, model: str | None = None):
     """The timer's refresh: silent when the token is missing or wrong (the panel says so once)."""
-    expected = teacher_token()
-    if expected is None or not hmac.compare_digest((token or "").strip().encode(), expected.encode()):
+    if not _token_ok(token):
         return gr.skip()
     return room_markdown(model)
 

@@ -126,7 +126,8 @@ def open_session_backend(api_key: str | None, request: gr.Request):
 
 
 def limit_shared_key(shared_key: bool, request: gr.Request) -> None:
-    """Count a generation against the shared key's hourly allowance (shared servers only)."""
+    """Count a generation on the server's key: against the room's cap when one is set, and the
+    person's own hourly allowance on a shared server."""
     if not shared_key:
         return
     if ROOM_LIMITER is not None:

@@ -87,3 +87,11 @@ def uploaded(offline, examples):
         "groove": offline.upload(examples["groove-a-minor"], "instrumental"),
         "voice": offline.upload(examples["acappella-g-major"], "voice"),
     }
+
+
+@pytest.fixture(scope="session")
+def bad_files(tmp_path_factory):
+    """Broken, odd and borderline audio (tests/badfiles.py), made once for the CLI and app matrices."""
+    from tests.badfiles import make_bad_files
+
+    return make_bad_files(tmp_path_factory.mktemp("bad"))

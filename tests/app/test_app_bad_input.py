@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 
 from tests.appserver import AppServer
-from tests.badfiles import make_bad_files
 
 pytestmark = pytest.mark.app
 VOICE = "vocal-2025010100000000-a0AAAaaa"
@@ -20,8 +19,9 @@ STYLE = "warm lofi hip hop"
 
 
 @pytest.fixture(scope="module")
-def bad(tmp_path_factory):
-    return make_bad_files(tmp_path_factory.mktemp("app-bad"))
+def bad(bad_files):
+    """Every file the cases use, made once per test run (tests/badfiles.py)."""
+    return bad_files
 
 
 @pytest.fixture(scope="module")

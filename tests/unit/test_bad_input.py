@@ -8,16 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.badfiles import make_bad_files
-
 ROOT = Path(__file__).resolve().parents[2]
 INST = "instrumental-2025011003141125-Akz9eWnD"
 
 
 @pytest.fixture(scope="module")
-def bad(tmp_path_factory):
-    """Every file below is made here: broken, odd or borderline audio."""
-    return make_bad_files(tmp_path_factory.mktemp("bad"))
+def bad(bad_files):
+    """Every file the cases use, made once per test run (tests/badfiles.py)."""
+    return bad_files
 
 
 def cli(*args, home):
