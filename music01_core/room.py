@@ -25,7 +25,15 @@ from .models import get_model
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CostEstimate", "RoomUsage", "estimate_cost", "room_usage", "session_homes", "USD_PER_CREDIT"]
+__all__ = [
+    "CostEstimate",
+    "RoomUsage",
+    "estimate_cost",
+    "room_usage",
+    "session_homes",
+    "history_homes",
+    "USD_PER_CREDIT",
+]
 
 #: From the provider's one documented example: 120,000 credits = 0.06 USD.
 USD_PER_CREDIT = 0.06 / 120_000
@@ -111,8 +119,9 @@ def session_homes(data_home: str | os.PathLike) -> list[Path]:
     return sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
 
 
-def _homes(data_home) -> list[Path]:
-    # A single-user run keeps its history in data_home itself; a shared one under sessions/.
+def history_homes(data_home: str | os.PathLike) -> list[Path]:
+    """Every folder with a history under ``data_home``: the home itself (a single-user run),
+    then each session of a shared server."""
     return [Path(data_home), *session_homes(data_home)]
 
 
@@ -143,7 +152,7 @@ def estimate_cost(model=None, generations: int = 1, *, data_home: str | os.PathL
     seen: list[float] = []
     paid: list[float] = []
     if data_home is not None:
-        for home in _homes(data_home):
+        for home in history_homes(data_home):
             for e in History(home).list():
                 c = _credits(e.credits_used)
                 if e.model == m.id and e.backend == "api" and c:
@@ -185,7 +194,7 @@ def room_usage(data_home: str | os.PathLike, *, now: float | None = None) -> Roo
     hour_ago = now - 3600
     rows = []
     totals = dict(last_hour=0, total=0, billed=0, credits=0.0, usd=0.0, pending=0)
-    for home in _homes(data_home):
+    for home in history_homes(data_home):
         h = History(home)
         entries = h.list()
         pending = [j for j in h.pending() if j.state == "pending"]

@@ -91,7 +91,7 @@ def room_tick(token: str | None, model: str | None = None):
 def api_room_export(token: str | None):
     """One zip of every session's pieces (teacher token required), a folder per session."""
     from music01_core.history import History
-    from music01_core.room import _homes
+    from music01_core.room import history_homes
 
     _check(token)
     import shutil
@@ -102,7 +102,7 @@ def api_room_export(token: str | None):
     tmp = out.with_name(f".{out.name}.partial")
     n = 0
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for i, home in enumerate(_homes(data_home()), 1):
+        for i, home in enumerate(history_homes(data_home()), 1):
             h = History(home)
             entries = h.list()
             for e in entries:

@@ -70,3 +70,22 @@ class AppServer:
 
     def logs(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+def make_args(
+    model: str,
+    lyrics: str = "",
+    prompt: str = "",
+    *,
+    url: str = "",
+    sample_rate: int = 44100,
+    bitrate: int = 256000,
+    fmt: str = "mp3",
+    seed: int = 1,
+    key: str = "",
+) -> tuple:
+    """The app's ``/make`` inputs, in its order, for ``client.predict(*make_args(...), api_name="/make")``.
+
+    No clip, no switches, no music-01 ids: the cases that need those call ``/make`` themselves.
+    """
+    return (model, lyrics, prompt, None, url, False, False, sample_rate, bitrate, fmt, seed, key, "", "")

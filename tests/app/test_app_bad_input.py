@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.appserver import AppServer
+from tests.appserver import AppServer, make_args
 
 pytestmark = pytest.mark.app
 VOICE = "vocal-2025010100000000-a0AAAaaa"
@@ -50,9 +50,8 @@ def analyze(name):
 
 
 def make(model, lyrics, prompt="", *, url="", sr=44100, br=256000, fmt="mp3", key=""):
-    return lambda c, f: c.predict(
-        model, lyrics, prompt, None, url, False, False, sr, br, fmt, 1, key, "", "", api_name="/make"
-    )
+    args = make_args(model, lyrics, prompt, url=url, sample_rate=sr, bitrate=br, fmt=fmt, key=key)
+    return lambda c, f: c.predict(*args, api_name="/make")
 
 
 def generate(lyrics="hello moon", voice="", inst="", *, sr=44100, br=256000, key=""):

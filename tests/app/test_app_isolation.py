@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.appserver import AppServer
+from tests.appserver import AppServer, make_args
 from tests.audiogen import KEY
 
 pytestmark = pytest.mark.app
@@ -35,10 +35,6 @@ def shared(tmp_path_factory):
         srv.stop()
 
 
-def make_args(key: str):
-    return ("minimax/music-2.6", LA, STYLE, None, "", False, False, 44100, 256000, "mp3", 1, key, "", "")
-
-
 def session_dirs(home: Path) -> list[Path]:
     return sorted(p for p in (home / "sessions").iterdir() if p.is_dir()) if (home / "sessions").is_dir() else []
 
@@ -51,7 +47,7 @@ def test_two_sessions_cannot_read_each_other(shared):
     b = Client(srv.url, verbose=False)
 
     # A submits with its own key; while A's job is pending, B looks for it.
-    job = a.submit(*make_args(KEY), api_name="/make")
+    job = a.submit(*make_args("minimax/music-2.6", LA, STYLE, key=KEY), api_name="/make")
     deadline = time.monotonic() + 30
     while not any((d / "history" / "pending").glob("*.json") for d in session_dirs(srv.home)):
         assert time.monotonic() < deadline, "A's job never became pending"
@@ -61,7 +57,7 @@ def test_two_sessions_cannot_read_each_other(shared):
         b.predict("", "", api_name="/resume")  # B has no pending job: A's is not B's
 
     # B makes a piece with no key: the offline engine, never A's key.
-    b_audio, b_info = b.predict(*make_args(""), api_name="/make")
+    b_audio, b_info = b.predict(*make_args("minimax/music-2.6", LA, STYLE), api_name="/make")
     assert b_info["backend"] == "offline" and Path(b_audio).stat().st_size > 0
     a_file, a_info = job.result(timeout=120)
     assert a_info["backend"] == "api" and a_info["generation_id"].endswith(":music-2.6")

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.appserver import AppServer
+from tests.appserver import AppServer, make_args
 from tests.audiogen import KEY
 
 pytestmark = pytest.mark.app
 TOKEN = "teacher-7f3a9c"
-ARGS = ("minimax/music-2.6", "[Verse]\nla la la la la", "warm lofi hip hop", None, "", False, False)
-SETTINGS = (24000, 64000, "mp3", 1, "", "", "")
+# A small, quick piece: 24 kHz, 64 kbit/s.
+ARGS = make_args("minimax/music-2.6", "[Verse]\nla la la la la", "warm lofi hip hop", sample_rate=24000, bitrate=64000)
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +46,12 @@ def test_two_sessions_share_one_room_cap_and_the_teacher_sees_it(room, tmp_path)
         teacher.predict("guess", "minimax/music-2.6", api_name="/room")
     assert "0 of 2" in teacher.predict(TOKEN, "minimax/music-2.6", api_name="/room")
 
-    a.predict(*ARGS, *SETTINGS, api_name="/make")
-    b.predict(*ARGS, *SETTINGS, api_name="/make")
+    a.predict(*ARGS, api_name="/make")
+    b.predict(*ARGS, api_name="/make")
     # Each person has 5 of their own, but the room's 2 are spent: A and B are both stopped.
     for c in (a, b):
         with pytest.raises(Exception, match="This room's 2 generations per hour on the shared key are used up"):
-            c.predict(*ARGS, *SETTINGS, api_name="/make")
+            c.predict(*ARGS, api_name="/make")
     assert len(emu.stats()["submits"]) == 2, "a capped generation must not reach the provider"
 
     panel = teacher.predict(TOKEN, "minimax/music-2.6", api_name="/room")
