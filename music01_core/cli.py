@@ -152,11 +152,12 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
 def _reference_clip(path: str, purpose: str | None, model=None) -> str:
     """Prepare a reference file into the data directory, using the suggested segment for long inputs."""
-    from .audio import prepare_clip
+    from .audio import check_input_file, prepare_clip
     from .ffmpeg import probe
     from .settings import data_home
 
-    info = probe(path)
+    # A mistyped path is named as such, not as "not an audio file ffmpeg can read".
+    info = probe(check_input_file(path))
     start = end = None
     if info.duration_s is None or info.duration_s > 60:
         from .analysis import analyze
