@@ -136,7 +136,10 @@ def jobs_router(state: EmulatorState) -> APIRouter:
         }
         with state.lock:
             state.jobs[gid] = job
-            state.stats["submits"].append({"id": gid, "model": model.id, "time": time.time()})
+            ref = body.get(model.reference.api_field) if model.takes_reference else None
+            # How the reference came (a link or the audio itself), never the link or the payload.
+            how = None if not isinstance(ref, str) else "base64" if ref.startswith("data:") else "url"
+            state.stats["submits"].append({"id": gid, "model": model.id, "reference": how, "time": time.time()})
         threading.Thread(target=_work, args=(state, job), name="music01-emulator-job", daemon=True).start()
         return JSONResponse({"id": gid, "status": "queued"}, status_code=201)
 

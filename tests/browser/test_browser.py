@@ -13,6 +13,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 MODEL_LABELS = {
     "minimax-music": "MiniMax Music (reference",
+    "minimax/music-cover": "MiniMax Music Cover",
     "music-01": "music-01 (legacy",
     "minimax/music-2.6": "MiniMax Music 2.6",
 }
@@ -198,10 +199,17 @@ def api_server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (.ci/run installs it with apt)")
     from music01_core.emulator import EmulatorServer
+    from tests.appserver import free_port
 
+    port = free_port()
     with EmulatorServer(key=KEY, home=tmp_path_factory.mktemp("emu-browser"), latency_s=8.0) as emu:
+        # The app says it is public at its loopback address, so the emulator fetches the served link there.
         srv = AppServer(
-            tmp_path_factory.mktemp("browser-api") / "home", AIML_API_KEY=KEY, AIML_API_BASE=emu.url
+            tmp_path_factory.mktemp("browser-api") / "home",
+            AIML_API_KEY=KEY,
+            AIML_API_BASE=emu.url,
+            MUSIC01_PUBLIC_URL=f"http://127.0.0.1:{port}",
+            port=port,
         ).start()
         yield srv, emu
         srv.stop()
@@ -221,6 +229,9 @@ def test_a_job_left_behind_is_resumed_from_history(api_server, browser):
     tab(page, "History")
     row = page.get_by_text(re.compile(r":music-2\.6$")).locator("visible=true").first
     row.wait_for(timeout=20_000)
+    # The tab's two tables redraw one after the other: let them settle, then the row must still be there.
+    page.wait_for_timeout(2_000)
+    page.get_by_text(re.compile(r"^(queued|generating)$")).locator("visible=true").first.wait_for(timeout=20_000)
     shot(page, "api-2-pending")
     row.click()
     # As a person would: the picked id shows in the box before Resume is pressed.
@@ -239,3 +250,41 @@ def test_a_job_left_behind_is_resumed_from_history(api_server, browser):
     assert [e.generation_id for e in History(srv.home).list()] == [gid]
     assert emu.stats()["file_auth_headers"] == 0
     assert KEY not in page.content() and KEY not in srv.logs()
+
+
+def test_with_a_key_a_file_from_disk_reaches_minimax_music_then_music_cover(api_server, browser, examples):
+    """The default flow with a key: a file uploaded from disk goes to minimax-music through the app's own
+    short-lived link, and to music-cover as Base64; each Generate is one submit."""
+    srv, emu = api_server
+    before = len(emu.stats()["submits"])
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(srv.url)
+    page.get_by_text("minimax-music").first.wait_for(timeout=30_000)
+    page.get_by_text("short-lived link").first.wait_for(timeout=10_000)
+    page.locator("input[type=file]").first.set_input_files(str(examples["song-e-minor"]))
+    page.get_by_text("segment — minimax-music accepts it").wait_for(timeout=90_000)
+    page.get_by_role("button", name="Prepare clip").click()
+    page.get_by_text('"sha256"').wait_for(timeout=60_000)
+    tab(page, "Generate")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.get_by_text(re.compile(r"(queued|generating)… \d+ s")).first.wait_for(timeout=30_000)
+    done = re.compile(r"{} via AI/ML API · cost \d+ credits")
+    page.get_by_text(re.compile(done.pattern.format("minimax-music"))).first.wait_for(timeout=90_000)
+    page.get_by_text("Show as code").click()
+    page.get_by_text("<the app's short-lived link to your clip>").first.wait_for(timeout=10_000)
+    shot(page, "api-4-minimax-music-link")
+    choose_model(page, "minimax/music-cover")
+    tab(page, "Lyrics")
+    page.get_by_label("Style prompt").fill("bossa nova guitar, soft brushes, late-night cafe")
+    tab(page, "Generate")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.get_by_text(re.compile(done.pattern.format("minimax/music-cover"))).first.wait_for(timeout=90_000)
+    page.get_by_text("data:audio/mpeg;base64,<the clip, Base64-encoded>").first.wait_for(timeout=10_000)
+    shot(page, "api-5-music-cover-base64")
+    submits = emu.stats()["submits"][before:]
+    assert [(s["model"], s["reference"]) for s in submits] == [
+        ("minimax-music", "url"),
+        ("minimax/music-cover", "base64"),
+    ]
+    assert emu.stats()["file_auth_headers"] == 0
+    assert "Traceback" not in page.content() and KEY not in page.content() and KEY not in srv.logs()
