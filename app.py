@@ -326,14 +326,14 @@ def build() -> gr.Blocks:
         ref_audio.change(analysing_note, [ref_audio], card, **private).then(
             api_analyze, [ref_audio], [analysis_json], api_name="analyze"
         ).then(
-            lambda info, audio: (
+            lambda info, audio, m: (
                 info,
                 (info or {}).get("suggested_segment", {}).get("start_s", 0),
                 (info or {}).get("suggested_segment", {}).get("end_s"),
-                analysis_card(info),
+                analysis_card(info, m),
                 ((info or {}).get("suggested_purpose") or "song"),
             ),
-            [analysis_json, ref_audio],
+            [analysis_json, ref_audio, model],
             [analysis_state, start_s, end_s, card, purpose],
             **private,
         ).then(
@@ -351,6 +351,7 @@ def build() -> gr.Blocks:
                 lambda a, s, e: waveform_figure(a, s, e) if a else None, [ref_audio, start_s, end_s], wave, **private
             )
         model.change(segment_check, [ref_audio, start_s, end_s, analysis_state, model], seg_msg, **private)
+        model.change(analysis_card, [analysis_state, model], card, **private, show_progress="hidden")
         prepare_btn.click(
             api_prepare, [ref_audio, start_s, end_s, clip_format, model], [clip_audio, clip_info], api_name="prepare"
         )

@@ -85,6 +85,9 @@ class ReferenceSpec:
         Largest reference the provider accepts.
     api_field : str
         The request field that carries it (job protocol).
+    content : tuple of {"music", "vocals"}
+        What the provider says the reference should hold; the app compares a reference's
+        analysis with it before anything is sent.
     """
 
     ways: tuple[str, ...] = ()
@@ -92,6 +95,7 @@ class ReferenceSpec:
     formats: tuple[str, ...] = ("mp3", "wav")
     max_bytes: int | None = None
     api_field: str = "reference_audio_url"
+    content: tuple[str, ...] = ()
 
     @property
     def required(self) -> bool:
@@ -211,7 +215,10 @@ MODELS: dict[str, Model] = {
             label="MiniMax Music (reference + lyrics)",
             status="live",
             protocol="job",
-            reference=ReferenceSpec(ways=("url",), limits=ClipLimits(15.0, 600.0), formats=("mp3", "wav")),
+            # "Reference song, should contain music and vocals" (its reference page).
+            reference=ReferenceSpec(
+                ways=("url",), limits=ClipLimits(15.0, 600.0), formats=("mp3", "wav"), content=("music", "vocals")
+            ),
             # Its lyrics travel in "prompt", in music-01's own format and limit.
             lyrics=TextSpec("prompt", "lyrics", 1, 600, style="music01"),
             prompt=None,

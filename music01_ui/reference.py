@@ -96,23 +96,63 @@ def analysing_note(audio: str | None) -> str:
     )
 
 
-def analysis_card(info: dict | None) -> str:
+def analysis_card(info: dict | None, model: str | None = None) -> str:
+    """The analysis as a few Markdown lines, with what it means for ``model``.
+
+    music-01 gets the suggested upload purpose; a model whose reference should hold music
+    and/or vocals (``ReferenceSpec.content``) gets a line saying whether this one does.
+    """
+    from music01_core.errors import InputError
+    from music01_core.models import get_model
+
     if not info:
         return ""
+    try:
+        m = get_model(model or None)
+    except InputError:
+        m = None
     v = info["vocals_detail"]
     seg = info["suggested_segment"]
     vocals = "**we could not tell**" if info["vocals"] == "unsure" else f"**{info['vocals']}**"
-    purpose = f"**{info['suggested_purpose']}**" if info.get("suggested_purpose") else "none — choose it yourself"
     alt = info.get("tempo_alternative_bpm")
     tempo = f"**{info['tempo_bpm']:.0f} BPM**" + (f" (or {alt:.0f})" if alt else "")
+    segment = f"suggested segment **{seg['start_s']:.1f}–{seg['end_s']:.1f} s**"
     lines = [
         f"**{info['duration_s']:.1f} s** · tempo {tempo} · key **{info['key']}** · "
         f"vocals {vocals} ({info['vocals_confidence']:.0%}) · "
         f"{'with' if v['accompaniment'] else 'no'} accompaniment · loudness {info['rms_dbfs']:.0f} dBFS",
-        f"Suggested purpose: {purpose} · suggested segment **{seg['start_s']:.1f}–{seg['end_s']:.1f} s**",
     ]
+    if m is None or m.protocol == "music01":
+        purpose = f"**{info['suggested_purpose']}**" if info.get("suggested_purpose") else "none — choose it yourself"
+        lines.append(f"Suggested purpose: {purpose} · {segment}")
+    else:
+        lines.append(f"{segment[0].upper()}{segment[1:]}")
+        lines += _content_fit(info, m)
     lines += [f"⚠️ {w}" for w in info.get("warnings", [])]
     return "\n\n".join(lines)
+
+
+def _content_fit(info: dict, m) -> list[str]:
+    """Whether the analysed reference holds what ``m``'s reference should (empty: the model asks nothing)."""
+    want = m.reference.content
+    if not want:
+        return []
+    missing = []
+    if "vocals" in want and info["vocals"] in ("none", "speech"):
+        missing.append("no singing heard" if info["vocals"] == "none" else "speech, not singing")
+    if "music" in want and not info["vocals_detail"].get("accompaniment"):
+        missing.append("no accompaniment heard")
+    asked = " and ".join(want)
+    if missing:
+        # The ear is a heuristic (on real band recordings it misses the band more often than not,
+        # benchmarks/realdata.py), so this advises and never blocks.
+        return [
+            f"⚠️ {'; '.join(missing)} — {m.id}'s reference should contain {asked} (the provider's words). "
+            "If you hear both in it, go ahead: this check is a heuristic."
+        ]
+    if info["vocals"] == "unsure":
+        return [f"{m.id}'s reference should contain {asked}: we could not tell whether this one has a voice."]
+    return [f"✅ {asked} — what {m.id} asks of a reference."]
 
 
 def _model_for_clip(model: str | None):

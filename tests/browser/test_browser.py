@@ -79,7 +79,7 @@ def walk(page, url, tag, model_id="minimax-music"):
     if m.takes_reference:
         # 1 · Reference: one click on an example, wait for the analysis card.
         page.get_by_role("button", name="song-e-minor").click()
-        page.get_by_text("Suggested purpose").wait_for(timeout=90_000)
+        page.get_by_text(re.compile("suggested segment", re.I)).wait_for(timeout=90_000)
         page.get_by_text(f"segment — {model_id} accepts it").wait_for(timeout=30_000)
         page.get_by_role("button", name="Prepare clip").click()
         page.get_by_text('"sha256"').wait_for(timeout=60_000)
@@ -263,6 +263,8 @@ def test_with_a_key_a_file_from_disk_reaches_minimax_music_then_music_cover(api_
     page.get_by_text("short-lived link").first.wait_for(timeout=10_000)
     page.locator("input[type=file]").first.set_input_files(str(examples["song-e-minor"]))
     page.get_by_text("segment — minimax-music accepts it").wait_for(timeout=90_000)
+    # The card says what the chosen model asks of a reference: this example has a voice and a band.
+    page.get_by_text("music and vocals — what minimax-music asks of a reference").wait_for(timeout=30_000)
     page.get_by_role("button", name="Prepare clip").click()
     page.get_by_text('"sha256"').wait_for(timeout=60_000)
     tab(page, "Generate")

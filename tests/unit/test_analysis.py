@@ -174,7 +174,7 @@ def test_unsure_is_said_plainly_in_the_app_card():
         "suggested_segment": {"start_s": 0.0, "end_s": 20.0},
         "warnings": [],
     }
-    card = analysis_card(info)
+    card = analysis_card(info, "music-01")
     assert "we could not tell" in card and "choose it yourself" in card
 
 
@@ -235,3 +235,34 @@ def test_a_competing_reading_is_reported():
     ratio = a.tempo_alternative_bpm / a.tempo_bpm
     assert any(abs(ratio - r) < 0.02 for r in (0.5, 2 / 3, 1.5, 2.0))
     assert "tempo_alternative_bpm" in a.to_dict()
+
+
+@pytest.mark.parametrize(
+    "model, vocals, accompaniment, expect, absent",
+    [
+        ("music-01", "singing", True, "Suggested purpose: **song**", "what minimax-music asks"),
+        ("minimax-music", "singing", True, "✅ music and vocals — what minimax-music asks", "Suggested purpose"),
+        ("minimax-music", "none", True, "⚠️ no singing heard — minimax-music's reference should contain", "✅"),
+        ("minimax-music", "speech", True, "speech, not singing", "✅"),
+        ("minimax-music", "singing", False, "no accompaniment heard", "✅"),
+        ("minimax-music", "unsure", True, "we could not tell whether this one has a voice", "⚠️ no"),
+        ("minimax/music-cover", "none", False, "Suggested segment", "should contain"),
+    ],
+)
+def test_the_card_says_what_the_chosen_model_asks_of_a_reference(model, vocals, accompaniment, expect, absent):
+    from music01_ui.reference import analysis_card
+
+    info = {
+        "duration_s": 20.0,
+        "tempo_bpm": 100.0,
+        "key": "C major",
+        "vocals": vocals,
+        "vocals_confidence": 0.8,
+        "vocals_detail": {"accompaniment": accompaniment},
+        "rms_dbfs": -18.0,
+        "suggested_purpose": "song",
+        "suggested_segment": {"start_s": 0.0, "end_s": 20.0},
+        "warnings": [],
+    }
+    card = analysis_card(info, model)
+    assert expect in card and absent not in card
