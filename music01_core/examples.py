@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ExampleSpec", "EXAMPLES", "synthesize_example", "write_example"]
+__all__ = ["ExampleSpec", "EXAMPLES", "synthesize_example", "write_example", "example_for_prompt"]
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
@@ -192,3 +192,91 @@ def write_example(name: str, path: str | os.PathLike, *, sample_rate: int = 4410
     # Atomic: the app, the CLI and the emulator's job threads may write the same example at once.
     atomic_write_bytes(path, buf.getvalue())
     return path
+
+
+# Words of a style prompt that point at one example's mood.  The offline engine has four
+# built-in references, not a text model: this is how a prompt still changes what it plays.
+_PROMPT_WORDS = {
+    "acappella-g-major": (
+        "a cappella",
+        "acappella",
+        "a capella",
+        "choir",
+        "unaccompanied",
+        "voice only",
+        "vocals only",
+        "no instruments",
+        "solo voice",
+        "chant",
+    ),
+    "bright-d-major": (
+        "happy",
+        "bright",
+        "upbeat",
+        "sunny",
+        "summer",
+        "cheerful",
+        "joyful",
+        "joy",
+        "pop",
+        "dance",
+        "party",
+        "energetic",
+        "uplifting",
+        "major",
+        "fast",
+        "festive",
+        "disco",
+    ),
+    "groove-a-minor": (
+        "groove",
+        "funk",
+        "hip hop",
+        "hip-hop",
+        "hiphop",
+        "lofi",
+        "lo-fi",
+        "chill",
+        "jazz",
+        "dark",
+        "minor",
+        "moody",
+        "night",
+        "rain",
+        "sad",
+        "melancholic",
+        "noir",
+        "trip hop",
+    ),
+}
+
+
+def example_for_prompt(prompt: str | None, *, sing: bool) -> tuple[str, str]:
+    """The built-in example that best matches a style prompt's words.
+
+    Parameters
+    ----------
+    prompt : str or None
+        A style prompt ("upbeat summer pop").
+    sing : bool
+        Whether the piece has a voice: then the default is the sung example and the
+        a cappella one can be chosen; an instrumental never gets a voice-only reference.
+
+    Returns
+    -------
+    name : str
+        A key of :data:`EXAMPLES`.
+    why : str
+        The prompt's words that chose it ("" when none matched and the default was used).
+    """
+    import re
+
+    text = " " + re.sub(r"[^\w\s-]+", " ", (prompt or "").lower()) + " "
+    best, best_hits = ("song-e-minor" if sing else "groove-a-minor"), []
+    for name, words in _PROMPT_WORDS.items():
+        if name == "acappella-g-major" and not sing:
+            continue
+        hits = [w for w in words if f" {w} " in text]
+        if len(hits) > len(best_hits):
+            best, best_hits = name, hits
+    return best, ", ".join(best_hits)

@@ -309,7 +309,7 @@ class OfflineBackend(BaseBackend):
         """
         from dataclasses import replace
 
-        from ..examples import write_example
+        from ..examples import EXAMPLES, example_for_prompt, write_example
 
         seed = _check_seed(seed)
         setting = setting or AudioSetting()
@@ -319,16 +319,18 @@ class OfflineBackend(BaseBackend):
             clip_path = reference.local_path or reference.value
             ref_name = reference.name
         else:
-            # A text-only model: a built-in example stands in for the style the prompt describes.
-            ref_name = "song-e-minor" if sing else "groove-a-minor"
+            # A text-only model: the built-in example whose mood the prompt's words name stands in.
+            ref_name, words = example_for_prompt(fields.prompt, sing=sing)
             clip_path = self.dir / "examples" / f"{ref_name}.wav"
             # Jobs render in parallel threads (the emulator): one writes the example, the others wait for it.
             with _features_lock:
                 if not clip_path.exists():
                     write_example(ref_name, clip_path)
+            spec = EXAMPLES[ref_name]
             notes.append(
                 f"offline engine: {model.id} takes no reference; the built-in example '{ref_name}' "
-                "stands in for the style prompt."
+                f"({spec.description.split(' (')[0]}, {spec.tonic} {spec.mode}, {spec.tempo_bpm:.0f} BPM) stands in for the style "
+                + (f"prompt (its words: {words})." if words else "prompt (no mood words matched: the default).")
             )
         info = inspect_clip(clip_path, model=model if model.reference.limits else None)
         self._ensure()

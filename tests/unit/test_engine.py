@@ -279,3 +279,41 @@ def test_upload_validates_like_the_api(offline, make_audio, tmp_path):
     # Exactly what the API accepts: 10.2 s is fine for the service (no music01 margin here).
     ok = write_audio(tmp_path / "ok.wav", tone(10.2), 44100)
     assert offline.upload(ok, "instrumental").instrumental_id
+
+
+@pytest.mark.parametrize(
+    "prompt, sing, name, words",
+    [
+        ("Upbeat summer pop, bright synths!", True, "bright-d-major", "bright, upbeat, summer, pop"),
+        ("warm lo-fi hip hop, rain on the window", True, "groove-a-minor", "hip hop, lo-fi, rain"),
+        ("a cappella choir", True, "acappella-g-major", "a cappella, choir"),
+        ("a cappella choir", False, "groove-a-minor", ""),  # an instrumental never gets a voice-only reference
+        ("dreamy synthwave", True, "song-e-minor", ""),
+        ("", False, "groove-a-minor", ""),
+        (None, True, "song-e-minor", ""),
+    ],
+)
+def test_a_style_prompt_picks_the_example_whose_mood_it_names(prompt, sing, name, words):
+    from music01_core.examples import example_for_prompt
+
+    assert example_for_prompt(prompt, sing=sing) == (name, words)
+
+
+def test_text_only_models_offline_follow_the_prompt(offline, as_file):
+    # Offline, a text-only model's prompt changes the music: an upbeat pop prompt plays at the bright
+    # example's 120 BPM in D major, a lo-fi one at the groove's 100 BPM in A minor, and each says so.
+    from music01_core.analysis import analyze
+    from music01_core.backends.base import MusicRequest
+
+    got = {}
+    for prompt in ("upbeat summer pop", "warm lofi hip hop"):
+        r = offline.make(
+            MusicRequest(model="minimax/music-2.6", prompt=prompt, lyrics="[Verse]\nneon lights\nwe ride", seed=3)
+        )
+        a = analyze(as_file(r))
+        got[prompt] = (r.reference["name"], a.tempo_bpm, a.key, r.warnings[0])
+    name, tempo, key, note = got["upbeat summer pop"]
+    assert name == "bright-d-major" and abs(tempo - 120) <= 3 and key == "D major", got
+    assert "'bright-d-major'" in note and "its words: upbeat, summer, pop" in note
+    name, tempo, key, note = got["warm lofi hip hop"]
+    assert name == "groove-a-minor" and abs(tempo - 100) <= 3 and key == "A minor", got
