@@ -52,11 +52,15 @@ def _read_lyrics_file(path: str) -> str:
 
 # --- commands -----------------------------------------------------------------------
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from .audio import prepare_clip
+    import os
 
-    clip = prepare_clip(
-        args.input, args.output, start_s=args.start, end_s=args.end, format=args.format, model=args.model
-    )
+    from .audio import prepare_clip
+    from .settings import ENV_MODEL
+
+    # The chosen model's bounds: --model, else MUSIC01_MODEL (a room's default); with neither,
+    # music-01's 10 s-10 min, which also suits every later `generate --reference` (it re-checks).
+    model = args.model or os.environ.get(ENV_MODEL) or None
+    clip = prepare_clip(args.input, args.output, start_s=args.start, end_s=args.end, format=args.format, model=model)
     _warn(clip.warnings)
     if args.json:
         _print_json(clip.to_dict())
@@ -564,7 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--model",
         default=None,
         metavar="M",
-        help="whose length bounds apply (default music-01's "
+        help="whose length bounds apply (default MUSIC01_MODEL, else music-01's "
         "10 s–10 min; minimax-music needs over 15 s, music-cover 6 s–6 min)",
     )
     pr.add_argument("--json", action="store_true", help="print one JSON object")

@@ -37,6 +37,17 @@ def test_prepare_json_keys(make_audio, tmp_path):
     assert (d["start_s"], d["end_s"]) == (2, 15)
 
 
+def test_prepare_follows_the_rooms_model(make_audio, tmp_path, monkeypatch):
+    # A 12 s take suits music-01; with MUSIC01_MODEL=minimax-music (a room's default) prepare says at once
+    # that this model needs more than 15 s, and --model still wins over the variable.
+    src = make_audio("cli12.wav", 12.0)
+    monkeypatch.setenv("MUSIC01_MODEL", "minimax-music")
+    assert_one_line_error(run("prepare", src, "-o", tmp_path / "c.mp3"), contains="minimax-music needs more than 15 s")
+    assert run("prepare", src, "-o", tmp_path / "c.mp3", "--model", "music-01").returncode == 0
+    monkeypatch.delenv("MUSIC01_MODEL")
+    assert run("prepare", src, "-o", tmp_path / "d.mp3").returncode == 0
+
+
 def test_prepare_human_output(make_audio, tmp_path):
     proc = run("prepare", make_audio("cli.wav", 12.0), "-o", tmp_path / "c.wav")
     assert proc.returncode == 0 and proc.stdout.startswith("wrote ")
