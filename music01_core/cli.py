@@ -50,16 +50,22 @@ def _read_lyrics_file(path: str) -> str:
         raise InputError(f"lyrics file {path} is not UTF-8 text: save it as UTF-8.") from exc
 
 
-# --- commands -----------------------------------------------------------------------
-def cmd_prepare(args: argparse.Namespace) -> int:
+def _named_model(value: str | None) -> str | None:
+    """The model a command was given: ``--model``, else ``MUSIC01_MODEL`` (a room's default), else None."""
     import os
 
-    from .audio import prepare_clip
     from .settings import ENV_MODEL
 
-    # The chosen model's bounds: --model, else MUSIC01_MODEL (a room's default); with neither,
-    # music-01's 10 s-10 min, which also suits every later `generate --reference` (it re-checks).
-    model = args.model or os.environ.get(ENV_MODEL) or None
+    return value or os.environ.get(ENV_MODEL) or None
+
+
+# --- commands -----------------------------------------------------------------------
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from .audio import prepare_clip
+
+    # With neither --model nor MUSIC01_MODEL: music-01's 10 s-10 min, which also suits every
+    # later `generate --reference` (it prepares again for its model).
+    model = _named_model(args.model)
     clip = prepare_clip(args.input, args.output, start_s=args.start, end_s=args.end, format=args.format, model=model)
     _warn(clip.warnings)
     if args.json:
@@ -83,7 +89,7 @@ def cmd_lyrics_check(args: argparse.Namespace) -> int:
         text = args.text.replace("\\n", "\n")
     else:
         raise InputError("give the lyrics as TEXT or with --file F.")
-    report = check_lyrics(text, model=args.model)
+    report = check_lyrics(text, model=_named_model(args.model))
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -495,7 +501,7 @@ def cmd_room_estimate(args: argparse.Namespace) -> int:
     from .room import estimate_cost
     from .settings import data_home
 
-    est = estimate_cost(args.model, args.people * args.each, data_home=data_home())
+    est = estimate_cost(_named_model(args.model), args.people * args.each, data_home=data_home())
     if args.json:
         from dataclasses import asdict
 
@@ -668,7 +674,9 @@ def build_parser() -> argparse.ArgumentParser:
     rest = rosub.add_parser("estimate", help="credits and dollars for people × generations each, before a class")
     rest.add_argument("--people", type=_positive_int, default=25, help="people in the room (default 25)")
     rest.add_argument("--each", type=_positive_int, default=3, help="generations each (default 3)")
-    rest.add_argument("--model", metavar="M", default=None, help="the model (default minimax-music)")
+    rest.add_argument(
+        "--model", metavar="M", default=None, help="the model (default MUSIC01_MODEL, else minimax-music)"
+    )
     rest.add_argument("--json", action="store_true", help="print one JSON object")
     rest.set_defaults(func=cmd_room_estimate)
     rus = rosub.add_parser("usage", help="what every session under MUSIC01_HOME has made and spent")
@@ -682,7 +690,10 @@ def build_parser() -> argparse.ArgumentParser:
     lc.add_argument("text", nargs="?", metavar="TEXT", help="lyrics; a literal \\n is read as a newline")
     lc.add_argument("--file", metavar="F", help="read the lyrics from a UTF-8 file")
     lc.add_argument(
-        "--model", metavar="M", default=None, help="whose rules (default music-01's format, which minimax-music shares)"
+        "--model",
+        metavar="M",
+        default=None,
+        help="whose rules (default MUSIC01_MODEL, else music-01's format, which minimax-music shares)",
     )
     lc.add_argument("--json", action="store_true", help="print one JSON object")
     lc.set_defaults(func=cmd_lyrics_check)

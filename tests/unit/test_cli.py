@@ -48,6 +48,16 @@ def test_prepare_follows_the_rooms_model(make_audio, tmp_path, monkeypatch):
     assert run("prepare", src, "-o", tmp_path / "d.mp3").returncode == 0
 
 
+def test_lyrics_check_and_room_estimate_follow_the_rooms_model(monkeypatch):
+    text = "[Verse]\n" + "la " * 250  # 757 characters: too long for music-01's format, fine for music-2.6
+    assert_one_line_error(run("lyrics", "check", text), contains="remove")
+    monkeypatch.setenv("MUSIC01_MODEL", "minimax/music-2.6")
+    ok = run("lyrics", "check", text)
+    assert ok.returncode == 0 and "/ 3000 characters" in ok.stdout, ok.stderr
+    est = json.loads(run("room", "estimate", "--people", 2, "--each", 1, "--json").stdout)
+    assert est["model"] == "minimax/music-2.6", est
+
+
 def test_prepare_human_output(make_audio, tmp_path):
     proc = run("prepare", make_audio("cli.wav", 12.0), "-o", tmp_path / "c.wav")
     assert proc.returncode == 0 and proc.stdout.startswith("wrote ")
