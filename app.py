@@ -8,11 +8,12 @@ about audio, lyrics, models, the API and files is made in ``music01_core``.
 
 import logging
 import os
+import sys
 import threading
 
 import gradio as gr
 
-from music01_core.models import DEFAULT_MODEL, MODELS, get_model
+from music01_core.models import MODELS, get_model
 from music01_core.settings import BITRATES, DEFAULT_BITRATE, DEFAULT_SAMPLE_RATE, SAMPLE_RATES
 from music01_ui.code import code_panel
 from music01_ui.generate import api_generate, api_make, compare, result_card
@@ -50,7 +51,7 @@ from music01_ui.reference import (  # noqa: F401 - _envelope is re-exported for 
     waveform_figure,
 )
 from music01_ui.room import api_room, api_room_export, room_tick, teacher_token
-from music01_ui.session import MAX_UPLOAD, PUBLISHER, banner_text, start_cleanup
+from music01_ui.session import CONFIG_PROBLEMS, MAX_UPLOAD, PUBLISHER, START_MODEL, banner_text, start_cleanup
 from music01_ui.upload import PURPOSE_HELP, api_upload, library_choices, refresh_library
 
 logger = logging.getLogger("music01.app")
@@ -117,7 +118,8 @@ def model_view(model_id: str | None, lyrics: str | None, prompt: str | None, api
 def on_load(request: gr.Request):
     return (
         gr.update(choices=library_choices(request)),
-        *lyrics_view(DOCS_EXAMPLE_LYRICS, DEFAULT_MODEL),
+        *lyrics_view(example_for(START_MODEL, DOCS_EXAMPLE_LYRICS), START_MODEL),
+        prompt_view(PROMPT_EXAMPLE, START_MODEL),
         history_rows(request),
         pending_rows(request),
     )
@@ -127,23 +129,24 @@ CSS = ".banner {padding: 8px 12px; border-radius: 8px; background: var(--block-b
 
 
 def build() -> gr.Blocks:
-    dm = get_model(DEFAULT_MODEL)
+    # The page starts on MUSIC01_MODEL when a room set one; each field starts as that model has it.
+    dm = get_model(START_MODEL)
     # Copies handed to browsers live in Gradio's cache; clear ones older than a day, hourly.
     with gr.Blocks(title="music01 — MiniMax music made easy", delete_cache=(3600, 86400)) as demo:
         gr.Markdown(
             "# 🎵 music01\nMake a new piece with MiniMax's music models on the AI/ML API: "
             "choose a model → 1 reference → 2 upload (music-01 only) → 3 lyrics → 4 generate → 5 history."
         )
-        banner = gr.Markdown(banner_text(None, DEFAULT_MODEL), elem_classes="banner")
+        banner = gr.Markdown(banner_text(None, dm.id), elem_classes="banner")
         with gr.Row():
             model = gr.Dropdown(
                 MODEL_CHOICES,
-                value=DEFAULT_MODEL,
+                value=dm.id,
                 label="Model",
                 scale=1,
                 info="minimax-music is music-01's successor: a reference track + lyrics",
             )
-            model_md = gr.Markdown(model_card(DEFAULT_MODEL))
+            model_md = gr.Markdown(model_card(dm.id))
         with gr.Accordion("Your AI/ML API key (optional)", open=False):
             api_key = gr.Textbox(
                 label="API key",
@@ -155,9 +158,10 @@ def build() -> gr.Blocks:
 
         with gr.Tab("1 · Reference"):
             no_ref_md = gr.Markdown(
-                "This model makes music from text alone: no reference needed. Go to step 3.", visible=False
+                "This model makes music from text alone: no reference needed. Go to step 3.",
+                visible=not dm.takes_reference,
             )
-            with gr.Group() as ref_group:
+            with gr.Group(visible=dm.takes_reference) as ref_group:
                 gr.Markdown(f"Upload a file or record with the microphone (up to {MAX_UPLOAD}). Or try one of ours:")
                 with gr.Row():
                     example_buttons = [gr.Button(n, size="sm") for n in EXAMPLE_NAMES]
@@ -205,25 +209,29 @@ def build() -> gr.Blocks:
                 label="Style prompt",
                 lines=2,
                 value=PROMPT_EXAMPLE,
-                visible=False,
+                visible=dm.prompt is not None,
                 info="genre, mood, instruments, voice — what the music should sound like",
             )
             prompt_msg = gr.Markdown()
             with gr.Row():
-                instrumental = gr.Checkbox(label="instrumental (no vocals)", value=False, visible=False)
+                instrumental = gr.Checkbox(
+                    label="instrumental (no vocals)", value=False, visible="is_instrumental" in dm.flags
+                )
                 optimizer = gr.Checkbox(
-                    label="lyrics optimizer (the model writes lyrics from the prompt)", value=False, visible=False
+                    label="lyrics optimizer (the model writes lyrics from the prompt)",
+                    value=False,
+                    visible="lyrics_optimizer" in dm.flags,
                 )
             lyrics = gr.Textbox(
                 label="Lyrics",
                 lines=8,
-                value=DOCS_EXAMPLE_LYRICS,
+                value=example_for(dm.id, DOCS_EXAMPLE_LYRICS),
                 info="\\n new line · blank line = pause · ##…## adds accompaniment (music-01 format); "
                 "[Verse]/[Chorus] tags for the 2.x and cover models",
             )
             with gr.Row():
                 counter = gr.Markdown()
-                wrap = gr.Checkbox(label="add accompaniment (##…##)", value=True)
+                wrap = gr.Checkbox(label="add accompaniment (##…##)", value=True, visible=dm.wraps_accompaniment)
                 clean_btn = gr.Button("Remove invisible characters", size="sm")
             structure = gr.Textbox(label="Lines as the model will read them", lines=4, interactive=False)
             gr.Examples(
@@ -441,7 +449,7 @@ def build() -> gr.Blocks:
             )
             t_timer.tick(room_tick, [t_token, model], [t_md], **private, show_progress="hidden")
             t_export.click(api_room_export, [t_token], [t_file], api_name="room_export")
-        demo.load(on_load, None, [library, counter, structure, hist, pend], **private)
+        demo.load(on_load, None, [library, counter, structure, prompt_msg, hist, pend], **private)
     return demo
 
 
@@ -476,6 +484,11 @@ def _serve_links(app) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if CONFIG_PROBLEMS:
+        # A setting the owner mistyped: say which and how to fix it, in one line each, and stop.
+        for problem in CONFIG_PROBLEMS:
+            print(f"music01: {problem}", file=sys.stderr)
+        raise SystemExit(2)
     demo = build()
     demo.queue(default_concurrency_limit=max(1, os.cpu_count() or 1))
     threading.Thread(target=_warm_up, name="music01-warm-up", daemon=True).start()

@@ -23,7 +23,39 @@ SHARED = bool(os.environ.get("SPACE_ID")) or os.environ.get("MUSIC01_SHARED") ==
 # A shared server fetches no reference URL on its own network unless its owner allows it
 # (a workshop whose files sit on a LAN server, with the offline engine or the emulator).
 PRIVATE_URLS = os.environ.get("MUSIC01_ALLOW_PRIVATE_URLS") == "1"
-GENERATIONS_PER_HOUR = int(os.environ.get("MUSIC01_GENERATIONS_PER_HOUR", "5") or 5)
+#: What is wrong in the server's settings, said in one line each; app.main() stops on them
+#: (a module-level int() would have ended the start with a traceback instead).
+CONFIG_PROBLEMS: list[str] = []
+
+
+def _env_count(name: str, default: int) -> int:
+    """A whole number of generations from the environment (``default`` when unset)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        CONFIG_PROBLEMS.append(f"{name} must be a whole number, 0 or more (it is {raw!r}): fix or unset it.")
+        return default
+    return int(raw)
+
+
+def _env_model() -> str:
+    """The model the page starts on: ``MUSIC01_MODEL`` (a room's choice), else the default."""
+    from music01_core.models import DEFAULT_MODEL, get_model
+    from music01_core.settings import ENV_MODEL
+
+    raw = os.environ.get(ENV_MODEL, "").strip()
+    if not raw:
+        return DEFAULT_MODEL
+    try:
+        return get_model(raw).id
+    except InputError as exc:
+        CONFIG_PROBLEMS.append(f"{ENV_MODEL}: {exc}")
+        return DEFAULT_MODEL
+
+
+GENERATIONS_PER_HOUR = _env_count("MUSIC01_GENERATIONS_PER_HOUR", 5)
+START_MODEL = _env_model()
 CPU_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))  # offline renders are CPU-bound
 
 
@@ -93,7 +125,7 @@ class RateLimiter:
 LIMITER = RateLimiter(GENERATIONS_PER_HOUR)
 # Room mode: one allowance for everybody on this server's key (a class sharing the teacher's
 # key), on top of the per-person one.  0 or unset: no room cap.
-ROOM_GENERATIONS_PER_HOUR = int(os.environ.get("MUSIC01_ROOM_GENERATIONS_PER_HOUR", "0") or 0)
+ROOM_GENERATIONS_PER_HOUR = _env_count("MUSIC01_ROOM_GENERATIONS_PER_HOUR", 0)
 ROOM_LIMITER = RateLimiter(ROOM_GENERATIONS_PER_HOUR) if ROOM_GENERATIONS_PER_HOUR > 0 else None
 
 
@@ -161,8 +193,9 @@ def banner_text(api_key: str | None = None, model_id: str | None = None) -> str:
         if ROOM_GENERATIONS_PER_HOUR > 0:
             limit += f" This room: {ROOM_GENERATIONS_PER_HOUR} per hour in all."
         return f"🎵 {name} via **AI/ML API**.{limit}"
+    source = "your reference" if m.takes_reference else "a built-in example your style prompt picks"
     return (
-        f"🧪 **offline engine (no API key) — not {m.id}.** It makes music from your reference on this machine, "
+        f"🧪 **offline engine (no API key) — not {m.id}.** It makes music on this machine from {source}, "
         "following the model's rules; paste an AI/ML API key below to use the real model."
     )
 

@@ -53,3 +53,52 @@ def test_live_check_reads_an_empty_end_as_prepare_does(app_module):
     msg = app_module.segment_check("ref.mp3", 20, 0, {"duration_s": 60.0})
     assert msg.startswith("✅ 40.0 s"), msg
     assert app_module.segment_check("ref.mp3", 20, 25, {"duration_s": 60.0}).startswith("❌")
+
+
+@pytest.mark.parametrize("model_id", ["minimax/music-2.6", "music-01", "minimax-music"])
+def test_the_page_starts_on_the_rooms_model_with_its_fields(app_module, monkeypatch, model_id):
+    # MUSIC01_MODEL (read once at start into START_MODEL) picks the model the page opens on; every field
+    # starts as a change of the menu would leave it, so nothing flashes or shows the wrong step.
+    import gradio as gr
+
+    from music01_core.models import get_model
+
+    m = get_model(model_id)
+    monkeypatch.setattr(app_module, "START_MODEL", model_id)
+    demo = app_module.build()
+    by_label = {b.label: b for b in demo.blocks.values() if getattr(b, "label", None)}
+    assert by_label["Model"].value == model_id
+    assert by_label["Style prompt"].visible is (m.prompt is not None)
+    assert by_label["instrumental (no vocals)"].visible is ("is_instrumental" in m.flags)
+    assert by_label["add accompaniment (##…##)"].visible is m.wraps_accompaniment
+    assert by_label["Lyrics"].value.startswith("[Verse]") is (m.lyrics.style == "tags")
+    groups = [b for b in demo.blocks.values() if isinstance(b, gr.Group)]
+    reference_group = next(g for g in groups if any(getattr(c, "label", None) == "Reference" for c in g.children))
+    assert reference_group.visible is m.takes_reference
+
+
+@pytest.mark.parametrize(
+    "env, words",
+    [
+        ({"MUSIC01_MODEL": "music-2.7"}, "MUSIC01_MODEL: unknown model 'music-2.7'"),
+        ({"MUSIC01_ROOM_GENERATIONS_PER_HOUR": "ten"}, "MUSIC01_ROOM_GENERATIONS_PER_HOUR must be a whole number"),
+        ({"MUSIC01_GENERATIONS_PER_HOUR": "-1"}, "MUSIC01_GENERATIONS_PER_HOUR must be a whole number"),
+    ],
+)
+def test_a_mistyped_setting_stops_the_app_with_one_line(tmp_path, env, words):
+    import subprocess
+    import sys
+
+    from tests.appserver import ROOT
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01", "GRADIO"))}
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "app.py")],
+        env={**clean, "MUSIC01_HOME": str(tmp_path), "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("music01: ")]
+    assert len(lines) == 1 and words in lines[0], proc.stderr
