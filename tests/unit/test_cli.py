@@ -56,6 +56,9 @@ def test_lyrics_check_and_room_estimate_follow_the_rooms_model(monkeypatch):
     assert ok.returncode == 0 and "/ 3000 characters" in ok.stdout, ok.stderr
     est = json.loads(run("room", "estimate", "--people", 2, "--each", 1, "--json").stdout)
     assert est["model"] == "minimax/music-2.6", est
+    monkeypatch.setenv("MUSIC01_MODEL", "music-2.7")  # a typo in the room's variable is named as such
+    for args in (("lyrics", "check", "la la"), ("generate", "--lyrics", "la", "-o", "x.mp3")):
+        assert_one_line_error(run(*args), contains="MUSIC01_MODEL: unknown model 'music-2.7'")
 
 
 def test_prepare_human_output(make_audio, tmp_path):
