@@ -50,27 +50,13 @@ def _read_lyrics_file(path: str) -> str:
         raise InputError(f"lyrics file {path} is not UTF-8 text: save it as UTF-8.") from exc
 
 
-def _env_model():
-    """The :class:`Model` named by ``MUSIC01_MODEL`` (None when unset); a typo there is named as such."""
-    import os
-
-    from .models import get_model
-    from .settings import ENV_MODEL
-
-    raw = os.environ.get(ENV_MODEL, "").strip()
-    if not raw:
-        return None
-    try:
-        return get_model(raw)
-    except InputError as exc:
-        raise InputError(f"{ENV_MODEL}: {exc} Fix or unset the variable.") from exc
-
-
 def _named_model(value: str | None) -> str | None:
     """The model a command was given: ``--model``, else ``MUSIC01_MODEL`` (a room's default), else None."""
+    from .models import env_model
+
     if value:
         return value
-    env = _env_model()
+    env = env_model()
     return env.id if env is not None else None
 
 
@@ -199,14 +185,14 @@ def _reference_clip(path: str, purpose: str | None, model=None) -> str:
 
 def _choose_model(args: argparse.Namespace):
     """The model to use: --model, else music-01 when its own flags are given, else MUSIC01_MODEL, else the default."""
-    from .models import DEFAULT_MODEL, LEGACY_MODEL, get_model
+    from .models import DEFAULT_MODEL, LEGACY_MODEL, env_model, get_model
 
     if args.model:
         return get_model(args.model)
     if args.voice_id or args.instrumental_id or args.purpose:
         # Only music-01 takes upload purposes and ids: those flags name it.
         return get_model(LEGACY_MODEL)
-    return _env_model() or get_model(DEFAULT_MODEL)
+    return env_model() or get_model(DEFAULT_MODEL)
 
 
 class _StatusLine:

@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "LEGACY_MODEL",
     "get_model",
+    "env_model",
     "model_ids",
     "live_models",
 ]
@@ -323,6 +324,27 @@ def get_model(model_id: str | Model | None = None) -> Model:
     if f"minimax/{key}" in MODELS:
         return MODELS[f"minimax/{key}"]
     raise InputError(f"unknown model {model_id!r}: choose one of {', '.join(MODELS)} (`music01 models` lists them).")
+
+
+def env_model() -> Model | None:
+    """The model ``MUSIC01_MODEL`` names (a room's choice for every entry point), or None when unset.
+
+    Raises
+    ------
+    InputError
+        For an unknown id, naming the variable so the typo can be found.
+    """
+    import os
+
+    from .settings import ENV_MODEL
+
+    raw = os.environ.get(ENV_MODEL, "").strip()
+    if not raw:
+        return None
+    try:
+        return get_model(raw)
+    except InputError as exc:
+        raise InputError(f"{ENV_MODEL}: {exc} Fix or unset the variable.") from exc
 
 
 def model_ids(*, live_only: bool = False) -> list[str]:

@@ -41,17 +41,14 @@ def _env_count(name: str, default: int) -> int:
 
 def _env_model() -> str:
     """The model the page starts on: ``MUSIC01_MODEL`` (a room's choice), else the default."""
-    from music01_core.models import DEFAULT_MODEL, get_model
-    from music01_core.settings import ENV_MODEL
+    from music01_core.models import DEFAULT_MODEL, env_model
 
-    raw = os.environ.get(ENV_MODEL, "").strip()
-    if not raw:
-        return DEFAULT_MODEL
     try:
-        return get_model(raw).id
+        m = env_model()
     except InputError as exc:
-        CONFIG_PROBLEMS.append(f"{ENV_MODEL}: {exc}")
+        CONFIG_PROBLEMS.append(str(exc))
         return DEFAULT_MODEL
+    return m.id if m is not None else DEFAULT_MODEL
 
 
 GENERATIONS_PER_HOUR = _env_count("MUSIC01_GENERATIONS_PER_HOUR", 5)
