@@ -96,12 +96,15 @@ def history_pick(rows, evt: gr.SelectData, request: gr.Request):
         entry = History(session_home(request)).get(row[-1])
     except (IndexError, InputError, TypeError, KeyError):
         raise gr.Error("That history entry is gone: refresh the list.") from None
-    ids = (
-        f"generation id `{entry.generation_id}`"
-        if entry.generation_id
-        else f"voice_id `{entry.voice_id}` · instrumental_id `{entry.instrumental_id}` · trace id `{entry.trace_id}`"
-        + (f" · inference id `{entry.inference_id}`" if entry.inference_id else "")
+    # Only the ids an entry has: an offline job model's piece has no music-01 voice/instrumental id.
+    named = (
+        ("generation id", entry.generation_id),
+        ("voice_id", entry.voice_id),
+        ("instrumental_id", entry.instrumental_id),
+        ("trace id", None if entry.generation_id else entry.trace_id),
+        ("inference id", entry.inference_id),
     )
+    ids = " · ".join(f"{label} `{value}`" for label, value in named if value)
     cost = f" · {entry.credits_used} credits" if entry.credits_used else ""
     details = (
         f"**{entry.id}** · {entry.model} · {entry.backend} · {entry.duration_s:.1f} s · {entry.sample_rate} Hz "
