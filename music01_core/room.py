@@ -157,8 +157,8 @@ def estimate_cost(model=None, generations: int = 1, *, data_home: str | os.PathL
                 c = _credits(e.credits_used)
                 if e.model == m.id and e.backend == "api" and c:
                     seen.append(c)
-                    if _credits(e.usd_spent):
-                        paid.append(_credits(e.usd_spent))
+                    if usd := _credits(e.usd_spent):
+                        paid.append(usd)
     if seen:
         each = statistics.median(seen)
         source = f"the median of {len(seen)} generation{'s' if len(seen) != 1 else ''} in your history"
