@@ -1,9 +1,9 @@
-"""Turn any audio a person has into a reference clip that music-01 accepts.
+"""Turn any audio a person has into a reference clip that the chosen model accepts.
 
 :func:`prepare_clip` decodes only the chosen segment (ffmpeg seeks on the input side),
 then down-mixes, fades the cut points and encodes WAV or MP3 without any metadata in the
 same ffmpeg pass.  The written bytes are decoded (for MP3 while they are being written,
-on the other core) to prove the length is inside music-01's limits with a safety margin.
+on the other core) to prove the length is inside the model's limits with a safety margin.
 :func:`load_audio` is the shared decoder for analysis and the offline engine.
 """
 
@@ -28,6 +28,7 @@ from .errors import (
     SegmentError,
     UnsupportedFormatError,
 )
+from .models import model_in_use
 from .settings import (
     CLIP_FORMATS,
     DEFAULT_CLIP_BITRATE_KBPS,
@@ -122,10 +123,8 @@ def check_input_file(path: str | os.PathLike) -> Path:
 
 
 def _limits(model):
-    """(ClipLimits, model id) of the chosen model; music-01's 10 s–10 min when None."""
-    from .models import LEGACY_MODEL, get_model
-
-    m = get_model(model if model is not None else LEGACY_MODEL)
+    """(ClipLimits, model id) of the chosen model; the model in use when None (:func:`~music01_core.models.model_in_use`)."""
+    m = model_in_use(model)
     if m.reference.limits is None:
         from .errors import InputError
 
@@ -134,7 +133,7 @@ def _limits(model):
 
 
 def check_segment(
-    total_s: float | None, start_s: float | None, end_s: float | None, *, model=None
+    total_s: float | None, start_s: float | None, end_s: float | None, *, model=None, declared_s: float | None = None
 ) -> tuple[float, float | None]:
     """Check a start/end segment against a file's length, as :func:`prepare_clip` will.
 
@@ -145,7 +144,11 @@ def check_segment(
     start_s, end_s : float or None
         The segment; None means the start / the end of the file.
     model : str, optional
-        Whose length bounds apply (default music-01's 10 s–10 min).
+        Whose length bounds apply (default: the model in use, ``MUSIC01_MODEL`` or minimax-music).
+    declared_s : float, optional
+        The length the file's header promised when it holds less (an interrupted WAV
+        recording, :attr:`~music01_core.ffmpeg.MediaInfo.declared_s`): a segment past what it
+        holds is then explained with both lengths.
 
     Returns
     -------
@@ -171,6 +174,12 @@ def check_segment(
     else:
         end = None
     if total_s is not None:
+        if declared_s and (start >= total_s or (end is not None and end > total_s + _END_TOLERANCE_S)):
+            raise SegmentError(
+                f"{_cut_off(declared_s, total_s)} The segment {start:.2f}–"
+                f"{'the end' if end is None else f'{end:.2f} s'} is past what it holds: choose one within "
+                f"the first {total_s:.2f} s."
+            )
         if start >= total_s:
             raise SegmentError(
                 f"start {start:.2f} s is outside the file, which is {_fmt_s(total_s)} long: choose a start inside it."
@@ -187,6 +196,14 @@ def check_segment(
         whole = start == 0 and end_s is None
         _check_length(length, whole=whole, model=model)
     return start, length
+
+
+def _cut_off(declared_s: float, held_s: float) -> str:
+    """The sentence for a file whose header promises more than it holds."""
+    return (
+        f"the header says {format_duration(round(declared_s))} but the file holds {format_duration(round(held_s))} "
+        f"({held_s:.2f} s) — was the recording cut off?"
+    )
 
 
 def _check_length(length_s: float, *, whole: bool, model=None) -> None:
@@ -228,7 +245,7 @@ def prepare_clip(
     bitrate_kbps: int = DEFAULT_CLIP_BITRATE_KBPS,
     model=None,
 ) -> Clip:
-    """Turn an audio file into a music-01 reference clip.
+    """Turn an audio file into a reference clip for the chosen model.
 
     Parameters
     ----------
@@ -244,7 +261,7 @@ def prepare_clip(
         MP3 bitrate in kbit/s.
     model : str, optional
         Whose length bounds the clip must meet (see :mod:`music01_core.models`); default
-        music-01's 10 s–10 min.
+        the model in use (``MUSIC01_MODEL``, else minimax-music).
 
     Returns
     -------
@@ -258,16 +275,31 @@ def prepare_clip(
     """
     src = check_input_file(input_path)
     out = Path(output_path)
+    if out.is_dir():  # as `cp` reads a folder: the clip goes inside it, named after the input
+        out = out / f"{src.stem}.{(format or DEFAULT_CLIP_FORMAT).lower()}"
     fmt = (format or out.suffix.lstrip(".") or DEFAULT_CLIP_FORMAT).lower()
     if fmt not in CLIP_FORMATS:
         raise UnsupportedFormatError(
-            f"music-01 accepts only MP3 or WAV references, not {fmt!r}: use --format mp3 or wav "
+            f"music01 writes reference clips as MP3 or WAV, not {fmt!r}: use --format mp3 or wav "
             "(or an output name ending in .mp3 / .wav)."
         )
 
     limits, _ = _limits(model)
     info = ffmpeg.probe(src)
-    start, length = check_segment(info.duration_s, start_s, end_s, model=model)
+    if info.declared_s and end_s is None:
+        # Two minutes recorded, fifteen seconds kept: never pass that off as the whole take.
+        raise CorruptAudioError(
+            f"{src.name} looks truncated: {_cut_off(info.declared_s, info.duration_s)} Choose a segment within "
+            f"the first {info.duration_s:.2f} s (start/end) to use what it holds, or re-export the recording."
+        )
+    try:
+        start, length = check_segment(info.duration_s, start_s, end_s, model=model, declared_s=info.declared_s)
+    except ClipTooShortError as exc:
+        if not info.declared_s:
+            raise
+        # "Too short" alone would puzzle someone who recorded two minutes: say why.
+        msg = str(exc)
+        raise ClipTooShortError(f"{_cut_off(info.declared_s, info.duration_s)} {msg[:1].upper()}{msg[1:]}") from exc
     whole = start == 0 and end_s is None
     rate = info.sample_rate if info.sample_rate in STANDARD_SAMPLE_RATES else RESAMPLE_TO
     channels = min(info.channels, MAX_CHANNELS)
@@ -318,6 +350,8 @@ def prepare_clip(
         tmp.unlink(missing_ok=True)
         raise
     warnings: list[str] = []
+    if info.declared_s:
+        warnings.append(f"{_cut_off(info.declared_s, info.duration_s)} The segment you chose lies within what it holds.")
     if m.mean_dbfs < SILENCE_DBFS:
         level = "-inf" if m.mean_dbfs == -math.inf else f"{m.mean_dbfs:.0f}"
         warnings.append(
@@ -409,18 +443,16 @@ def _fold_to_stereo(y: np.ndarray) -> np.ndarray:
 def inspect_clip(path: str | os.PathLike, *, model=None) -> Clip:
     """Check an existing file the way the provider does and describe it.
 
-    The file must be in one of the model's formats (by content, not by name; music-01:
-    MP3 or WAV) and decode to a length inside the model's own bounds, without music01's
-    extra margin (music-01: more than 10 s, at most 10 minutes).
+    The file must be in one of the model's formats (by content, not by name; e.g. MP3 or
+    WAV) and decode to a length inside the model's own bounds, without music01's extra
+    margin (minimax-music: more than 15 s).  ``model`` defaults to the model in use.
 
     Raises
     ------
     AudioInputError
         A subclass saying what is wrong and that ``prepare`` fixes it.
     """
-    from .models import LEGACY_MODEL, get_model
-
-    spec = get_model(model if model is not None else LEGACY_MODEL).reference
+    spec = model_in_use(model).reference
     limits, name = _limits(model)
     src = check_input_file(path)
     info = ffmpeg.probe(src)

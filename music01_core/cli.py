@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError, JobPendingError, Music01Error
+from .secret import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +42,20 @@ def _warn(messages) -> None:
 
 def _read_lyrics_file(path: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise InputError(f"lyrics file {path} does not exist: check the path.") from exc
     except IsADirectoryError as exc:
         raise InputError(f"{path} is a folder: give the path of a lyrics text file.") from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"lyrics file {path} is not UTF-8 text: save it as UTF-8.") from exc
+    # Editors end every text file with one newline: that one is the file's, not the song's.
+    return text.removesuffix("\r\n") if text.endswith("\r\n") else text.removesuffix("\n")
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 line``, ``2 lines``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _named_model(value: str | None) -> str | None:
@@ -62,12 +70,17 @@ def _named_model(value: str | None) -> str | None:
 
 # --- commands -----------------------------------------------------------------------
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from .audio import prepare_clip
+    from .audio import check_input_file, prepare_clip
+    from .models import model_in_use
+    from .storage import output_file
 
-    # With neither --model nor MUSIC01_MODEL: music-01's 10 s-10 min, which also suits every
-    # later `generate --reference` (it prepares again for its model).
-    model = _named_model(args.model)
-    clip = prepare_clip(args.input, args.output, start_s=args.start, end_s=args.end, format=args.format, model=model)
+    # The bounds of the model `generate` will use (--model, MUSIC01_MODEL, else the default), so
+    # a clip that passes here passes there too.
+    model = model_in_use(args.model)
+    src = check_input_file(args.input)
+    # -o DIR writes DIR/<input name>.mp3, as `cp` does.
+    out = output_file(args.output, default_name=f"{src.stem}.{(args.format or 'mp3').lower()}")
+    clip = prepare_clip(src, out, start_s=args.start, end_s=args.end, format=args.format, model=model)
     _warn(clip.warnings)
     if args.json:
         _print_json(clip.to_dict())
@@ -99,11 +112,11 @@ def cmd_lyrics_check(args: argparse.Namespace) -> int:
         shape = (
             f"accompaniment {'on (## wrap)' if report.accompaniment else 'off'}"
             if report.style == "music01"
-            else f"{len(report.tags)} structure tags"
+            else _count(len(report.tags), "structure tag")
         )
         print(
-            f"{state}: {report.chars} / {report.max_chars} characters, {len(report.lines)} lines, "
-            f"{report.pauses} pauses, {shape}"
+            f"{state}: {report.chars} / {report.max_chars} characters, {_count(len(report.lines), 'line')}, "
+            f"{_count(report.pauses, 'pause')}, {shape}"
         )
     if not report.ok:
         for err in report.errors:
@@ -213,20 +226,70 @@ class _StatusLine:
             print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    from .settings import AudioSetting
+_OUTPUT_FORMATS = ("mp3", "wav", "pcm")
 
+
+def _output_format(args: argparse.Namespace, model) -> tuple[str, str]:
+    """(the format to write, the format to ask the model for), checked before anything is made.
+
+    The format follows ``-o``'s suffix (or ``--format``); a model that cannot return it gets
+    its own default and the piece is converted here (minimax-music returns MP3 only).
+    """
+    from .errors import SettingError
+
+    suffix = Path(args.output).suffix.lstrip(".").lower()
+    if suffix and suffix not in _OUTPUT_FORMATS and not Path(args.output).is_dir():
+        raise SettingError(
+            f"{Path(args.output).name}: music01 writes MP3, WAV or raw PCM, not {suffix!r} — name the output "
+            ".mp3, .wav or .pcm (convert it afterwards if you need another format)."
+        )
+    if args.format and suffix in _OUTPUT_FORMATS and args.format != suffix:
+        raise SettingError(
+            f"-o {Path(args.output).name} says {suffix} but --format says {args.format}: make them agree."
+        )
+    fmt = args.format or (suffix if suffix in _OUTPUT_FORMATS else "mp3")
+    return fmt, (fmt if fmt in model.returns else model.returns[0])
+
+
+def _audio_setting(args: argparse.Namespace, model, fmt: str):
+    """The AudioSetting to send; a setting the model does not take is refused, never dropped."""
+    from .errors import SettingError
+    from .models import MODELS
+    from .settings import DEFAULT_BITRATE, DEFAULT_SAMPLE_RATE, AudioSetting
+
+    if model.audio_setting is None and (args.sample_rate is not None or args.bitrate is not None):
+        takers = ", ".join(m.id for m in MODELS.values() if m.live and m.audio_setting is not None)
+        raise SettingError(
+            f"{model.id} takes no audio settings (it returns {'/'.join(model.returns).upper()} as the provider "
+            f"makes it): leave out --sample-rate/--bitrate, or choose a model that takes them ({takers})."
+        )
+    return AudioSetting(
+        sample_rate=args.sample_rate or DEFAULT_SAMPLE_RATE, bitrate=args.bitrate or DEFAULT_BITRATE, format=fmt
+    )
+
+
+def _output_target(args: argparse.Namespace, model, fmt: str) -> Path:
+    """Where ``-o`` writes the piece: checked (folder exists, no file replaced without --force) before billing."""
+    import time
+
+    from .storage import output_file
+
+    name = f"{model.id.rsplit('/', 1)[-1]}-{time.strftime('%Y%m%d-%H%M%S')}.{fmt}"
+    return output_file(args.output, default_name=name, overwrite=args.force)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
     model = _choose_model(args)
     if args.lyrics_file is not None:
         lyrics = _read_lyrics_file(args.lyrics_file)
     else:
         lyrics = (args.lyrics or "").replace("\\n", "\n")
-    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "mp3")
-    if fmt not in ("mp3", "wav", "pcm"):
-        fmt = "mp3"
-    setting = AudioSetting(sample_rate=args.sample_rate, bitrate=args.bitrate, format=fmt)
+    # Everything about the output is settled before anything is prepared, sent or billed.
+    fmt, asked = _output_format(args, model)
+    setting = _audio_setting(args, model, asked)
+    target = _output_target(args, model, fmt)
     if model.protocol == "music01":
-        return _generate_music01(args, model, lyrics, setting)
+        return _generate_music01(args, model, lyrics, setting, target)
     for flag, value in (
         ("--voice-id", args.voice_id),
         ("--instrumental-id", args.instrumental_id),
@@ -265,11 +328,42 @@ def cmd_generate(args: argparse.Namespace) -> int:
         lyrics_optimizer=args.lyrics_optimizer,
         seed=args.seed,
     )
+    submitted: list[str] = []
+
+    def on_submit(generation_id: str) -> None:
+        # Said at once, on any stream: from here on the piece can always be fetched again.
+        submitted.append(generation_id)
+        print(
+            f"generation {generation_id} submitted and kept on disk; if this stops, "
+            f"`music01 resume {generation_id}` fetches it without paying again.",
+            file=sys.stderr,
+            flush=True,
+        )
+
     if backend.name == "api":
-        print(f"submitting 1 billed generation to {model.id}…", file=sys.stderr)
-    with _StatusLine() as line:
-        result = backend.make(request, wait_s=args.wait_s, on_status=line.show)
-    return _write_result(args, backend, result)
+        print(f"submitting 1 billed generation to {model.id}…", file=sys.stderr, flush=True)
+    try:
+        with _StatusLine() as line:
+            result = backend.make(request, wait_s=args.wait_s, on_status=line.show, on_submit=on_submit)
+    except KeyboardInterrupt:
+        raise _Interrupted(_interrupted_job(backend, model, submitted)) from None
+    return _write_result(args, backend, result, target, fmt)
+
+
+def _interrupted_job(backend, model, submitted: list[str]) -> str:
+    """What Ctrl-C during a job means: where the paid piece is, and how to fetch it."""
+    if backend.name != "api":
+        return "interrupted: nothing was billed (offline engine)."
+    if submitted:
+        gid = submitted[0]
+        return (
+            f"interrupted: generation {gid} is kept and still running at the provider; nothing more is billed. "
+            f"Fetch it with `music01 resume {gid}` (do not run generate again: that would pay twice)."
+        )
+    return (
+        f"interrupted while submitting to {model.id}: if the request reached the provider it may be billed, "
+        "but no generation id came back. Check `music01 jobs` and your AI/ML API usage page before trying again."
+    )
 
 
 def _job_reference(args: argparse.Namespace, model, backend):
@@ -284,6 +378,8 @@ def _job_reference(args: argparse.Namespace, model, backend):
             f"{model.id} needs a reference track: --reference FILE"
             + (" or --reference-url URL." if "url" in model.reference.ways else ".")
         )
+    if args.reference:
+        _check_file_route(model, backend)
     clip = _reference_clip(args.reference, None, model) if args.reference and not args.reference_url else None
     ref = choose_reference(
         model, clip=clip, url=args.reference_url, backend=backend, cache_dir=data_home() / "references"
@@ -292,9 +388,37 @@ def _job_reference(args: argparse.Namespace, model, backend):
     return route_reference(ref, model, offline=backend.name == "offline")
 
 
-def _write_result(args: argparse.Namespace, backend, result) -> int:
-    result = result.save(args.output)
+def _check_file_route(model, backend) -> None:
+    """Say at once, before preparing anything, when the provider cannot fetch a local file, and
+    which flags send the clip itself instead."""
+    from .errors import NoReferenceRouteError
+    from .models import get_model
+    from .references import check_file_route
+
+    try:
+        check_file_route(model, offline=backend.name == "offline")
+    except NoReferenceRouteError as exc:
+        if not exc.alternative:
+            raise
+        prompt = get_model(exc.alternative).prompt
+        chars = f" ({prompt.min_chars}–{prompt.max_chars} characters)" if prompt else ""
+        raise NoReferenceRouteError(
+            f"{exc} To send this clip itself, run the same command with "
+            f'--model {exc.alternative} --prompt "the style you want"{chars}: your clip and lyrics are kept.',
+            alternative=exc.alternative,
+        ) from exc
+
+
+def _write_result(args: argparse.Namespace, backend, result, target: Path, fmt: str) -> int:
+    native = result.format
+    result = result.save(target, format=fmt)
     _warn(result.warnings)
+    if result.format != native:
+        print(
+            f"note: {result.model} returns {native.upper()}; converted to {fmt.upper()} on this computer "
+            "(the history keeps the original).",
+            file=sys.stderr,
+        )
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -308,7 +432,7 @@ def _write_result(args: argparse.Namespace, backend, result) -> int:
     return EXIT_OK
 
 
-def _generate_music01(args: argparse.Namespace, model, lyrics: str, setting) -> int:
+def _generate_music01(args: argparse.Namespace, model, lyrics: str, setting, target: Path) -> int:
     from .lyrics import prepare_lyrics
 
     if args.prompt or args.reference_url or args.instrumental or args.lyrics_optimizer:
@@ -316,7 +440,7 @@ def _generate_music01(args: argparse.Namespace, model, lyrics: str, setting) -> 
             "music-01 takes lyrics and a reference file (or ids) only: leave out --prompt, "
             "--reference-url, --instrumental and --lyrics-optimizer, or choose another --model."
         )
-    prepare_lyrics(lyrics)  # fail on bad lyrics before any upload
+    prepare_lyrics(lyrics, model=model)  # fail on bad lyrics before any upload
     backend = _open_backend(args, model)
     voice_id, inst_id = args.voice_id, args.instrumental_id
     if args.reference:
@@ -335,7 +459,7 @@ def _generate_music01(args: argparse.Namespace, model, lyrics: str, setting) -> 
     result = _generate_with_progress(
         backend, lyrics, voice_id=voice_id, instrumental_id=inst_id, audio_setting=setting, seed=args.seed
     )
-    return _write_result(args, backend, result)
+    return _write_result(args, backend, result, target, setting.format)
 
 
 def _generate_with_progress(backend, lyrics: str, **kwargs):
@@ -365,7 +489,7 @@ def _generate_with_progress(backend, lyrics: str, **kwargs):
         if backend.name == "api":
             sent = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - started)))
             raise _Interrupted(
-                f"interrupted: the generate request sent at {sent} to {backend.base_url} may still "
+                f"interrupted: the generate request sent at {sent} to {redact_url(backend.base_url)} may still "
                 "be billed; its ids were not received — check your AI/ML API usage page."
             ) from None
         raise _Interrupted("interrupted: nothing was billed (offline engine).") from None
@@ -428,11 +552,17 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from .storage import output_file
+
+    target = None
+    if args.output:  # checked before waiting, like generate's
+        target = output_file(args.output, default_name=f"{args.id.split(':')[0].strip()}.mp3")
     backend = _open_backend(args)
     with _StatusLine() as line:
         result = backend.resume(args.id, wait_s=args.wait_s, on_status=line.show)
-    if args.output:
-        return _write_result(args, backend, result)
+    if target is not None:
+        suffix = target.suffix.lstrip(".").lower()
+        return _write_result(args, backend, result, target, suffix if suffix in _OUTPUT_FORMATS else result.format)
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -562,9 +692,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    pr = sub.add_parser("prepare", help="turn any audio into a valid 10 s–10 min WAV/MP3 reference clip")
+    pr = sub.add_parser("prepare", help="turn any audio into a valid WAV/MP3 reference clip for the model")
     pr.add_argument("input", metavar="INPUT", help="audio file (WAV, MP3, FLAC, OGG, Opus, M4A, WebM...)")
-    pr.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="clip to write (.mp3 or .wav)")
+    pr.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUTPUT",
+        help="clip to write (.mp3 or .wav); an existing folder gets INPUT's name, as with cp",
+    )
     pr.add_argument("--start", type=float, metavar="S", help="segment start in seconds")
     pr.add_argument("--end", type=float, metavar="E", help="segment end in seconds")
     pr.add_argument("--format", choices=None, metavar="mp3|wav", help="output format (default from OUTPUT's suffix)")
@@ -572,8 +708,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--model",
         default=None,
         metavar="M",
-        help="whose length bounds apply (default MUSIC01_MODEL, else music-01's "
-        "10 s–10 min; minimax-music needs over 15 s, music-cover 6 s–6 min)",
+        help="whose length bounds apply (default MUSIC01_MODEL, else minimax-music: over 15 s; "
+        "music-cover 6 s–6 min, music-01 10 s–10 min)",
     )
     pr.add_argument("--json", action="store_true", help="print one JSON object")
     pr.set_defaults(func=cmd_prepare)
@@ -611,9 +747,17 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--voice-id", metavar="ID", help="music-01: a voice_id from an upload")
     ge.add_argument("--instrumental-id", metavar="ID", help="music-01: an instrumental_id from an upload")
     ge.add_argument("--purpose", choices=("song", "voice", "instrumental"), help="music-01: purpose of --reference")
-    ge.add_argument("--sample-rate", type=int, default=44100, metavar="N", help="16000, 24000, 32000 or 44100")
-    ge.add_argument("--bitrate", type=int, default=256000, metavar="N", help="32000, 64000, 128000 or 256000")
-    ge.add_argument("--format", choices=("mp3", "wav", "pcm"), help="default from OUT's suffix, else mp3")
+    ge.add_argument(
+        "--sample-rate", type=int, default=None, metavar="N", help="16000, 24000, 32000 or 44100 (default 44100)"
+    )
+    ge.add_argument(
+        "--bitrate", type=int, default=None, metavar="N", help="32000, 64000, 128000 or 256000 (default 256000)"
+    )
+    ge.add_argument(
+        "--format",
+        choices=("mp3", "wav", "pcm"),
+        help="default from OUT's suffix, else mp3 (converted here when the model returns only MP3)",
+    )
     ge.add_argument("--seed", type=int, metavar="N", help="seed for the offline engine (same seed, same audio)")
     ge.add_argument(
         "--wait-s",
@@ -623,7 +767,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="job models: how long to wait before "
         "leaving the job pending (exit 4; `music01 resume ID` fetches it later)",
     )
-    ge.add_argument("-o", "--output", required=True, metavar="OUT", help="audio file to write")
+    ge.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="audio file to write (.mp3, .wav or .pcm); an existing folder gets a file named after the model",
+    )
+    ge.add_argument("--force", action="store_true", help="replace OUT if it exists (default: refuse)")
     ge.add_argument("--json", action="store_true", help="print one JSON object")
     ge.set_defaults(func=cmd_generate)
 

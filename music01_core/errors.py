@@ -113,6 +113,10 @@ class UnsupportedFormatError(AudioInputError):
 
 
 # --- lyrics ------------------------------------------------------------------------
+class OutputPathError(InputError):
+    """The output cannot be written where asked: its folder does not exist, or a file is already there."""
+
+
 class LyricsError(InputError):
     """Lyrics that music-01 would reject."""
 
@@ -297,7 +301,15 @@ class ReferenceUrlError(ReferenceInputError):
 
 
 class NoReferenceRouteError(ReferenceInputError):
-    """A URL-only model, a local file, and no way for the provider to fetch it."""
+    """A URL-only model, a local file, and no way for the provider to fetch it.
+
+    ``alternative`` names a live model that takes the audio itself, which the edges offer
+    (the CLI's ``--model``, the app's one-click switch); None when the table has none.
+    """
+
+    def __init__(self, message: str, *, alternative: str | None = None) -> None:
+        super().__init__(message)
+        self.alternative = alternative
 
 
 # --- the asynchronous job interface ------------------------------------------------------

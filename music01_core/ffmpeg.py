@@ -182,6 +182,9 @@ class MediaInfo:
         (browser WebM recordings often do not).
     duration_estimated : bool
         True when ffmpeg estimated the duration from the bitrate.
+    declared_s : float or None
+        What a WAV header promised when the file holds less (an interrupted recording):
+        ``duration_s`` is then what the file really holds.  None when the two agree.
     sample_rate : int
         Sample rate in Hz.
     channels : int
@@ -194,6 +197,7 @@ class MediaInfo:
     duration_estimated: bool
     sample_rate: int
     channels: int
+    declared_s: float | None = None
 
 
 _LAYOUT_CHANNELS = {
@@ -236,14 +240,20 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     proc = _run(["-i", os.fspath(path)])
     info = _parse_info(path, proc.stderr.decode("utf-8", "replace"))
     if info.duration_s and info.container == "wav" and info.codec.startswith("pcm_"):
-        # A WAV header can lie (a crashed recorder, a hand-edited file): it cannot hold more
-        # seconds than its bytes allow even at one byte per sample.  Then the length is
-        # unknown, and callers decode the file to measure it.
-        most_s = Path(path).stat().st_size / max(1, info.sample_rate * info.channels)
-        if info.duration_s > most_s * 1.01:
-            logger.info("%s: the WAV header claims %.1f s, more than its size allows", Path(path).name, info.duration_s)
-            return dataclasses.replace(info, duration_s=None)
+        # A WAV header can lie (a crashed recorder stops writing samples but not the header it
+        # wrote first): for PCM the bytes after the data chunk's start say exactly how much
+        # audio there is, so the real length is known without decoding.
+        held_s = _wav_held_duration_s(path)
+        if held_s is not None and info.duration_s > held_s + _WAV_SHORTFALL_S:
+            logger.info(
+                "%s: the WAV header claims %.1f s, the file holds %.1f s", Path(path).name, info.duration_s, held_s
+            )
+            return dataclasses.replace(info, duration_s=held_s, declared_s=info.duration_s)
     return info
+
+
+# Less than this missing from a WAV is rounding or a short trailing chunk, not a cut-off recording.
+_WAV_SHORTFALL_S = 0.5
 
 
 def _parse_info(path: str | os.PathLike, err: str) -> MediaInfo:
@@ -284,8 +294,9 @@ def _parse_info(path: str | os.PathLike, err: str) -> MediaInfo:
     )
 
 
-def _wav_declared_duration_s(path: str | os.PathLike) -> float | None:
-    """Duration promised by a RIFF/WAVE header, or None when it cannot be read."""
+def _wav_data_chunk(path: str | os.PathLike) -> tuple[int, int, int] | None:
+    """(offset of the samples, data size the header declares, bytes per second) of a RIFF/WAVE
+    file, or None when the header cannot be read or leaves the size open."""
     import struct
 
     try:
@@ -304,9 +315,24 @@ def _wav_declared_duration_s(path: str | os.PathLike) -> float | None:
             # 0 and 0xFFFFFFFF mean "unknown" in streamed recordings.
             if not byte_rate or size in (0, 0xFFFFFFFF):
                 return None
-            return size / byte_rate
+            return pos + 8, size, byte_rate
         pos += 8 + size + (size & 1)
     return None
+
+
+def _wav_declared_duration_s(path: str | os.PathLike) -> float | None:
+    """Duration promised by a RIFF/WAVE header, or None when it cannot be read."""
+    chunk = _wav_data_chunk(path)
+    return None if chunk is None else chunk[1] / chunk[2]
+
+
+def _wav_held_duration_s(path: str | os.PathLike) -> float | None:
+    """Seconds of PCM a WAV file really holds: its declared data, cut at the end of the file."""
+    chunk = _wav_data_chunk(path)
+    if chunk is None:
+        return None
+    offset, declared, byte_rate = chunk
+    return max(0, min(declared, Path(path).stat().st_size - offset)) / byte_rate
 
 
 def _undecodable(path: str | os.PathLike, err: str | bytes) -> CorruptAudioError:
@@ -433,6 +459,46 @@ def encode_pcm(
     proc = _run(args, input_bytes=pcm)
     if proc.returncode != 0:
         raise FFmpegError(f"ffmpeg could not write {fmt}: {_last_line(proc.stderr.decode('utf-8', 'replace'))}")
+
+
+def convert_audio(
+    data: bytes,
+    out_path: str | os.PathLike,
+    *,
+    src_format: str,
+    fmt: str,
+    sample_rate: int,
+    channels: int,
+    bitrate_kbps: int | None = None,
+) -> None:
+    """Write encoded audio ``data`` (MP3, WAV or raw s16le PCM) to ``out_path`` as ``fmt``.
+
+    Parameters
+    ----------
+    data : bytes
+        The audio as a model returned it.
+    src_format, fmt : {"mp3", "wav", "pcm"}
+        Its format, and the one to write.
+    sample_rate : int
+        Hz; the rate of raw PCM input, and the rate written.
+    channels : int
+        Channels of raw PCM input, and the count written.
+    bitrate_kbps : int, optional
+        For an MP3 output.
+    """
+    import tempfile
+
+    if src_format == "pcm":
+        pcm = data
+    else:
+        with tempfile.TemporaryDirectory(prefix="music01-convert-") as d:
+            src = Path(d) / f"in.{src_format}"
+            src.write_bytes(data)
+            pcm = decode_pcm(src, sample_rate=sample_rate, channels=channels)
+    if fmt == "pcm":
+        Path(out_path).write_bytes(pcm)
+        return
+    encode_pcm(pcm, out_path, sample_rate=sample_rate, channels=channels, fmt=fmt, bitrate_kbps=bitrate_kbps)
 
 
 def transcode_segment(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from .secret import redact_url
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["send_billed", "read_capped"]
@@ -36,7 +38,8 @@ def send_billed(
                 continue
             if _never_sent(exc):
                 raise ApiConnectionError(
-                    f"could not reach the service at {base_url}: check the network and AIML_API_BASE. Nothing was sent."
+                    f"could not reach the service at {redact_url(base_url)}: check the network and AIML_API_BASE. "
+                    "Nothing was sent."
                 ) from None
             if isinstance(exc, requests.exceptions.ReadTimeout):
                 raise GenerationTimeoutError(

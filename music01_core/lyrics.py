@@ -181,17 +181,19 @@ def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> Lyri
     max_chars : int, optional
         Character limit; default the model's (600 for music-01 and ``minimax-music``).
     model : str or Model, optional
-        Whose rules apply (default music-01's format, which ``minimax-music`` shares).
+        Whose rules apply (default the model in use: ``MUSIC01_MODEL``, else ``minimax-music``, which
+        keeps music-01's format).
 
     Returns
     -------
     LyricsReport
     """
-    from .models import LEGACY_MODEL, get_model
+    from .models import model_in_use
 
-    spec = get_model(model if model is not None else LEGACY_MODEL).lyrics
+    chosen = model_in_use(model)
+    spec = chosen.lyrics
     style = spec.style if spec is not None else "music01"
-    name = get_model(model if model is not None else LEGACY_MODEL).id
+    name = chosen.id
     max_chars = max_chars if max_chars is not None else (spec.max_chars if spec else MAX_LYRICS_CHARS)
     min_chars = spec.min_chars if spec else 1
     if not isinstance(text, str):

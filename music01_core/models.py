@@ -30,6 +30,7 @@ __all__ = [
     "LEGACY_MODEL",
     "get_model",
     "env_model",
+    "model_in_use",
     "model_ids",
     "live_models",
 ]
@@ -158,6 +159,9 @@ class Model:
     audio_setting : AudioSettingSpec or None
     flags : tuple of str
         Boolean request fields the model takes (``is_instrumental``, ``lyrics_optimizer``).
+    returns : tuple of str
+        Audio formats the provider can return (``audio_setting.format``'s enum, or what its
+        reference shows for a model without settings); the first is what it returns by default.
     expected_s : float
         How long a generation usually takes at the provider.
     credits_hint : int or None
@@ -180,6 +184,9 @@ class Model:
     summary: str
     replacement: str | None = None
     flags: tuple[str, ...] = ()
+    # The enum of audio_setting.format in every music model's schema (aimlapi/api-docs f14fa72,
+    # docs/api-references/music-models/MiniMax/*.json).
+    returns: tuple[str, ...] = ("mp3", "wav", "pcm")
     expected_s: float = 60.0
     credits_hint: int | None = 120_000
     retired_on: str | None = None
@@ -224,6 +231,9 @@ MODELS: dict[str, Model] = {
             lyrics=TextSpec("prompt", "lyrics", 1, 600, style="music01"),
             prompt=None,
             audio_setting=None,
+            # No audio_setting in its schema; its reference's example answer is
+            # "content_type": "audio/mpeg" (minimax-music-[legacy].md, aimlapi/api-docs f14fa72).
+            returns=("mp3",),
             summary="music-01's successor: a reference track (URL, WAV/MP3 over 15 s) + lyrics (≤ 600, ##…##).",
             notes=(
                 "The reference should contain music and vocals.",
@@ -345,6 +355,18 @@ def env_model() -> Model | None:
         return get_model(raw)
     except InputError as exc:
         raise InputError(f"{ENV_MODEL}: {exc} Fix or unset the variable.") from exc
+
+
+def model_in_use(model_id: str | Model | None = None) -> Model:
+    """The model a command will use: ``model_id`` when given, else ``MUSIC01_MODEL``, else :data:`DEFAULT_MODEL`.
+
+    Everything that checks a reference or text before a generate (``prepare``, the
+    lyrics check, the app's length check) asks this, so that what passes there also
+    passes when the piece is made.
+    """
+    if model_id is not None:
+        return get_model(model_id)
+    return env_model() or get_model(DEFAULT_MODEL)
 
 
 def model_ids(*, live_only: bool = False) -> list[str]:

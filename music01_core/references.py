@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .errors import AudioInputError, NoReferenceRouteError, ReferenceUrlError
-from .models import get_model
+from .models import MODELS, get_model
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ __all__ = [
     "reference_from_file",
     "reference_from_url",
     "route_reference",
+    "check_file_route",
     "is_loopback_url",
     "choose_reference",
     "MAX_REFERENCE_DOWNLOAD_BYTES",
@@ -385,12 +386,40 @@ def route_reference(ref: Reference | None, model, *, offline: bool = False, publ
         return _as_base64(ref)
     if publisher is not None:
         return publisher.link(ref)
-    raise NoReferenceRouteError(
+    raise _no_route(m)
+
+
+def check_file_route(model, *, offline: bool = False, publisher=None) -> None:
+    """Raise at once when a file on this computer has no way to reach ``model``'s provider.
+
+    Called before a clip is prepared or anything is billed, so that a person hears it
+    first, with the model that takes the clip itself (:attr:`NoReferenceRouteError.alternative`).
+
+    Raises
+    ------
+    NoReferenceRouteError
+    """
+    m = get_model(model)
+    ways = m.reference.ways
+    if offline or not ways or "upload" in ways or "base64" in ways or publisher is not None:
+        return
+    raise _no_route(m)
+
+
+def _no_route(m) -> NoReferenceRouteError:
+    # The model to offer comes from the table: a live one that takes the audio itself.
+    alternative = next((x.id for x in MODELS.values() if x.live and "base64" in x.reference.ways), None)
+    second = (
+        f"(2) choose {alternative}, which also takes the audio itself as Base64 (with a style prompt); "
+        if alternative
+        else ""
+    )
+    return NoReferenceRouteError(
         f"{m.id} takes its reference as a URL the provider can fetch, and a file on this computer has none. "
-        "Three ways in: (1) give a public http(s) URL of the WAV/MP3 (--reference-url, or the app's URL field); "
-        "(2) choose minimax/music-cover, which also takes the audio itself as Base64; (3) run the app at a "
-        "public address (a Hugging Face Space, or set MUSIC01_PUBLIC_URL), which then serves the prepared clip "
-        "at a short-lived private link."
+        "Ways in: (1) give a public http(s) URL of the WAV/MP3 (--reference-url, or the app's URL field); "
+        f"{second}({'3' if alternative else '2'}) run the app at a public address (a Hugging Face Space, or set "
+        "MUSIC01_PUBLIC_URL), which then serves the prepared clip at a short-lived private link.",
+        alternative=alternative,
     )
 
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["Secret", "clean_api_key"]
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = ["Secret", "clean_api_key", "looks_like_key", "redact_url"]
+
+# A run of 16+ letters and digits with both in it: the shape of an API key (AI/ML API keys
+# are 32 hex characters), and not of a host label or path word people type.
+_KEYLIKE = re.compile(r"[A-Za-z0-9]{16,}")
 
 
 def clean_api_key(raw: str) -> str:
@@ -31,6 +38,34 @@ def clean_api_key(raw: str) -> str:
             "from copying?): copy the key again from your AI/ML API dashboard."
         )
     return key
+
+
+def looks_like_key(part: str) -> bool:
+    """Whether one piece of a URL (a host label, a path segment) has the shape of an API key."""
+    return any(any(c.isdigit() for c in run) and any(c.isalpha() for c in run) for run in _KEYLIKE.findall(part or ""))
+
+
+def redact_url(url: str) -> str:
+    """``url`` safe to show in a message or log: what may carry a secret is replaced by ``…``.
+
+    User names and passwords, query strings and fragments go, and so does every host label or
+    path segment shaped like a key (a key pasted into ``AIML_API_BASE`` by mistake).
+    """
+    try:
+        parts = urlsplit(url or "")
+    except ValueError:
+        return "<an unreadable URL>"
+    host = parts.hostname or ""
+    host = ".".join("…" if looks_like_key(label) else label for label in host.split("."))
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = ("…@" if "@" in parts.netloc else "") + host + (f":{port}" if port else "")
+    path = "/".join("…" if looks_like_key(seg) else seg for seg in parts.path.split("/"))
+    return urlunsplit((parts.scheme, netloc, path, "…" if parts.query else "", "…" if parts.fragment else ""))
 
 
 class Secret:

@@ -10,7 +10,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_copy", "file_lock"]
+__all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_copy", "file_lock", "output_file"]
 
 _thread_locks: dict[str, threading.Lock] = {}
 _guard = threading.Lock()
@@ -50,6 +50,43 @@ def atomic_copy(src: str | os.PathLike, dst: str | os.PathLike) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def output_file(path: str | os.PathLike, *, default_name: str, overwrite: bool = True) -> Path:
+    """Where to write an output a person named, as ``cp`` reads a destination.
+
+    An existing folder means ``folder/default_name``; otherwise ``path`` itself, whose folder
+    must exist (a typo must not silently create ``/no/such/dir``).
+
+    Parameters
+    ----------
+    path : path-like
+        What the person gave (``-o``).
+    default_name : str
+        The file name to use inside a folder.
+    overwrite : bool
+        False: an existing file is refused (a paid piece is not written over a file by surprise).
+
+    Raises
+    ------
+    OutputPathError
+        The folder does not exist, or (``overwrite=False``) the file does.
+    """
+    from .errors import OutputPathError
+
+    out = Path(path)
+    if out.is_dir():
+        out = out / default_name
+    folder = out.parent
+    if not folder.is_dir():
+        raise OutputPathError(
+            f"the folder {folder} does not exist: create it first (mkdir) or choose an output in an existing folder."
+        )
+    if out.is_dir():
+        raise OutputPathError(f"{out} is a folder: choose a file name for the output.")
+    if not overwrite and out.exists():
+        raise OutputPathError(f"{out} already exists: choose another output name, or add --force to replace it.")
+    return out
 
 
 def atomic_write_json(path: str | os.PathLike, obj) -> None:

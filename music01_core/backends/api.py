@@ -33,7 +33,8 @@ from ..errors import (
     ProtocolError,
     ServerError,
 )
-from ..secret import Secret, clean_api_key
+from ..models import LEGACY_MODEL
+from ..secret import Secret, clean_api_key, looks_like_key, redact_url
 from ..settings import (
     DEFAULT_API_BASE,
     ENV_API_BASES,
@@ -70,6 +71,18 @@ def normalize_base_url(base: str | None) -> str:
     # Errors here never echo the value: people paste keys into the wrong field.
     if not re.match(r"^https?://[^/\s]", base):
         raise InputError(f"the API base URL (AIML_API_BASE) must start with https:// — for example {DEFAULT_API_BASE}.")
+    parts = urlsplit(base)
+    if (
+        "@" in parts.netloc
+        or parts.query
+        or parts.fragment
+        or any(looks_like_key(p) for p in (parts.hostname or "").split("."))
+        or any(looks_like_key(p) for p in parts.path.split("/"))
+    ):
+        raise InputError(
+            "the API base URL (AIML_API_BASE) holds what looks like a key, a password or a query: the key "
+            f"belongs in AIML_API_KEY, and the base is just the service's address, for example {DEFAULT_API_BASE}."
+        )
     if (
         base.startswith("http://")
         and not _local_host(urlsplit(base).hostname or "")
@@ -400,7 +413,7 @@ class ApiBackend(BaseBackend):
                 )
             except requests.exceptions.RequestException as exc:
                 last = ApiConnectionError(
-                    f"could not reach the service at {self.base_url} ({type(exc).__name__}): check the network "
+                    f"could not reach the service at {redact_url(self.base_url)} ({type(exc).__name__}): check the network "
                     "and AIML_API_BASE.",
                     retryable=True,
                 )
@@ -450,14 +463,14 @@ class ApiBackend(BaseBackend):
         from ..audio import inspect_clip
         from ..errors import InputError
 
-        info = inspect_clip(path)  # fail on a bad file before converting anything
+        info = inspect_clip(path, model=LEGACY_MODEL)  # fail on a bad file before converting anything
         if info.format != "wav":
             return super().upload(clip, purpose, name=name, use_library=use_library)
         with tempfile.TemporaryDirectory(prefix="music01-up-") as d:
             from ..audio import prepare_clip
 
             try:
-                mp3 = prepare_clip(path, Path(d) / f"{path.stem}.mp3", format="mp3")
+                mp3 = prepare_clip(path, Path(d) / f"{path.stem}.mp3", format="mp3", model=LEGACY_MODEL)
             except InputError:
                 # Too close to a limit to re-encode with margin: send the WAV as it is.
                 return super().upload(clip, purpose, name=name, use_library=use_library)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ..audio import Clip
+from ..models import LEGACY_MODEL
 from ..settings import AudioSetting
 
 __all__ = [
@@ -143,16 +144,44 @@ class GenerationResult:
         d["warnings"] = list(self.warnings)
         return d
 
-    def save(self, path: str | os.PathLike) -> GenerationResult:
-        """Write the audio atomically and return a copy of the result with ``path`` set."""
+    def save(self, path: str | os.PathLike, *, format: str | None = None) -> GenerationResult:
+        """Write the audio atomically and return a copy of the result with ``path`` set.
+
+        Parameters
+        ----------
+        path : path-like
+        format : {"mp3", "wav", "pcm"}, optional
+            Convert to this format on this machine first when the model returned another
+            (minimax-music returns MP3 only); the copy then describes what was written.
+        """
         from dataclasses import replace
+
+        from ..ffmpeg import convert_audio
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.partial")
-        tmp.write_bytes(self.audio)
-        os.replace(tmp, path)
-        return replace(self, path=str(path))
+        converted = format is not None and format != self.format
+        try:
+            if converted:
+                convert_audio(
+                    self.audio,
+                    tmp,
+                    src_format=self.format,
+                    fmt=format,
+                    sample_rate=self.sample_rate,
+                    channels=self.channels,
+                    bitrate_kbps=self.bitrate // 1000,
+                )
+            else:
+                tmp.write_bytes(self.audio)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        if not converted:
+            return replace(self, path=str(path))
+        return replace(self, path=str(path), audio=path.read_bytes(), format=format)
 
 
 @dataclass(frozen=True)
@@ -316,7 +345,7 @@ class BaseBackend:
         from .offline import check_purpose
 
         check_purpose(purpose)
-        info = inspect_clip(clip.path if isinstance(clip, Clip) else clip)
+        info = inspect_clip(clip.path if isinstance(clip, Clip) else clip, model=LEGACY_MODEL)
         if use_library:
             hit = self.library.lookup(info.sha256, purpose, self.base_url, self.key_fp)
             if hit is not None and self._ids_still_known(hit):
@@ -371,7 +400,7 @@ class BaseBackend:
         from .offline import check_ids
 
         setting = audio_setting or AudioSetting()
-        report = prepare_lyrics(lyrics)
+        report = prepare_lyrics(lyrics, model=LEGACY_MODEL)  # the two-call path is music-01's
         check_ids(voice_id, instrumental_id)
         notes: list[str] = []
         try:
@@ -461,9 +490,11 @@ class BaseBackend:
         gid, saved = self._saved_generation(generation_id)
         if saved is not None:
             return saved
+        # Only the offline engine lands here (the API backend polls the provider instead).
         raise InputError(
-            f"there is no pending job {gid!r} here: the {self.label} has nothing to resume "
-            "(`music01 jobs` lists the pending ones)."
+            f"there is no pending job {gid!r} here, and the offline engine (no API key) sends nothing to the "
+            "provider, so it has no jobs to resume: set the API key the job was submitted with and resume "
+            "again (`music01 jobs` lists the pending ones)."
         )
 
     def _saved_generation(self, generation_id: str):

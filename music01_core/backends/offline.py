@@ -22,6 +22,7 @@ from pathlib import Path
 from ..audio import Clip, inspect_clip
 from ..errors import InputError, InvalidRequestError, UnknownIdError
 from ..lyrics import prepare_lyrics, sung_blocks
+from ..models import LEGACY_MODEL
 from ..settings import DEFAULT_BITRATE, AudioSetting
 from ..storage import atomic_copy, atomic_write_json
 from .base import ID_PATTERNS, PURPOSE_IDS, BaseBackend, GenerationResult, UploadResult, new_trace_id
@@ -190,7 +191,7 @@ class OfflineBackend(BaseBackend):
         random one is chosen and returned on the result.
         """
         # BaseBackend.generate validated already; the emulator calls this directly, so check again.
-        report = prepare_lyrics(lyrics)
+        report = prepare_lyrics(lyrics, model=LEGACY_MODEL)  # the two-call path is music-01's
         check_ids(voice_id, instrumental_id)
         seed = _check_seed(seed)
         voice_rec = self._record(voice_id) if voice_id else None
@@ -332,7 +333,7 @@ class OfflineBackend(BaseBackend):
                 f"({spec.description.split(' (')[0]}, {spec.tonic} {spec.mode}, {spec.tempo_bpm:.0f} BPM) stands in for the style "
                 + (f"prompt (its words: {words})." if words else "prompt (no mood words matched: the default).")
             )
-        info = inspect_clip(clip_path, model=model if model.reference.limits else None)
+        info = inspect_clip(clip_path, model=model if model.reference.limits else LEGACY_MODEL)
         self._ensure()
         stored = self.dir / "clips" / f"{info.sha256}.{info.format}"
         if not stored.exists():

@@ -184,7 +184,7 @@ def _inspect(path: Path, purpose: str):
     from ..backends.offline import check_purpose
 
     check_purpose(purpose)
-    return inspect_clip(path), purpose
+    return inspect_clip(path, model="music-01"), purpose  # the endpoint it imitates
 
 
 def _validate_generate(body) -> list[str]:

@@ -47,7 +47,7 @@ def files_server(examples, tmp_path_factory):
 
     prepare_clip(examples["song-e-minor"], root / "song.mp3", start_s=0, end_s=20, model="minimax-music")
     (root / "page.mp3").write_text("<html>not a song</html>")
-    prepare_clip(examples["song-e-minor"], root / "short.mp3", start_s=0, end_s=12)
+    prepare_clip(examples["song-e-minor"], root / "short.mp3", start_s=0, end_s=12, model="music-01")
 
     with serve_folder(root) as url:
         yield url
@@ -291,3 +291,46 @@ def test_cli_pending_exits_4_and_says_how_to_resume(emu, tmp_path):
         text=True,
     )
     assert p.returncode == 2 and p.stderr.count("error: ") == 1
+
+
+def test_ctrl_c_during_a_job_says_the_id_and_how_to_resume(emu, tmp_path):
+    # Issue 20.7: Ctrl-C printed only "error: interrupted", and without a terminal nothing came between
+    # "submitting…" and the end. The id now comes as soon as it is known, on any stream, and Ctrl-C
+    # says the job is kept and how to fetch it (a second generate would pay twice).
+    emu.reset()
+    emu.faults(job=["job:stuck"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01"))}
+    env.update(PYTHONPATH=str(ROOT), MUSIC01_HOME=str(tmp_path / "home"), AIML_API_BASE=emu.url, AIML_API_KEY=KEY)
+    args = [
+        "generate",
+        "--model",
+        "minimax/music-2.6",
+        "--prompt",
+        "lofi beats",
+        "--wait-s",
+        "60",
+        "-o",
+        tmp_path / "x.mp3",
+    ]
+    p = subprocess.Popen(
+        [sys.executable, "-m", "music01_core", *map(str, args)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = []
+    for line in p.stderr:  # not a terminal: no status line, but the id all the same
+        seen.append(line)
+        if line.startswith("generation "):
+            break
+    gid = seen[-1].split()[1]
+    assert f"`music01 resume {gid}`" in seen[-1], seen
+    p.send_signal(signal.SIGINT)
+    rest = p.stderr.read()
+    assert p.wait(30) == 130
+    assert f"generation {gid} is kept" in rest and f"music01 resume {gid}" in rest and "Traceback" not in rest
+    assert [x["id"] for x in emu.stats()["submits"]] == [gid]
+    assert [j.generation_id for j in History(tmp_path / "home").pending()] == [gid]
+    assert KEY not in "".join(seen) + rest

@@ -75,6 +75,20 @@ def test_no_failure_path_prints_or_stores_the_key(tmp_path):
         env["AIML_API_KEY"] = KEY[:20] + "\n" + KEY[20:]
         cli("generate", "--model", "minimax/music-2.6", "--prompt", "lo-fi", "-o", str(tmp_path / "x.mp3"))
         env.update(env_bad)
+        # A key pasted into the base URL, as a host label, a path segment, a password or a query (issue
+        # 20.4): refused before anything is sent, and never echoed, by upload and by generate.
+        for base in (
+            f"https://{KEY}.invalid",
+            f"https://api.example.invalid/{KEY}",
+            f"https://user:{KEY}@api.example.invalid",
+            f"https://api.example.invalid/?key={KEY}",
+        ):
+            env["AIML_API_BASE"] = base
+            p = cli("generate", "--model", "minimax/music-2.6", "--prompt", "lo-fi", "-o", str(tmp_path / "b.mp3"))
+            assert p.returncode == 2 and "belongs in AIML_API_KEY" in p.stderr, p.stderr
+            p = cli("upload", str(tmp_path / "any.mp3"), "--purpose", "song")
+            assert p.returncode == 2 and "belongs in AIML_API_KEY" in p.stderr, p.stderr
+        env.update(env_bad)
         for args in (["jobs"], ["history", "--json"], ["models"]):
             cli(*args)
         for job_args in (["resume", "nonexistent:music-2.6"],):

@@ -16,11 +16,35 @@ from music01_core import (
     SegmentError,
     UnsupportedFormatError,
     load_audio,
-    prepare_clip,
 )
+from music01_core import prepare_clip as _prepare_clip
 from music01_core.ffmpeg import decode_pcm, find_ffmpeg
 from music01_core.settings import MAX_CLIP_S, MIN_CLIP_S, MP3_MAX_EXTRA_S
 from tests.audiogen import tone, write_audio
+
+
+def prepare_clip(*args, **kwargs):
+    """The clip maker measured against music-01's bounds (MIN_CLIP_S, MAX_CLIP_S: 10 s–10 min), named
+    here because a call without a model follows the model in use (minimax-music: over 15 s), which
+    test_default_model_bounds_apply_without_a_model checks."""
+    kwargs.setdefault("model", "music-01")
+    return _prepare_clip(*args, **kwargs)
+
+
+def test_default_model_bounds_apply_without_a_model(make_audio, tmp_path, monkeypatch):
+    monkeypatch.delenv("MUSIC01_MODEL", raising=False)
+    src = make_audio("thirteen.wav", 13.0)
+    with pytest.raises(ClipTooShortError, match="minimax-music needs more than 15 s"):
+        _prepare_clip(src, tmp_path / "x.mp3")
+    assert _prepare_clip(src, tmp_path / "y.mp3", model="music-01").duration_s > 12.9
+    monkeypatch.setenv("MUSIC01_MODEL", "minimax/music-cover")  # a room's model: 6 s–6 min
+    assert _prepare_clip(src, tmp_path / "z.mp3").duration_s > 12.9
+
+
+def test_output_folder_gets_the_inputs_name(make_audio, tmp_path):
+    src = make_audio("take one.wav", 12.0)
+    clip = prepare_clip(src, tmp_path)
+    assert clip.path == str(tmp_path / "take one.mp3") and (tmp_path / "take one.mp3").is_file()
 
 
 def decoded_duration_s(path):
@@ -208,23 +232,28 @@ def test_no_audio_stream(tmp_path):
         prepare_clip(video, tmp_path / "o.mp3")
 
 
-def test_truncated_wav(make_audio, tmp_path):
-    full = make_audio("full.wav", 30.0).read_bytes()
+@pytest.mark.parametrize("keep", [2, 8])  # half of the samples, and an eighth (the second fooled a size check)
+def test_truncated_wav(make_audio, tmp_path, keep):
+    full = make_audio("full.wav", 120.0).read_bytes()
     cut = tmp_path / "cut.wav"
-    cut.write_bytes(full[: len(full) // 2])  # header still promises 30 s
-    with pytest.raises(CorruptAudioError, match="truncated"):
+    cut.write_bytes(full[: len(full) // keep])  # header still promises 2:00
+    held = "1:00" if keep == 2 else "0:15"
+    with pytest.raises(CorruptAudioError, match=f"truncated: the header says 2:00 but the file holds {held}"):
         prepare_clip(cut, tmp_path / "o.mp3")
     assert [p.name for p in tmp_path.iterdir()] == ["cut.wav"]
 
 
 @pytest.mark.parametrize("out", ["o.mp3", "o.wav"])
 def test_segment_where_the_header_promises_audio_that_is_missing(make_audio, tmp_path, out):
-    full = make_audio("full.wav", 30.0).read_bytes()
+    full = make_audio("full.wav", 120.0).read_bytes()
     cut = tmp_path / "cut.wav"
-    cut.write_bytes(full[: len(full) // 4])  # 7.5 s of samples, header still promises 30 s
-    with pytest.raises(CorruptAudioError, match="no audio at all|truncated"):
-        prepare_clip(cut, tmp_path / out, start_s=12, end_s=28)  # nothing decodes from 12 s on
+    cut.write_bytes(full[: len(full) // 8])  # 15 s of samples, header still promises 2:00
+    with pytest.raises(SegmentError, match=r"header says 2:00 but the file holds 0:15 .*was the recording cut off"):
+        prepare_clip(cut, tmp_path / out, start_s=20, end_s=40)
     assert [p.name for p in tmp_path.iterdir()] == ["cut.wav"]
+    # A segment inside what it holds still works, and says what it noticed.
+    clip = prepare_clip(cut, tmp_path / out, start_s=1, end_s=14)
+    assert abs(clip.end_s - 14) < 0.01 and "was the recording cut off" in clip.warnings[0]
 
 
 def test_corrupt_mp3_body(make_audio, tmp_path):

@@ -27,14 +27,14 @@ def assert_one_line_error(proc, code=2, contains=""):
 
 
 def test_prepare_json_keys(make_audio, tmp_path):
-    proc = run("prepare", make_audio("cli.flac", 20.0), "-o", tmp_path / "c.mp3", "--start", 2, "--end", 15, "--json")
+    proc = run("prepare", make_audio("cli.flac", 20.0), "-o", tmp_path / "c.mp3", "--start", 2, "--end", 18, "--json")
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout)
     for key in ("path", "format", "duration_s", "sample_rate", "channels", "bytes", "sha256", "start_s", "end_s"):
         assert key in d
     # An MP3 decodes to the segment plus the encoder's lead-in and padding to whole frames.
-    assert d["format"] == "mp3" and 13 < d["duration_s"] < 13 + MP3_MAX_EXTRA_S
-    assert (d["start_s"], d["end_s"]) == (2, 15)
+    assert d["format"] == "mp3" and 16 < d["duration_s"] < 16 + MP3_MAX_EXTRA_S
+    assert (d["start_s"], d["end_s"]) == (2, 18)
 
 
 def test_prepare_follows_the_rooms_model(make_audio, tmp_path, monkeypatch):
@@ -44,8 +44,18 @@ def test_prepare_follows_the_rooms_model(make_audio, tmp_path, monkeypatch):
     monkeypatch.setenv("MUSIC01_MODEL", "minimax-music")
     assert_one_line_error(run("prepare", src, "-o", tmp_path / "c.mp3"), contains="minimax-music needs more than 15 s")
     assert run("prepare", src, "-o", tmp_path / "c.mp3", "--model", "music-01").returncode == 0
-    monkeypatch.delenv("MUSIC01_MODEL")
+    monkeypatch.setenv("MUSIC01_MODEL", "minimax/music-cover")  # 6 s–6 min
     assert run("prepare", src, "-o", tmp_path / "d.mp3").returncode == 0
+
+
+def test_prepare_without_a_model_checks_the_default_model(make_audio, tmp_path, monkeypatch):
+    # Issue 20.9: a 13 s take passed `prepare`, then `generate` on the default model refused it;
+    # and the messages named the retired music-01.
+    monkeypatch.delenv("MUSIC01_MODEL", raising=False)
+    src = make_audio("cli13.wav", 13.0)
+    assert_one_line_error(run("prepare", src, "-o", tmp_path / "c.mp3"), contains="minimax-music needs more than 15 s")
+    err = run("prepare", make_audio("cli20.wav", 20.0), "-o", tmp_path / "c.ogg").stderr
+    assert "music-01" not in err and "MP3 or WAV" in err
 
 
 def test_lyrics_check_and_room_estimate_follow_the_rooms_model(monkeypatch):
@@ -62,8 +72,17 @@ def test_lyrics_check_and_room_estimate_follow_the_rooms_model(monkeypatch):
 
 
 def test_prepare_human_output(make_audio, tmp_path):
-    proc = run("prepare", make_audio("cli.wav", 12.0), "-o", tmp_path / "c.wav")
+    proc = run("prepare", make_audio("cli.wav", 16.0), "-o", tmp_path / "c.wav")
     assert proc.returncode == 0 and proc.stdout.startswith("wrote ")
+
+
+def test_prepare_into_a_folder_writes_the_inputs_name_inside_it(make_audio, tmp_path):
+    # Issue 20.1: `-o DIR` ended in "unexpected IsADirectoryError"; now it works as `cp` does.
+    out = tmp_path / "clips"
+    out.mkdir()
+    proc = run("prepare", make_audio("my take.wav", 16.0), "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in out.iterdir()] == ["my take.mp3"] and "my take.mp3" in proc.stdout
 
 
 @pytest.mark.parametrize(
@@ -127,7 +146,7 @@ def test_unexpected_errors_have_no_traceback_without_debug(monkeypatch, capsys):
     def boom(*a, **k):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(audio, "prepare_clip", boom)
+    monkeypatch.setattr(audio, "check_input_file", boom)
     assert cli.main(["prepare", "in.wav", "-o", "out.mp3"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: unexpected RuntimeError: kaboom") and "Traceback" not in err

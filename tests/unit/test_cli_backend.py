@@ -134,3 +134,74 @@ def test_backend_flag_and_env(run, examples):
     assert proc.returncode == 0 and "offline engine" in proc.stderr and proc.stdout.startswith("uploaded: ")
     proc = run("upload", examples["groove-a-minor"], "--purpose", "instrumental", MUSIC01_BACKEND="nonsense")
     assert proc.returncode == 2 and "backend must be auto, offline or api" in proc.stderr
+
+
+def test_output_format_follows_the_suffix_and_is_converted_when_the_model_returns_only_mp3(run, examples, tmp_path):
+    # Issue 20.8: `-o out.wav --format wav` wrote MP3 bytes into out.wav for minimax-music.
+    ref = examples["song-e-minor"]
+    out = tmp_path / "piece.wav"
+    p = run("generate", "--reference", ref, "--lyrics", "la la\\nla", "-o", out, "--format", "wav", "--seed", "1")
+    assert p.returncode == 0, p.stderr
+    assert out.read_bytes()[:4] == b"RIFF" and "converted to WAV on this computer" in p.stderr
+    from music01_core.history import History
+
+    assert History(run.home).list()[0].format == "mp3"  # the history keeps what the model returned
+    # Issue 20.2: a suffix no model returns is refused before anything is made: no file, no history entry.
+    p = run("generate", "--model", "minimax/music-2.6", "--prompt", "upbeat pop", "-o", tmp_path / "x.ogg")
+    assert p.returncode == 2 and "not 'ogg'" in p.stderr and not (tmp_path / "x.ogg").exists()
+    assert len(History(run.home).list()) == 1
+    # A model that returns WAV itself is asked for WAV (no conversion note), at the rate asked.
+    p = run(
+        "generate", "--model", "minimax/music-2.6", "--prompt", "upbeat pop", "-o", tmp_path / "y.wav",
+        "--sample-rate", "16000",
+    )  # fmt: skip
+    assert p.returncode == 0 and "converted" not in p.stderr, p.stderr
+    from music01_core.ffmpeg import probe
+
+    info = probe(tmp_path / "y.wav")
+    assert info.container == "wav" and info.sample_rate == 16000
+
+
+def test_generate_never_overwrites_without_force_and_writes_into_a_folder(run, tmp_path):
+    args = ("generate", "--model", "minimax/music-2.6", "--prompt", "lo-fi hip hop, rain")
+    out = tmp_path / "song.mp3"
+    out.write_bytes(b"my own song")
+    p = run(*args, "-o", out)
+    assert p.returncode == 2 and "already exists" in p.stderr and "--force" in p.stderr
+    assert out.read_bytes() == b"my own song" and not (run.home / "history").exists()
+    assert run(*args, "-o", out, "--force").returncode == 0 and out.read_bytes() != b"my own song"
+    folder = tmp_path / "pieces"
+    folder.mkdir()
+    p = run(*args, "-o", folder)
+    assert p.returncode == 0, p.stderr
+    (made,) = folder.iterdir()
+    assert made.name.startswith("music-2.6-") and made.suffix == ".mp3"
+    p = run(*args, "-o", tmp_path / "no" / "such" / "x.mp3")
+    assert p.returncode == 2 and "does not exist" in p.stderr and not (tmp_path / "no").exists()
+
+
+def test_lyrics_file_final_newline_and_counts(run, tmp_path):
+    f = tmp_path / "l.txt"
+    f.write_text("one line of a song\n", encoding="utf-8")  # as every editor saves it
+    p = run("lyrics", "check", "--file", f)
+    assert p.returncode == 0 and "warning" not in p.stderr, p.stderr
+    assert "18 / 600 characters, 1 line, 0 pauses" in p.stdout, p.stdout
+    f.write_text("one\n\ntwo\n\n", encoding="utf-8")  # more than the one final newline is the song's
+    assert "trailing" in run("lyrics", "check", "--file", f).stderr
+
+
+def test_resume_on_the_offline_engine_says_what_to_do(run):
+    p = run("resume", "abc:minimax-music")
+    assert p.returncode == 2 and "not the real model has" not in p.stderr
+    assert "the offline engine (no API key) sends nothing to the provider" in p.stderr, p.stderr
+
+
+def test_a_local_file_for_a_url_only_model_is_refused_at_once_with_the_model_that_takes_it(run, tmp_path):
+    # Issue 20.11: with a key and no public address, minimax-music cannot fetch a file on this computer.
+    # Said before the clip is prepared or anything is sent, with the flags that send the clip itself.
+    p = run(
+        "generate", "--reference", tmp_path / "missing-but-never-read.wav", "--lyrics", "la la", "-o", tmp_path / "o.mp3",
+        AIML_API_KEY="sk-test-any", AIML_API_BASE="http://127.0.0.1:9",
+    )  # fmt: skip
+    assert p.returncode == 2, p.stderr
+    assert "--model minimax/music-cover --prompt" in p.stderr and "does not exist" not in p.stderr

@@ -197,6 +197,64 @@ def test_http_elsewhere_and_bad_bases_are_refused_without_echo(base, monkeypatch
     assert base not in str(exc.value) and KEY not in str(exc.value)
 
 
+@pytest.mark.parametrize(
+    "base",
+    [
+        f"https://{KEY}.invalid",  # a key pasted into the host (issue 20.4)
+        "https://0123456789abcdef0123456789abcdef.invalid/v2",  # a bare 32-hex key as a host label
+        f"https://api.example.test/{KEY}",
+        f"https://user:{KEY}@api.example.test",
+        f"https://api.example.test/?key={KEY}",
+        "https://api.example.test/#frag",
+    ],
+)
+def test_a_base_url_holding_a_key_is_refused_without_echo(base):
+    with pytest.raises(E.InputError, match="belongs in AIML_API_KEY") as exc:
+        normalize_base_url(base)
+    assert KEY not in str(exc.value) and "0123456789abcdef" not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "base", ["https://api.aimlapi.com/v1", "https://my-emulator-2026-workshop.example.org", "http://127.0.0.1:8787"]
+)
+def test_ordinary_base_urls_are_kept(base):
+    assert normalize_base_url(base) == base.removesuffix("/v1")
+
+
+def test_urls_shown_in_messages_are_redacted():
+    from music01_core.secret import redact_url
+
+    assert redact_url(f"https://{KEY}.invalid/v2") == "https://….invalid/v2"
+    assert redact_url(f"https://u:{KEY}@h.example/a?key={KEY}#x") == "https://…@h.example/a?…#…"
+    assert redact_url(f"http://[::1]:8787/{KEY}/x") == "http://[::1]:8787/…/x"
+    assert redact_url("https://api.aimlapi.com") == "https://api.aimlapi.com"
+
+
+def test_could_not_reach_never_echoes_a_key_shaped_host():
+    import requests
+    import urllib3.exceptions as ue
+
+    from music01_core.httputil import send_billed
+
+    class Refused:
+        def post(self, *a, **k):
+            raise requests.exceptions.ConnectionError(ue.NewConnectionError(None, "Name or service not known"))
+
+    base = f"https://{KEY}.invalid"
+    with pytest.raises(E.ApiConnectionError, match="could not reach the service at https://….invalid") as exc:
+        send_billed(
+            Refused(),
+            base + "/v2",
+            {},
+            headers={},
+            timeout=(1, 1),
+            sleep=lambda s: None,
+            backoff=lambda a, r: 0,
+            base_url=base,
+        )
+    assert KEY not in str(exc.value) and "0123456789abcdef" not in str(exc.value)
+
+
 def test_a_room_emulator_over_http_needs_an_explicit_opt_in(monkeypatch):
     monkeypatch.setenv("MUSIC01_INSECURE_HTTP", "1")
     assert normalize_base_url("http://192.168.1.20:8787") == "http://192.168.1.20:8787"

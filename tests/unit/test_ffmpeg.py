@@ -79,7 +79,7 @@ def test_no_ffmpeg_anywhere(fresh_ffmpeg, tmp_path):
 
 def test_whole_flow_with_only_the_wheel_ffmpeg(make_audio, tmp_path):
     """A machine with no ffmpeg/ffprobe on PATH: prepare works and pydub says nothing."""
-    src = make_audio("wheel_only.m4a", 12.5)
+    src = make_audio("wheel_only.m4a", 16.5)
     empty = tmp_path / "bin"
     empty.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "MUSIC01_FFMPEG"}
@@ -178,7 +178,7 @@ def test_a_system_ffmpeg_missing_codecs_falls_back_to_the_wheels(fresh_ffmpeg, m
 
     # An MP3 encode after a fresh start: the LAME-less system ffmpeg, then the wheel's.
     monkeypatch.setattr(ffmpeg, "_WHEEL_INSTEAD", None)
-    clip = prepare_clip(tmp_path / "tone.wav", tmp_path / "clip.mp3", start_s=0, end_s=11)
+    clip = prepare_clip(tmp_path / "tone.wav", tmp_path / "clip.mp3", start_s=0, end_s=11, model="music-01")
     assert clip.format == "mp3" and 10.9 < clip.duration_s < 11.1
     assert ffmpeg._binary() == wheel
 

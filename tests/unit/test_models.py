@@ -66,7 +66,7 @@ def test_text_fields_per_model():
 
 
 def test_clip_bounds_follow_the_model():
-    assert check_segment(60, 0, 12)[1] == 12  # music-01: more than 10 s
+    assert check_segment(60, 0, 12, model="music-01")[1] == 12  # music-01: more than 10 s
     with pytest.raises(E.ClipTooShortError, match="minimax-music needs more than 15 s"):
         check_segment(60, 0, 12, model="minimax-music")
     assert check_segment(60, 0, 7, model="minimax/music-cover")[1] == 7
