@@ -6,6 +6,7 @@ the wiring; the handlers live in ``music01_ui`` (one module per step) and every 
 about audio, lyrics, models, the API and files is made in ``music01_core``.
 """
 
+import json
 import logging
 import os
 import sys
@@ -19,7 +20,9 @@ from music01_ui.code import code_panel
 from music01_ui.generate import api_generate, api_make, compare, result_card
 from music01_ui.history import (
     HISTORY_HEADERS,
+    HISTORY_WIDTHS,
     PENDING_HEADERS,
+    PENDING_WIDTHS,
     api_resume,
     history_export,
     history_pick,
@@ -30,13 +33,26 @@ from music01_ui.history import (
 )
 from music01_ui.lyrics import (
     DOCS_EXAMPLE_LYRICS,
-    LYRICS_EXAMPLES,
+    EXAMPLES_LABEL,
+    LYRICS_EXAMPLES_BY_STYLE,
+    LYRICS_INFO,
     PROMPT_EXAMPLE,
     clean_lyrics,
     example_for,
+    lyrics_change,
+    lyrics_style,
     lyrics_view,
     prompt_view,
     toggle_wrap,
+    wrap_value,
+)
+from music01_ui.model import (
+    has_upload_step,
+    model_card,
+    model_info,
+    route_notice,
+    step_labels,
+    switch_to_clip_model,
 )
 from music01_ui.reference import (  # noqa: F401 - _envelope is re-exported for tests
     EXAMPLE_NAMES,
@@ -51,7 +67,16 @@ from music01_ui.reference import (  # noqa: F401 - _envelope is re-exported for 
     waveform_figure,
 )
 from music01_ui.room import api_room, api_room_export, room_tick, teacher_token
-from music01_ui.session import CONFIG_PROBLEMS, MAX_UPLOAD, PUBLISHER, START_MODEL, banner_text, start_cleanup
+from music01_ui.session import (
+    CONFIG_PROBLEMS,
+    MAX_UPLOAD,
+    MAX_UPLOAD_TEXT,
+    PUBLISHER,
+    START_MODEL,
+    banner_text,
+    key_status,
+    start_cleanup,
+)
 from music01_ui.upload import PURPOSE_HELP, api_upload, library_choices, refresh_library
 
 logger = logging.getLogger("music01.app")
@@ -59,56 +84,31 @@ logger = logging.getLogger("music01.app")
 MODEL_CHOICES = [(f"{m.label}" + ("" if m.live else " — retired"), m.id) for m in MODELS.values()]
 
 
-def model_card(model_id: str | None) -> str:
-    """What the chosen model takes, from the model table."""
-    m = get_model(model_id)
-    ref = (
-        "no reference"
-        if not m.takes_reference
-        else (
-            "reference: "
-            + " or ".join(
-                {"url": "a public URL", "base64": "the clip itself (Base64)", "upload": "an uploaded clip"}[w]
-                for w in m.reference.ways
-            )
-            + (f", {m.reference.limits.min_s:g} s–{m.reference.limits.max_s / 60:g} min" if m.reference.limits else "")
-        )
-    )
-    if m.takes_reference and "url" in m.reference.ways and "base64" not in m.reference.ways:
-        ref += (
-            " — with an API key, a clip you prepare here reaches the provider through this app's own short-lived link"
-            if PUBLISHER
-            else " — with an API key, paste a public URL in step 1 (or run "
-            "the app at a public address); the offline engine reads your clip directly"
-        )
-    texts = [
-        f"{s.label} {s.min_chars}–{s.max_chars}{'' if s.required else ' (optional)'}"
-        for s in (m.prompt, m.lyrics)
-        if s is not None
-    ]
-    retired = "" if m.live else f"\n\n⚠️ Retired by the provider on {m.retired_on}: choose **{m.replacement}**."
-    return f"**{m.id}** — {m.summary}\n\n{ref} · {' · '.join(texts)}{retired}"
-
-
 def model_view(model_id: str | None, lyrics: str | None, prompt: str | None, api_key: str | None):
-    """Show the steps and fields the chosen model takes."""
+    """Show the steps, fields, labels and examples the chosen model takes (the menu's change event)."""
     m = get_model(model_id)
     lyrics = example_for(m.id, lyrics)  # the untouched example follows the model's lyrics style
     counter, structure = lyrics_view(lyrics, m.id)
+    style = lyrics_style(m.id)
+    labels = step_labels(m.id)
     return (
-        lyrics,
+        gr.update(value=lyrics, info=LYRICS_INFO.get(style, "")),
         model_card(m.id),
+        gr.update(info=model_info(m.id)),
         banner_text(api_key, m.id),
         gr.update(visible=m.takes_reference),
         gr.update(visible=not m.takes_reference),
         gr.update(visible="url" in m.reference.ways),
-        gr.update(visible=m.protocol == "music01"),
-        gr.update(visible=m.protocol != "music01"),
+        gr.update(visible=has_upload_step(m.id), label=labels["upload"]),
+        gr.update(label=labels["lyrics"]),
+        gr.update(label=labels["generate"]),
+        gr.update(label=labels["history"]),
         gr.update(visible=m.prompt is not None),
-        gr.update(visible=m.wraps_accompaniment),
+        gr.update(visible=m.wraps_accompaniment, value=wrap_value(lyrics, m.id)),
         gr.update(visible="is_instrumental" in m.flags),
         gr.update(visible="lyrics_optimizer" in m.flags),
         gr.update(visible=m.audio_setting is not None),
+        *(gr.update(visible=s == style) for s in LYRICS_EXAMPLES_BY_STYLE),
         counter,
         structure,
         prompt_view(prompt, m.id),
@@ -118,7 +118,7 @@ def model_view(model_id: str | None, lyrics: str | None, prompt: str | None, api
 def on_load(request: gr.Request):
     return (
         gr.update(choices=library_choices(request)),
-        *lyrics_view(example_for(START_MODEL, DOCS_EXAMPLE_LYRICS), START_MODEL),
+        *lyrics_change(example_for(START_MODEL, DOCS_EXAMPLE_LYRICS), START_MODEL),
         prompt_view(PROMPT_EXAMPLE, START_MODEL),
         history_rows(request),
         pending_rows(request),
@@ -127,15 +127,46 @@ def on_load(request: gr.Request):
 
 CSS = ".banner {padding: 8px 12px; border-radius: 8px; background: var(--block-background-fill);} "
 
+#: What a person reads when the file they chose is not audio.
+NOT_AUDIO = (
+    "{names}: not an audio file. Choose a recording in MP3, WAV, FLAC, OGG, Opus or M4A (up to "
+    f"{MAX_UPLOAD_TEXT}), or record one with the microphone."
+)
+# The audio box refuses such a file in the browser, before anything reaches the server, with a
+# toast that lists MIME types ("Invalid file type: notes.txt. Only audio/aac,audio/midi,…
+# allowed.").  No server event exists to answer instead, so the page rewrites that toast's text.
+NOT_AUDIO_JS = """
+() => {
+  const refused = /^Invalid file types?: (.+)\\. Only .+ allowed\\.$/s;
+  const message = __MESSAGE__;
+  const fix = (root) => {
+    if (!root || !root.ownerDocument) return;
+    const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const m = refused.exec(n.nodeValue.trim());
+      if (m) n.nodeValue = message.replace("{names}", () => m[1]);
+    }
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === "characterData") fix(r.target.parentNode);
+      for (const node of r.addedNodes) fix(node.nodeType === Node.TEXT_NODE ? node.parentNode : node);
+    }
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+}
+""".replace("__MESSAGE__", json.dumps(NOT_AUDIO))
+
 
 def build() -> gr.Blocks:
     # The page starts on MUSIC01_MODEL when a room set one; each field starts as that model has it.
     dm = get_model(START_MODEL)
+    labels = step_labels(dm.id)
+    style = lyrics_style(dm.id)
     # Copies handed to browsers live in Gradio's cache; clear ones older than a day, hourly.
     with gr.Blocks(title="music01 — MiniMax music made easy", delete_cache=(3600, 86400)) as demo:
         gr.Markdown(
-            "# 🎵 music01\nMake a new piece with MiniMax's music models on the AI/ML API: "
-            "choose a model → 1 reference → 2 upload (music-01 only) → 3 lyrics → 4 generate → 5 history."
+            "# 🎵 music01\nMake a new piece with MiniMax's music models on the AI/ML API: choose a model, "
+            "then follow the numbered tabs — they are the steps that model takes."
         )
         banner = gr.Markdown(banner_text(None, dm.id), elem_classes="banner")
         with gr.Row():
@@ -144,7 +175,7 @@ def build() -> gr.Blocks:
                 value=dm.id,
                 label="Model",
                 scale=1,
-                info="minimax-music is music-01's successor: a reference track + lyrics",
+                info=model_info(dm.id),
             )
             model_md = gr.Markdown(model_card(dm.id))
         with gr.Accordion("Your AI/ML API key (optional)", open=False):
@@ -154,18 +185,23 @@ def build() -> gr.Blocks:
                 placeholder="paste a key to use the real model",
                 info="Kept only in this browser tab and sent only to the AI/ML API. Never stored.",
             )
+            key_msg = gr.Markdown()
         analysis_state = gr.State(None)
 
-        with gr.Tab("1 · Reference"):
+        with gr.Tab(labels["reference"]):
             no_ref_md = gr.Markdown(
-                "This model makes music from text alone: no reference needed. Go to step 3.",
+                "This model makes music from text alone: no reference needed. Go on to the Lyrics step.",
                 visible=not dm.takes_reference,
             )
             with gr.Group(visible=dm.takes_reference) as ref_group:
-                gr.Markdown(f"Upload a file or record with the microphone (up to {MAX_UPLOAD}). Or try one of ours:")
+                gr.Markdown(
+                    f"Upload a file or record with the microphone (up to {MAX_UPLOAD_TEXT}). Or try one of ours:"
+                )
                 with gr.Row():
                     example_buttons = [gr.Button(n, size="sm") for n in EXAMPLE_NAMES]
                 ref_audio = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Reference")
+                route_md = gr.Markdown(visible=False)
+                switch_btn = gr.Button("Switch model", variant="primary", visible=False)
                 wave = gr.Plot(label="Waveform (highlight: the segment that will be sent)")
                 with gr.Row():
                     start_s = gr.Number(label="start (s)", value=0, minimum=0, info="where the clip begins")
@@ -186,12 +222,10 @@ def build() -> gr.Blocks:
                     check_url_btn = gr.Button("Check URL", size="sm", scale=1)
                 url_msg = gr.Markdown()
 
-        with gr.Tab("2 · Purpose & upload (music-01)"):
-            no_upload_md = gr.Markdown(
-                "The chosen model takes the reference directly: there is no upload step. Go to step 3.",
-                visible=dm.protocol != "music01",
-            )
-            with gr.Group(visible=dm.protocol == "music01") as upload_group:
+        # Only a model that takes an uploaded reference (music-01) has this step; the tabs after it
+        # are numbered over the steps the chosen model has.
+        with gr.Tab(labels["upload"], visible=has_upload_step(dm.id)) as upload_tab:
+            with gr.Group():
                 purpose = gr.Radio(
                     list(PURPOSE_HELP), value="song", label="Purpose", info=" · ".join(PURPOSE_HELP.values())
                 )
@@ -204,7 +238,7 @@ def build() -> gr.Blocks:
                     library = gr.Dropdown(label="Reference library (earlier uploads)", choices=[], interactive=True)
                     use_lib_btn = gr.Button("Use these ids", size="sm")
 
-        with gr.Tab("3 · Lyrics"):
+        with gr.Tab(labels["lyrics"]) as lyrics_tab:
             prompt = gr.Textbox(
                 label="Style prompt",
                 lines=2,
@@ -226,21 +260,25 @@ def build() -> gr.Blocks:
                 label="Lyrics",
                 lines=8,
                 value=example_for(dm.id, DOCS_EXAMPLE_LYRICS),
-                info="\\n new line · blank line = pause · ##…## adds accompaniment (music-01 format); "
-                "[Verse]/[Chorus] tags for the 2.x and cover models",
+                info=LYRICS_INFO.get(style, ""),
             )
             with gr.Row():
                 counter = gr.Markdown()
-                wrap = gr.Checkbox(label="add accompaniment (##…##)", value=True, visible=dm.wraps_accompaniment)
+                wrap = gr.Checkbox(
+                    label="add accompaniment (##…##)",
+                    value=wrap_value(example_for(dm.id, DOCS_EXAMPLE_LYRICS), dm.id),
+                    visible=dm.wraps_accompaniment,
+                )
                 clean_btn = gr.Button("Remove invisible characters", size="sm")
             structure = gr.Textbox(label="Lines as the model will read them", lines=4, interactive=False)
-            gr.Examples(
-                LYRICS_EXAMPLES,
-                inputs=[lyrics],
-                label="Examples (the first is from the music-01 docs; the last is tag-style)",
-            )
+            # One set of examples per lyrics style; the chosen model's own is the one shown.
+            example_sets = []
+            for s_name, texts in LYRICS_EXAMPLES_BY_STYLE.items():
+                with gr.Column(visible=s_name == style) as col:
+                    gr.Examples([[t] for t in texts], inputs=[lyrics], label=EXAMPLES_LABEL[s_name])
+                example_sets.append(col)
 
-        with gr.Tab("4 · Generate"):
+        with gr.Tab(labels["generate"]) as generate_tab:
             with gr.Row(visible=dm.audio_setting is not None) as settings_row:
                 sample_rate = gr.Dropdown(list(SAMPLE_RATES), value=DEFAULT_SAMPLE_RATE, label="sample rate (Hz)")
                 bitrate = gr.Dropdown(list(BITRATES), value=DEFAULT_BITRATE, label="bitrate (bit/s, MP3)")
@@ -264,16 +302,30 @@ def build() -> gr.Blocks:
                 code_md = gr.Markdown(code_panel(None))
             legacy_btn = gr.Button("music-01 generate", visible=False)
 
-        with gr.Tab("5 · History") as history_tab:
+        with gr.Tab(labels["history"]) as history_tab:
             gr.Markdown(
                 "**Pending jobs** — submitted and paid for, not downloaded yet (a closed tab or a restart "
                 "loses nothing). Resume fetches the result without submitting again."
             )
-            pend = gr.Dataframe(headers=PENDING_HEADERS, value=[], interactive=False, label="Pending jobs")
+            pend = gr.Dataframe(
+                headers=PENDING_HEADERS,
+                value=[],
+                interactive=False,
+                label="Pending jobs",
+                wrap=True,
+                column_widths=PENDING_WIDTHS,
+            )
             with gr.Row():
                 resume_id = gr.Textbox(label="generation id", placeholder="pick a pending job, or paste an id", scale=4)
                 resume_btn = gr.Button("Resume", variant="primary", scale=1)
-            hist = gr.Dataframe(headers=HISTORY_HEADERS, value=[], interactive=False, label="Past generations")
+            hist = gr.Dataframe(
+                headers=HISTORY_HEADERS,
+                value=[],
+                interactive=False,
+                label="Past generations",
+                wrap=True,
+                column_widths=HISTORY_WIDTHS,
+            )
             with gr.Row():
                 refresh_btn = gr.Button("Refresh", size="sm")
                 reload_btn = gr.Button("Reload settings into the form", size="sm")
@@ -310,17 +362,21 @@ def build() -> gr.Blocks:
             [
                 lyrics,
                 model_md,
+                model,
                 banner,
                 ref_group,
                 no_ref_md,
                 url_row,
-                upload_group,
-                no_upload_md,
+                upload_tab,
+                lyrics_tab,
+                generate_tab,
+                history_tab,
                 prompt,
                 wrap,
                 instrumental,
                 optimizer,
                 settings_row,
+                *example_sets,
                 counter,
                 structure,
                 prompt_msg,
@@ -371,11 +427,27 @@ def build() -> gr.Blocks:
             **private,
         ).then(refresh_library, None, library, **private)
         use_lib_btn.click(lambda v: tuple((v or "|").split("|", 1)), [library], [voice_id, instrumental_id], **private)
-        lyrics.change(lyrics_view, [lyrics, model], [counter, structure], **private, show_progress="hidden")
+        # The wrap box follows the text, so it always agrees with the "wrap on/off" the counter states.
+        lyrics.change(lyrics_change, [lyrics, model], [counter, structure, wrap], **private, show_progress="hidden")
         prompt.change(prompt_view, [prompt, model], [prompt_msg], **private, show_progress="hidden")
         wrap.input(toggle_wrap, [lyrics, wrap], [lyrics], **private)
-        clean_btn.click(clean_lyrics, [lyrics], [lyrics], **private)
-        api_key.change(banner_text, [api_key, model], [banner], **private, show_progress="hidden")
+        clean_btn.click(clean_lyrics, [lyrics, model], [lyrics], **private)
+        # A pasted key is checked at once (the check the API makes before a call), not at Generate.
+        api_key.change(
+            lambda k, m: (banner_text(k, m), key_status(k)),
+            [api_key, model],
+            [banner, key_msg],
+            **private,
+            show_progress="hidden",
+        )
+        # A local clip a URL-only model cannot take here is said as soon as it is chosen, with a
+        # one-click switch to the model that takes the clip itself.
+        route_inputs = [model, ref_audio, clip_audio, ref_url, api_key]
+        for trigger in (ref_audio.change, clip_audio.change, ref_url.change, model.change, api_key.change):
+            trigger(route_notice, route_inputs, [route_md, switch_btn], **private, show_progress="hidden")
+        switch_btn.click(
+            switch_to_clip_model, [model, lyrics, prompt, analysis_state, api_key], [model, lyrics, prompt], **private
+        )
         gen_event = gen_btn.click(
             api_make,
             [
@@ -449,7 +521,7 @@ def build() -> gr.Blocks:
             )
             t_timer.tick(room_tick, [t_token, model], [t_md], **private, show_progress="hidden")
             t_export.click(api_room_export, [t_token], [t_file], api_name="room_export")
-        demo.load(on_load, None, [library, counter, structure, prompt_msg, hist, pend], **private)
+        demo.load(on_load, None, [library, counter, structure, wrap, prompt_msg, hist, pend], **private)
     return demo
 
 
@@ -500,6 +572,7 @@ def main() -> None:
         run_history=False,
         show_error=True,
         css=CSS,
+        js=NOT_AUDIO_JS,
         footer_links=["api"],
         prevent_thread_lock=True,
     )

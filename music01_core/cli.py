@@ -49,8 +49,7 @@ def _read_lyrics_file(path: str) -> str:
         raise InputError(f"{path} is a folder: give the path of a lyrics text file.") from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"lyrics file {path} is not UTF-8 text: save it as UTF-8.") from exc
-    # Editors end every text file with one newline: that one is the file's, not the song's.
-    return text.removesuffix("\r\n") if text.endswith("\r\n") else text.removesuffix("\n")
+    return text  # its one final newline is dropped by the lyrics check, as for typed text
 
 
 def _count(n: int, noun: str) -> str:

@@ -199,6 +199,9 @@ def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> Lyri
     if not isinstance(text, str):
         raise LyricsError(f"lyrics must be text, not {type(text).__name__}.")
     cleaned, removed = _clean(text)
+    if cleaned.endswith("\n") and not cleaned.endswith("\n\n"):
+        # Editors end a text (and every lyrics file) with one newline: that one is the file's, not the song's.
+        cleaned = cleaned[:-1]
     stripped = cleaned.strip()
     tags: tuple[str, ...] = ()
     if style == "music01":

@@ -64,9 +64,12 @@ def api_generate(
 ):
     """music-01 (legacy): generate from lyrics and upload ids; returns (audio file, info). Saved to the history first."""
     from music01_core.lyrics import prepare_lyrics
+    from music01_core.models import LEGACY_MODEL
     from music01_core.settings import AudioSetting
 
-    prepare_lyrics(lyrics or "")  # fail on bad lyrics before anything is sent
+    # Fail on bad lyrics before anything is sent, by this endpoint's own model's rules (the core's
+    # default is the model in use, which a room's MUSIC01_MODEL may set to another).
+    prepare_lyrics(lyrics or "", model=LEGACY_MODEL)
     setting = AudioSetting(sample_rate=int(sample_rate), bitrate=int(bitrate), format=str(fmt))
     backend, shared_key = open_session_backend(api_key, request)
     limit_shared_key(shared_key, request)

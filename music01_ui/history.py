@@ -10,8 +10,23 @@ from music01_core.errors import InputError
 
 from .session import friendly, open_session_backend, serve_copy, session_home
 
-HISTORY_HEADERS = ["when", "model", "lyrics / prompt", "backend", "length", "format", "id at the provider", "id"]
+# The id column holds what each entry has: a job model's generation id at the provider, or a
+# trace id (the provider's for music-01, this machine's own for the offline engine).  The
+# last column is the entry's id in this history (what Reload and the details use).
+HISTORY_HEADERS = [
+    "when",
+    "model",
+    "lyrics / prompt",
+    "backend",
+    "length",
+    "format",
+    "generation or trace id",
+    "history entry",
+]
 PENDING_HEADERS = ["submitted", "model", "status", "lyrics / prompt", "generation id"]
+# Ids are read and copied whole: their columns get the room, the short ones only theirs.
+HISTORY_WIDTHS = ["11%", "13%", "12%", "7%", "6%", "6%", "25%", "20%"]
+PENDING_WIDTHS = ["14%", "12%", "12%", "22%", "40%"]
 
 
 def _first_line(text: str | None) -> str:

@@ -12,13 +12,36 @@ TAG_EXAMPLE_LYRICS = (
     "[Verse]\nStreetlights flicker, the night breeze sighs\nShadows stretch as I walk alone\n"
     "[Chorus]\nPushing the wooden door, the aroma spreads\nIn a familiar corner, I find my way"
 )
-LYRICS_EXAMPLES = [
-    DOCS_EXAMPLE_LYRICS,
-    "##In the quiet of the morning\nI can hear the river call##",
-    "Hello moon, hello sky\nsing me softly to the night\n\nhold the light until I'm home",
-    TAG_EXAMPLE_LYRICS,
-]
+#: Example lyrics per lyrics style (``TextSpec.style``): the examples shown are the chosen model's own
+#: kind, so a 2.x model never offers music-01's ``##…##`` and music-01 never offers ``[Verse]`` tags.
+LYRICS_EXAMPLES_BY_STYLE = {
+    "music01": [
+        DOCS_EXAMPLE_LYRICS,
+        "##In the quiet of the morning\nI can hear the river call##",
+        "Hello moon, hello sky\nsing me softly to the night\n\nhold the light until I'm home",
+    ],
+    "tags": [
+        TAG_EXAMPLE_LYRICS,
+        "[Intro]\n[Verse]\nIn the quiet of the morning\nI can hear the river call\n[Chorus]\nHold the light "
+        "until I'm home\nHold the light until I'm home",
+        "[Verse]\nHello moon, hello sky\nsing me softly to the night\n[Outro]\nhold the light until I'm home",
+    ],
+}
+EXAMPLES_LABEL = {
+    "music01": "Examples (music-01's format: the first is from its docs; ##…## at both ends adds accompaniment)",
+    "tags": "Examples ([Verse] / [Chorus] structure tags; describe the accompaniment in the style prompt)",
+}
+LYRICS_INFO = {
+    "music01": "\\n new line · blank line = pause · ##…## at both ends adds accompaniment",
+    "tags": "one sung line per line · [Verse] / [Chorus] / [Bridge] tags shape the song · no ##…## here",
+}
+LYRICS_EXAMPLES = [text for texts in LYRICS_EXAMPLES_BY_STYLE.values() for text in texts]
 PROMPT_EXAMPLE = "Warm lo-fi hip hop, soft Rhodes piano, vinyl crackle, relaxed female vocal"
+
+
+def _count(n: int, word: str) -> str:
+    """ "1 line", "2 lines": the status line says a count the way a person would."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def lyrics_view(text: str | None, model: str | None = None):
@@ -33,12 +56,12 @@ def lyrics_view(text: str | None, model: str | None = None):
     counter = f"**{report.chars} / {report.max_chars}**" + (f" — {report.excess} over" if report.excess else "")
     if report.style == "music01":
         shape = (
-            f"{len(report.lines)} lines · {report.pauses} pauses · accompaniment wrap "
+            f"{_count(len(report.lines), 'line')} · {_count(report.pauses, 'pause')} · accompaniment wrap "
             f"{'on' if report.accompaniment else 'off'}"
         )
     else:
         tags = f"({', '.join(report.tags[:6])})" if report.tags else "— add [Verse] / [Chorus] lines to shape it"
-        shape = f"{len(report.lines)} lines · {len(report.tags)} structure tags {tags}"
+        shape = f"{_count(len(report.lines), 'line')} · {_count(len(report.tags), 'structure tag')} {tags}"
     optional = "" if m.lyrics.required else " · optional"
     parts = [counter + optional, shape]
     parts += [f"⚠️ {w}" for w in report.warnings] + [f"❌ {e}" for e in report.errors if text]
@@ -62,16 +85,45 @@ def prompt_view(text: str | None, model: str | None = None) -> str:
     )
 
 
+def lyrics_style(model) -> str | None:
+    """The chosen model's lyrics style (``music01`` or ``tags``); None when it takes no lyrics."""
+    from music01_core.models import get_model
+
+    m = get_model(model or None)
+    return m.lyrics.style if m.lyrics is not None else None
+
+
+def wrap_value(text: str | None, model: str | None = None) -> bool:
+    """Whether the "add accompaniment" box should be ticked: exactly when the text is wrapped in ##…##.
+
+    The status line says "wrap on/off" from the same report, so box and line always agree.
+    """
+    from music01_core.lyrics import check_lyrics
+    from music01_core.models import get_model
+
+    m = get_model(model or None)
+    if not m.wraps_accompaniment:
+        return False
+    return check_lyrics(text or "", model=m).accompaniment
+
+
+def lyrics_change(text: str | None, model: str | None = None):
+    """What typing in the lyrics box updates: the counter, the lines, and the wrap box."""
+    counter, structure = lyrics_view(text, model)
+    return counter, structure, wrap_value(text, model)
+
+
 def toggle_wrap(text: str | None, on: bool) -> str:
     from music01_core.lyrics import set_accompaniment
 
     return set_accompaniment(text or "", on)
 
 
-def clean_lyrics(text: str | None) -> str:
+def clean_lyrics(text: str | None, model: str | None = None) -> str:
     from music01_core.lyrics import check_lyrics
+    from music01_core.models import get_model
 
-    report = check_lyrics(text or "")
+    report = check_lyrics(text or "", model=get_model(model or None))
     if report.removed:
         gr.Info(report.warnings[0])
     return report.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import time
 from pathlib import Path
@@ -70,17 +71,33 @@ def waveform_figure(path: str | None, start_s: float | None, end_s: float | None
     return fig
 
 
+# The analysis judges a file's length against music-01's 10 s (it knows no model).  The length
+# verdict that counts is the chosen model's, said under start/end (segment_check) and by Prepare;
+# the analysis's own would contradict it (a short file showed "needs more than 15 s" beside
+# "needs more than 10 s").  Its wording is the core's: see analysis.analyze_with_features.
+_LENGTH_WARNING = re.compile(r"^the audio is [\d.]+ s; \S+ needs more than [\d.]+ s")
+
+
+def _without_length_verdict(d: dict) -> dict:
+    if not d.get("suggested_segment", {}).get("valid", True):
+        d["warnings"] = [w for w in d.get("warnings", []) if not _LENGTH_WARNING.match(w)]
+    return d
+
+
 @friendly
 def api_analyze(audio: str | None) -> dict:
-    """Analyse a reference: tempo, key, vocals (singing/speech/none), suggested purpose and segment."""
+    """Analyse a reference: tempo, key, vocals (singing/speech/none), suggested purpose and segment.
+
+    Whether its length suits a model is not part of it: /prepare (and the page's live check) says
+    that for the chosen model.
+    """
     from music01_core.analysis import analyze
 
     if not audio:
         raise gr.Error("Upload or record a reference first.")
-    a = analyze(audio)
-    for w in a.warnings:
+    d = _without_length_verdict(analyze(audio).to_dict())
+    for w in d["warnings"]:
         gr.Warning(w)
-    d = a.to_dict()
     d.pop("beat_times_s", None)
     d.pop("chroma_mean", None)
     return d
@@ -156,11 +173,27 @@ def _content_fit(info: dict, m) -> list[str]:
 
 
 def _model_for_clip(model: str | None):
-    from music01_core.models import LEGACY_MODEL, get_model
+    """The chosen model, named explicitly to the core (an empty choice is the default model).
 
-    m = get_model(model or None)
-    # A text-only model takes no clip; the clip tools then follow music-01's general bounds.
-    return m if m.reference.limits else get_model(LEGACY_MODEL)
+    A text-only model takes no clip: the core says so rather than the clip following another
+    model's bounds (it used to follow music-01's 10 s, which the chosen model never checks).
+    """
+    from music01_core.models import get_model
+
+    return get_model(model or None)
+
+
+def _segment_end(total_s, start_s, end_s):
+    """The end to check: None ("to the end of the file") for 0, an empty field, or the file's own end.
+
+    The analysis fills end with a short file's whole length; checked as a segment, a 7 s file
+    would be told to "move start/end further apart" instead of to record a longer take.
+    """
+    if not end_s:
+        return None
+    if total_s and not start_s and abs(float(end_s) - float(total_s)) < 0.05:
+        return None
+    return end_s
 
 
 def segment_check(audio, start_s, end_s, info, model: str | None = None) -> str:
@@ -168,12 +201,13 @@ def segment_check(audio, start_s, end_s, info, model: str | None = None) -> str:
     from music01_core.audio import check_segment
     from music01_core.errors import AudioInputError
 
-    if not audio:
-        return ""
     m = _model_for_clip(model)
+    if not audio or not m.takes_reference:
+        return ""
+    total = (info or {}).get("duration_s")
     try:
         # As in api_prepare: an end of 0 (what an empty field sends) means "to the end".
-        _, length = check_segment((info or {}).get("duration_s"), start_s or None, end_s or None, model=m)
+        _, length = check_segment(total, start_s or None, _segment_end(total, start_s, end_s), model=m)
     except (AudioInputError, TypeError, ValueError) as exc:
         return f"❌ {exc}" if isinstance(exc, AudioInputError) else "❌ start and end must be numbers of seconds."
     if length is None:
@@ -198,6 +232,12 @@ def api_prepare(
         raise gr.Error("Upload or record a reference first.")
     fmt = (fmt or "mp3").lower()
     m = _model_for_clip(model)
+    if end_s and not start_s:
+        from music01_core import ffmpeg
+
+        # The page fills end with a short file's own length: that is the whole file, and a too-short
+        # one is then told to record a longer take, not to move start/end apart.
+        end_s = _segment_end(ffmpeg.probe(audio).duration_s, start_s, end_s)
     folder = session_home(request) / "clips"
     clip = prepare_clip(
         audio,

@@ -18,7 +18,9 @@ from music01_core.settings import ENV_API_KEYS, data_home
 
 logger = logging.getLogger("music01.app")
 
-MAX_UPLOAD = "200mb"  # a 10-minute 48 kHz stereo WAV is ~110 MB
+MAX_UPLOAD_MB = 200  # a 10-minute 48 kHz stereo WAV is ~110 MB
+MAX_UPLOAD = f"{MAX_UPLOAD_MB}mb"  # Gradio's own notation, for launch(max_file_size=…)
+MAX_UPLOAD_TEXT = f"{MAX_UPLOAD_MB} MB"  # …and how a person reads it
 SHARED = bool(os.environ.get("SPACE_ID")) or os.environ.get("MUSIC01_SHARED") == "1"
 # A shared server fetches no reference URL on its own network unless its owner allows it
 # (a workshop whose files sit on a LAN server, with the offline engine or the emulator).
@@ -178,12 +180,39 @@ def limit_shared_key(shared_key: bool, request: gr.Request) -> None:
             raise
 
 
+def pasted_key_problem(api_key: str | None) -> str | None:
+    """What is wrong with a pasted key, in words that never repeat it; None when it is usable or empty.
+
+    The same check the API backend makes before a call (``clean_api_key``), run when the key is
+    pasted: a stray space or line break is then said at once, not at Generate.
+    """
+    from music01_core.secret import clean_api_key
+
+    if not (api_key or "").strip():
+        return None
+    try:
+        clean_api_key(api_key)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
+def key_status(api_key: str | None) -> str:
+    """The line under the key box: empty while the key is usable (or not pasted), else what to fix."""
+    problem = pasted_key_problem(api_key)
+    if problem is None:
+        return ""
+    return f"❌ {problem[:1].upper()}{problem[1:]} Until then, Generate stops with this message."
+
+
 def banner_text(api_key: str | None = None, model_id: str | None = None) -> str:
     from music01_core.models import get_model
 
     m = get_model(model_id)
     name = f"**{m.id}**" + ("" if m.live else " (legacy: retired by the provider in August 2026)")
     if (api_key or "").strip():
+        if pasted_key_problem(api_key) is not None:
+            return f"⚠️ {name} via **AI/ML API** — the key you pasted cannot be used as it is: see under the key box."
         return f"🔑 {name} via **AI/ML API** — using the key you pasted (kept only in this browser session)."
     if server_key():
         limit = f" Shared demo key: {GENERATIONS_PER_HOUR} generations per hour per person." if SHARED else ""

@@ -156,6 +156,13 @@ def test_speech_as_voice_warns(client, speech_wav, offline_app):
     assert any("sounds like speech" in w for w in info["warnings"])
 
 
+def test_the_page_says_its_upload_limit_in_MB(offline_app):
+    import requests
+
+    config = requests.get(offline_app.url + "config", timeout=10).text
+    assert "up to 200 MB" in config and "200mb" not in config
+
+
 def test_app_keeps_serving_after_errors(client, offline_app):
     with pytest.raises(Exception, match="empty"):
         client.predict("", "", "", 44100, 256000, "mp3", 1, "", api_name="/generate")

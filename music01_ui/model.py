@@ -1,0 +1,206 @@
+"""The model menu and what follows it: the card, the steps each model has, and the way a local clip gets in.
+
+Everything here reads the model table (``music01_core.models``): a model's reference ways,
+its text fields and their styles decide what the page shows, never a model's name.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from .session import PUBLISHER, server_key
+
+#: How the model card names each way a reference can reach the provider.
+_WAY_WORDS = {"url": "a public URL", "base64": "the clip itself (Base64)", "upload": "an uploaded clip"}
+
+
+def model_card(model_id: str | None) -> str:
+    """What the chosen model takes, from the model table."""
+    from music01_core.models import get_model
+
+    m = get_model(model_id)
+    ref = (
+        "no reference"
+        if not m.takes_reference
+        else (
+            "reference: "
+            + " or ".join(_WAY_WORDS[w] for w in m.reference.ways)
+            + (f", {m.reference.limits.min_s:g} s–{m.reference.limits.max_s / 60:g} min" if m.reference.limits else "")
+        )
+    )
+    if m.takes_reference and not _takes_a_file(m):
+        ref += (
+            " — with an API key, a clip you prepare here reaches the provider through this app's own short-lived link"
+            if PUBLISHER
+            else " — with an API key, paste a public URL in step 1 (or run "
+            "the app at a public address); the offline engine reads your clip directly"
+        )
+    texts = [
+        f"{s.label} {s.min_chars}–{s.max_chars}{'' if s.required else ' (optional)'}"
+        for s in (m.prompt, m.lyrics)
+        if s is not None
+    ]
+    retired = "" if m.live else f"\n\n⚠️ Retired by the provider on {m.retired_on}: choose **{m.replacement}**."
+    return f"**{m.id}** — {m.summary}\n\n{ref} · {' · '.join(texts)}{retired}"
+
+
+def model_info(model_id: str | None) -> str:
+    """The menu's one-line hint: what the chosen model takes (it changes with the choice)."""
+    from music01_core.models import get_model
+
+    m = get_model(model_id)
+    takes = ["a reference track"] if m.takes_reference else []
+    takes += [f"{s.label}{'' if s.required else ' (optional)'}" for s in (m.prompt, m.lyrics) if s is not None]
+    retired = "" if m.live else f" · retired: choose {m.replacement}"
+    return f"{m.id} takes {' + '.join(takes) or 'nothing'}{retired}"
+
+
+def _takes_a_file(m) -> bool:
+    """Whether a file on this computer reaches the model's provider by itself (uploaded or inside the request)."""
+    return "upload" in m.reference.ways or "base64" in m.reference.ways
+
+
+def has_upload_step(model_id: str | None) -> bool:
+    """Whether the model has the separate upload step (a reference uploaded for ids first)."""
+    from music01_core.models import get_model
+
+    return "upload" in get_model(model_id).reference.ways
+
+
+#: The tabs in page order, by key; the upload step exists only for models that take an uploaded reference.
+STEP_NAMES = {
+    "reference": "Reference",
+    "upload": "Purpose & upload",
+    "lyrics": "Lyrics",
+    "generate": "Generate",
+    "history": "History",
+}
+
+
+def step_labels(model_id: str | None) -> dict[str, str]:
+    """Each tab's label, numbered over the steps the model has (a hidden step takes no number)."""
+    shown = [k for k in STEP_NAMES if k != "upload" or has_upload_step(model_id)]
+    return {k: f"{shown.index(k) + 1} · {name}" if k in shown else name for k, name in STEP_NAMES.items()}
+
+
+def api_in_use(api_key: str | None) -> bool:
+    """Whether Generate goes to the AI/ML API (a pasted key or the server's), not the offline engine."""
+    return bool((api_key or "").strip()) or bool(server_key())
+
+
+def no_route(model_id: str | None, api_key: str | None):
+    """The core's refusal when a local clip cannot reach the model's provider here, else None.
+
+    Asked before anything is prepared or billed: the refusal names a live model that takes the
+    clip itself (``NoReferenceRouteError.alternative``), which the page offers in one click.
+    """
+    from music01_core.errors import NoReferenceRouteError
+    from music01_core.models import get_model
+    from music01_core.references import check_file_route
+
+    try:
+        check_file_route(get_model(model_id), offline=not api_in_use(api_key), publisher=PUBLISHER)
+    except NoReferenceRouteError as exc:
+        return exc
+    return None
+
+
+def route_notice(model_id: str | None, audio: str | None, clip: str | None, url: str | None, api_key: str | None):
+    """A notice and a one-click switch when the reference is a local clip the model cannot take.
+
+    Shown as soon as a file is chosen (or a key pasted, or the model changed), not at Generate.
+    Returns updates for (notice Markdown, switch Button).
+    """
+    from music01_core.models import get_model
+
+    hidden = gr.update(value="", visible=False), gr.update(visible=False)
+    m = get_model(model_id)
+    if not m.takes_reference or not (audio or clip) or (url or "").strip():
+        return hidden
+    refusal = no_route(m.id, api_key)
+    if refusal is None:
+        return hidden
+    text = (
+        f"⚠️ **{m.id} takes its reference only as a public URL**, and your clip is a file on this computer: "
+        "this app has no public address to serve it from, so the real model could not fetch it. "
+        "Paste a public http(s) URL of the WAV/MP3 below"
+    )
+    alt_id = refusal.alternative
+    if alt_id is None:
+        return gr.update(value=text + ".", visible=True), gr.update(visible=False)
+    alt = get_model(alt_id)
+    spec = alt.prompt
+    prompt_words = (
+        f" It needs a style prompt of {spec.min_chars}–{spec.max_chars} characters: one is filled in from "
+        "the analysis — change it in the Lyrics step."
+        if spec is not None and spec.required
+        else ""
+    )
+    text += (
+        f", or switch to **{alt.id}**, which takes the clip itself"
+        + (
+            f" ({alt.reference.limits.min_s:g} s–{alt.reference.limits.max_s / 60:g} min)"
+            if alt.reference.limits
+            else ""
+        )
+        + f". Your clip and lyrics stay.{prompt_words}"
+    )
+    return (
+        gr.update(value=text, visible=True),
+        gr.update(value=f"Switch to {alt.id} (takes the clip itself)", visible=True),
+    )
+
+
+def style_from_analysis(info: dict | None) -> str | None:
+    """A style prompt that keeps the reference's own feel, from its analysis (None without one)."""
+    if not info or not info.get("tempo_bpm") or not info.get("key"):
+        return None
+    detail = info.get("vocals_detail") or {}
+    band = "with accompaniment" if detail.get("accompaniment") else "unaccompanied"
+    voice = {
+        "singing": f"sung vocals {band}",
+        "speech": f"spoken voice {band}",
+        "none": "instrumental",
+    }.get(info.get("vocals"), "as in the original")
+    return f"Same style as the original: {info['tempo_bpm']:.0f} BPM, {info['key']}, {voice}"
+
+
+def switch_to_clip_model(
+    model_id: str | None, lyrics: str | None, prompt: str | None, analysis: dict | None, api_key: str | None
+):
+    """The one-click switch to the model that takes the clip itself: (model, lyrics, prompt).
+
+    The clip stays where it is (the Reference step keeps it); the lyrics stay, without music-01's
+    ``##…##`` wrap when the new model does not read it; the style prompt the new model requires is
+    kept when it is the person's own and fits, else written from the analysis.
+    """
+    from music01_core.lyrics import set_accompaniment
+    from music01_core.models import get_model
+
+    from .lyrics import DOCS_EXAMPLE_LYRICS, PROMPT_EXAMPLE
+
+    refusal = no_route(model_id, api_key)
+    if refusal is None or refusal.alternative is None:
+        return gr.skip(), gr.skip(), gr.skip()
+    old, alt = get_model(model_id), get_model(refusal.alternative)
+    text = lyrics or ""
+    if old.wraps_accompaniment and not alt.wraps_accompaniment and text != DOCS_EXAMPLE_LYRICS:
+        # The untouched example is swapped for the new model's own when the menu changes; the
+        # person's lyrics keep their words and lose only the marks the new model would sing.
+        text = set_accompaniment(text, False)
+    spec = alt.prompt
+    new_prompt = prompt or ""
+    if spec is not None:
+        own = new_prompt.strip() and new_prompt != PROMPT_EXAMPLE
+        fits = spec.min_chars <= len(new_prompt.strip()) <= spec.max_chars
+        if not (own and fits):
+            new_prompt = style_from_analysis(analysis) or (new_prompt if fits else PROMPT_EXAMPLE)
+    gr.Info(
+        f"Switched to {alt.id}: your clip and lyrics are kept"
+        + (
+            f"; check its style prompt in the Lyrics step ({spec.min_chars}–{spec.max_chars} characters)."
+            if spec
+            else "."
+        )
+    )
+    return alt.id, text, new_prompt
