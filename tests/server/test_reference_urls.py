@@ -111,7 +111,7 @@ def hostile(examples, tmp_path_factory):
 
     d = tmp_path_factory.mktemp("hostile")
     song = prepare_clip(examples["song-e-minor"], d / "song.mp3", start_s=0, end_s=20, model="minimax-music")
-    short = prepare_clip(examples["song-e-minor"], d / "short.mp3", start_s=0, end_s=12)
+    short = prepare_clip(examples["song-e-minor"], d / "short.mp3", start_s=0, end_s=12, model="music-01")
 
     class Handler(Hostile):
         files = {"/song.mp3": Path(song.path).read_bytes(), "/short.mp3": Path(short.path).read_bytes()}
