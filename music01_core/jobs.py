@@ -43,6 +43,7 @@ from .settings import (
     POLL_RETRIES,
     AudioSetting,
 )
+from .transport import auth_headers, error_from_response, jittered_backoff_s, json_or_none, read_capped, send_billed
 
 logger = logging.getLogger(__name__)
 
@@ -217,14 +218,10 @@ class JobClient:
         self._redact = redact
 
     def _headers(self) -> dict:
-        from .backends.api import USER_AGENT
-
-        return {"Authorization": f"Bearer {self._key.reveal()}", "User-Agent": USER_AGENT, "Accept": "application/json"}
+        return auth_headers(self._key)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.max_backoff_s * 2)
-        return min(self.max_backoff_s, self.backoff_s * 2**attempt) * (0.5 + random.random() / 2)
+        return jittered_backoff_s(attempt, retry_after, base_s=self.backoff_s, max_s=self.max_backoff_s)
 
     def submit(self, payload: dict) -> JobStatus:
         """POST the job once.
@@ -233,8 +230,6 @@ class JobClient:
         (the server surely did not take the job).  Anything after the request may have
         reached the server raises an error with ``may_be_billed``.
         """
-        from .backends.api import error_from_response
-        from .httputil import send_billed
 
         resp = send_billed(
             self.session,
@@ -247,7 +242,7 @@ class JobClient:
             base_url=self.base_url,
             what="submit",
         )
-        body = _json(resp)
+        body = json_or_none(resp)
         if not 200 <= resp.status_code < 300:
             err = error_from_response(resp.status_code, body, resp.headers, operation="generate", redact=self._redact)
             raise err
@@ -276,8 +271,6 @@ class JobClient:
         """
         import requests
 
-        from .backends.api import error_from_response
-
         try:
             resp = self.session.get(
                 self.base_url + JOB_PATH,
@@ -287,7 +280,7 @@ class JobClient:
             )
         except requests.exceptions.RequestException as exc:
             raise ApiConnectionError(f"the status check failed ({type(exc).__name__}).", retryable=True) from None
-        body = _json(resp)
+        body = json_or_none(resp)
         if resp.status_code == 404 or (resp.status_code == 400 and "generation" in str(body).lower()):
             raise JobNotFoundError(
                 "the provider does not know this job: the id may be mistyped, from another account or key, or too old.",
@@ -303,8 +296,6 @@ class JobClient:
     def download(self, url: str, *, expected_size: int | None = None, max_bytes: int = MAX_RESULT_BYTES) -> bytes:
         """Fetch the finished audio without any credentials, capped and checked against ``expected_size``."""
         import requests
-
-        from .httputil import read_capped
 
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
@@ -350,13 +341,6 @@ class JobClient:
         if isinstance(last, BadAudioError):
             raise last
         raise BadAudioError(f"the finished audio could not be downloaded ({type(last).__name__}).", retryable=True)
-
-
-def _json(resp):
-    try:
-        return resp.json()
-    except ValueError:
-        return None
 
 
 def _job_failed(status: JobStatus) -> JobFailedError:

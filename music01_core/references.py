@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .errors import AudioInputError, NoReferenceRouteError, ReferenceUrlError
 from .models import MODELS, get_model
+from .transport import read_capped
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +248,6 @@ def reference_from_url(
     url = (url or "").strip()
     parts = urlsplit(url)
     _check_host(url, allow_private=allow_private)
-    from .httputil import read_capped
 
     http = session or requests.Session()
     shown = _without_query(url)

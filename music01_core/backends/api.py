@@ -9,10 +9,8 @@ have reached the service ends with an error that says it may be billed and carri
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
-import random
 import re
 import time
 from pathlib import Path
@@ -20,18 +18,13 @@ from pathlib import Path
 from ..audio import Clip
 from ..errors import (
     BASE_RESP_ERRORS,
-    HTTP_STATUS_ERRORS,
     MAX_RETRIES_BY_CODE,
-    RETRYABLE_CODES,
-    RETRYABLE_HTTP,
     ApiConnectionError,
     ApiError,
-    ApiUnknownIdError,
     BadAudioError,
     IncompleteResultError,
     MissingApiKeyError,
     ProtocolError,
-    ServerError,
 )
 from ..models import LEGACY_MODEL
 from ..secret import Secret, clean_api_key, looks_like_key, redact_url
@@ -44,14 +37,23 @@ from ..settings import (
     UPLOAD_PATH,
     AudioSetting,
 )
+from ..transport import (
+    USER_AGENT,
+    auth_headers,
+    error_from_response,
+    jittered_backoff_s,
+    json_or_none,
+    send_billed,
+)
 from .base import PURPOSE_IDS, BaseBackend, GenerationResult, UploadResult
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ApiBackend", "normalize_base_url", "error_from_response"]
+# error_from_response and USER_AGENT live in music01_core.transport; named here too for code that
+# imported them from this module (deprecated: import them from music01_core.transport).
+__all__ = ["ApiBackend", "normalize_base_url", "error_from_response", "USER_AGENT"]
 
 MAX_AUDIO_DOWNLOAD_BYTES = 64 * 1024 * 1024
-USER_AGENT = "music01 (+https://github.com/music01)"
 _HEX = re.compile(r"[0-9a-fA-F]+")  # used with fullmatch: "$" would also match before a final newline
 
 
@@ -106,172 +108,6 @@ def _local_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _retry_after_s(headers) -> float | None:
-    value = (headers or {}).get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-            return max(0.0, when.timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
-
-
-def _gateway_detail(body) -> tuple[str, str | None]:
-    """(message, requestId) from a gateway error body, parsed loosely."""
-    if not isinstance(body, dict):
-        return "", None
-    msg = body.get("message") or body.get("error") or ""
-    if isinstance(msg, list):
-        msg = "; ".join(str(m) for m in msg)
-    elif isinstance(msg, dict):
-        msg = str(msg.get("message") or msg)
-    request_id = body.get("requestId") or body.get("request_id")
-    return str(msg), (str(request_id) if request_id else None)
-
-
-def error_from_response(
-    status: int, body, headers=None, *, operation: str, redact=lambda s: s, has_ids: bool = False
-) -> ApiError | None:
-    """The :class:`ApiError` a response means, or None when it is a success.
-
-    Success is HTTP 2xx **and** ``base_resp.status_code == 0``.  The gateway's HTTP status
-    is checked first, then the upstream's ``base_resp`` code (which usually comes with 200).
-    """
-    headers = headers or {}
-    inference_id = headers.get("x-inference-id")
-    trace_id = body.get("trace_id") if isinstance(body, dict) else None
-    billed = operation == "generate"
-    base = body.get("base_resp") if isinstance(body, dict) else None
-    code = _int_or_none(base.get("status_code")) if isinstance(base, dict) else None
-    if not 200 <= status < 300 and code not in BASE_RESP_ERRORS:
-        # A known upstream code says more than the gateway's status (400 + 1026 is "change the
-        # lyrics", not "invalid"), so only an unknown or missing code is classified by status.
-        detail, request_id = _gateway_detail(body)
-        cls, template = HTTP_STATUS_ERRORS.get(
-            status, (ServerError if status >= 500 else ApiError, f"the service answered HTTP {status}: {{detail}}")
-        )
-        msg = template.format(detail=redact(detail) or "no details given")
-        if detail and "{detail}" not in template:
-            msg += f" The service said: {redact(detail).rstrip('.')}."
-        # A rejection before the work started is not billed; a 5xx/504 after it may be.
-        may_be_billed = billed and status >= 500
-        return cls(
-            msg,
-            http_status=status,
-            code=code,
-            trace_id=trace_id,
-            inference_id=inference_id,
-            request_id=request_id,
-            may_be_billed=may_be_billed,
-            retryable=status in RETRYABLE_HTTP,
-            retry_after_s=_retry_after_s(headers),
-        )
-    if not isinstance(body, dict):
-        return ProtocolError(
-            "the service's answer is not JSON: try again later.",
-            http_status=status,
-            inference_id=inference_id,
-            may_be_billed=billed,
-        )
-    if not isinstance(base, dict) or "status_code" not in base:
-        return ProtocolError(
-            "the service's answer has no base_resp: try again later.",
-            http_status=status,
-            trace_id=trace_id,
-            inference_id=inference_id,
-            may_be_billed=billed,
-        )
-    if code is None:
-        return ProtocolError(
-            f"base_resp.status_code is not a number: {base.get('status_code')!r}",
-            http_status=status,
-            trace_id=trace_id,
-            inference_id=inference_id,
-        )
-    if code == 0:
-        return None
-    detail = redact(str(base.get("status_msg") or "no details given"))
-    cls, template = BASE_RESP_ERRORS.get(code, (ApiError, f"music-01 answered error {code}: {{detail}}"))
-    msg = template.format(detail=detail)
-    if code == 2013:
-        if operation == "generate" and has_ids and _blames_an_id(detail):
-            cls = ApiUnknownIdError
-            msg += " — an id may be unknown or expired: upload the reference again."
-        elif operation == "generate" and has_ids:
-            # Not renewed automatically: a second billed generate would fail the same way.
-            msg += " — fix what the message names; if it was an id that expired, upload the reference again."
-        elif operation == "upload":
-            msg += " — check the purpose and that the file is a valid MP3/WAV of 10 s to 10 min."
-    elif "{detail}" not in template and detail and detail != "success":
-        msg += f" (music-01 said: {detail})"
-    _, request_id = _gateway_detail(body) if not 200 <= status < 300 else (None, None)
-    return cls(
-        msg,
-        http_status=status,
-        code=code,
-        trace_id=trace_id,
-        inference_id=inference_id,
-        request_id=request_id,
-        retryable=code in RETRYABLE_CODES,
-        may_be_billed=billed and (code in (1001, 1027, 1000, 1024, 1033) or status >= 500),
-        retry_after_s=_retry_after_s(headers),
-    )
-
-
-_ID_WORDS = re.compile(
-    r"\b(voice_id|instrumental_id|refer_voice|refer_instrumental|ids?|expired|not (?:exist|found)|"
-    r"unknown (?:voice|instrumental|file))\b",
-    re.I,
-)
-_OTHER_FIELDS = re.compile(r"\b(lyrics|sample_rate|bitrate|format|audio_setting|model|prompt)\b", re.I)
-
-
-def _blames_an_id(status_msg: str) -> bool:
-    """Whether a 2013's message points at a voice/instrumental id rather than the lyrics or a setting."""
-    return bool(_ID_WORDS.search(status_msg or "")) and not _OTHER_FIELDS.search(status_msg or "")
-
-
-def _int_or_none(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _never_sent(exc: BaseException) -> bool:
-    """True when a requests exception means the connection never opened (nothing sent)."""
-    import requests
-    import urllib3.exceptions as ue
-
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    seen = set()
-    stack = [exc]
-    while stack:
-        e = stack.pop()
-        if id(e) in seen or e is None:
-            continue
-        seen.add(id(e))
-        if isinstance(e, (ue.NewConnectionError, ue.ConnectTimeoutError)):
-            return True
-        if isinstance(e, ue.MaxRetryError):
-            stack.append(e.reason)
-        stack.extend(
-            [
-                getattr(e, "__cause__", None),
-                getattr(e, "__context__", None),
-                *[a for a in getattr(e, "args", ()) if isinstance(a, BaseException)],
-            ]
-        )
-    return False
 
 
 class ApiBackend(BaseBackend):
@@ -372,19 +208,10 @@ class ApiBackend(BaseBackend):
         return text.replace(key, "<api key>") if len(key) >= 8 and text else text
 
     def _headers(self) -> dict:
-        return {"Authorization": f"Bearer {self._key.reveal()}", "User-Agent": USER_AGENT, "Accept": "application/json"}
+        return auth_headers(self._key)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.max_backoff_s * 2)
-        return min(self.max_backoff_s, self.backoff_s * 2**attempt) * (0.5 + random.random() / 2)
-
-    @staticmethod
-    def _json(resp):
-        try:
-            return resp.json()
-        except ValueError:
-            return None
+        return jittered_backoff_s(attempt, retry_after, base_s=self.backoff_s, max_s=self.max_backoff_s)
 
     # --- upload -------------------------------------------------------------------------
     def _send_upload(self, clip: Clip, purpose: str) -> UploadResult:
@@ -419,7 +246,7 @@ class ApiBackend(BaseBackend):
                 )
                 last.__cause__ = None
                 continue
-            body = self._json(resp)
+            body = json_or_none(resp)
             err = error_from_response(resp.status_code, body, resp.headers, operation="upload", redact=self._redact)
             if err is None:
                 missing = [f for f in PURPOSE_IDS[purpose] if not body.get(f)]
@@ -694,7 +521,6 @@ class ApiBackend(BaseBackend):
         self, lyrics: str, voice_id: str | None, instrumental_id: str | None, setting: AudioSetting, seed: int | None
     ) -> GenerationResult:
         """POST the JSON request once (see the module docstring for the only retries)."""
-        from ..httputil import send_billed
 
         payload = {"model": MODEL, "lyrics": lyrics, "audio_setting": setting.to_dict()}
         if voice_id:
@@ -712,7 +538,7 @@ class ApiBackend(BaseBackend):
             base_url=self.base_url,
             what="generate",
         )
-        body = self._json(resp)
+        body = json_or_none(resp)
         err = error_from_response(
             resp.status_code,
             body,

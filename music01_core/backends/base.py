@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ..audio import Clip
+from ..errors import InvalidRequestError
 from ..models import LEGACY_MODEL
 from ..settings import AudioSetting
 
@@ -26,6 +27,8 @@ __all__ = [
     "ID_PATTERNS",
     "new_trace_id",
     "PURPOSE_IDS",
+    "check_ids",
+    "check_purpose",
     "result_from_entry",
 ]
 
@@ -41,6 +44,35 @@ PURPOSE_IDS = {"song": ("voice_id", "instrumental_id"), "voice": ("voice_id",), 
 def new_trace_id() -> str:
     """A random 32-hex-digit trace id, like the service's."""
     return secrets.token_hex(16)
+
+
+def check_purpose(purpose: str) -> str:
+    """Return ``purpose`` if music-01 knows it, else raise a clear error."""
+    if purpose not in PURPOSE_IDS:
+        raise InvalidRequestError(
+            f"purpose must be song, voice or instrumental, not {purpose!r}: song = sung vocals "
+            "with accompaniment, voice = a cappella singing, instrumental = no vocals."
+        )
+    return purpose
+
+
+def check_ids(voice_id: str | None, instrumental_id: str | None) -> None:
+    """Check that at least one id is given and each has the right shape."""
+    if not voice_id and not instrumental_id:
+        raise InvalidRequestError("give a voice_id or an instrumental_id (or both): upload a reference first.")
+    for name, value in (("voice_id", voice_id), ("instrumental_id", instrumental_id)):
+        if value and not ID_PATTERNS[name].match(value):
+            other = "instrumental_id" if name == "voice_id" else "voice_id"
+            swapped = value and ID_PATTERNS[other].match(value)
+            raise InvalidRequestError(
+                f"{name} {value!r} is not a music-01 {name}"
+                + (
+                    f" (it looks like an {other}: pass it as {other})."
+                    if swapped
+                    else f" (expected something like {'vocal' if name == 'voice_id' else 'instrumental'}-"
+                    "2025011003141025-d5ZEMxmp)."
+                )
+            )
 
 
 @dataclass(frozen=True)
@@ -342,7 +374,6 @@ class BaseBackend:
         """
         from ..audio import inspect_clip
         from ..library import LibraryEntry
-        from .offline import check_purpose
 
         check_purpose(purpose)
         info = inspect_clip(clip.path if isinstance(clip, Clip) else clip, model=LEGACY_MODEL)
@@ -397,7 +428,6 @@ class BaseBackend:
 
         from ..errors import UnknownIdError
         from ..lyrics import prepare_lyrics
-        from .offline import check_ids
 
         setting = audio_setting or AudioSetting()
         report = prepare_lyrics(lyrics, model=LEGACY_MODEL)  # the two-call path is music-01's

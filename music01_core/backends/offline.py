@@ -25,45 +25,17 @@ from ..lyrics import prepare_lyrics, sung_blocks
 from ..models import LEGACY_MODEL
 from ..settings import DEFAULT_BITRATE, AudioSetting
 from ..storage import atomic_copy, atomic_write_json
-from .base import ID_PATTERNS, PURPOSE_IDS, BaseBackend, GenerationResult, UploadResult, new_trace_id
+from .base import PURPOSE_IDS, BaseBackend, GenerationResult, UploadResult, check_ids, check_purpose, new_trace_id
 
 logger = logging.getLogger(__name__)
 
+# check_ids and check_purpose live in backends.base (re-exported for code that imported them here).
 __all__ = ["OfflineBackend", "check_ids", "check_purpose"]
 
 _ALNUM = string.ascii_letters + string.digits
 _features_lock = threading.Lock()
 # Offline renders are CPU-bound: at most one per core at a time, whoever calls.
 _render_slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
-
-
-def check_purpose(purpose: str) -> str:
-    """Return ``purpose`` if music-01 knows it, else raise a clear error."""
-    if purpose not in PURPOSE_IDS:
-        raise InvalidRequestError(
-            f"purpose must be song, voice or instrumental, not {purpose!r}: song = sung vocals "
-            "with accompaniment, voice = a cappella singing, instrumental = no vocals."
-        )
-    return purpose
-
-
-def check_ids(voice_id: str | None, instrumental_id: str | None) -> None:
-    """Check that at least one id is given and each has the right shape."""
-    if not voice_id and not instrumental_id:
-        raise InvalidRequestError("give a voice_id or an instrumental_id (or both): upload a reference first.")
-    for name, value in (("voice_id", voice_id), ("instrumental_id", instrumental_id)):
-        if value and not ID_PATTERNS[name].match(value):
-            other = "instrumental_id" if name == "voice_id" else "voice_id"
-            swapped = value and ID_PATTERNS[other].match(value)
-            raise InvalidRequestError(
-                f"{name} {value!r} is not a music-01 {name}"
-                + (
-                    f" (it looks like an {other}: pass it as {other})."
-                    if swapped
-                    else f" (expected something like {'vocal' if name == 'voice_id' else 'instrumental'}-"
-                    "2025011003141025-d5ZEMxmp)."
-                )
-            )
 
 
 def _new_id(kind: str, seed_text: str) -> str:

@@ -181,7 +181,7 @@ def music01_router(state: EmulatorState) -> APIRouter:
 
 def _inspect(path: Path, purpose: str):
     from ..audio import inspect_clip
-    from ..backends.offline import check_purpose
+    from ..backends.base import check_purpose
 
     check_purpose(purpose)
     return inspect_clip(path, model="music-01"), purpose  # the endpoint it imitates

@@ -234,7 +234,7 @@ def test_could_not_reach_never_echoes_a_key_shaped_host():
     import requests
     import urllib3.exceptions as ue
 
-    from music01_core.httputil import send_billed
+    from music01_core.transport import send_billed
 
     class Refused:
         def post(self, *a, **k):
