@@ -44,6 +44,7 @@ from .settings import (
     AudioSetting,
 )
 from .transport import auth_headers, error_from_response, jittered_backoff_s, json_or_none, read_capped, send_billed
+from .types import GenerationResult
 
 logger = logging.getLogger(__name__)
 
@@ -399,8 +400,6 @@ def follow_job(
     JobFailedError, JobNotFoundError, ResultExpiredError, BadAudioError
         Each with the generation id.
     """
-
-    from .backends.base import GenerationResult
 
     sleep = sleep or client._sleep
     delays = iter(delays if delays is not None else poll_delays())

@@ -1,0 +1,218 @@
+"""The records every layer shares: what a request asks for and what a piece is.
+
+They know no provider and no model: the backends fill them, the history keeps them, the edges
+show them.  (Moved here from ``backends.base``, which still re-exports them.)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from .ffmpeg import convert_audio
+from .settings import AudioSetting
+
+__all__ = ["UploadResult", "GenerationResult", "MusicRequest", "result_from_entry"]
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What an upload returned.
+
+    Attributes
+    ----------
+    voice_id, instrumental_id : str or None
+        The ids for generate, according to the purpose.
+    trace_id : str
+        For support.
+    backend : str
+        ``"offline"`` or ``"api"``.
+    purpose : str
+    sha256 : str
+        Hash of the uploaded clip's bytes.
+    cached : bool
+        True when the ids came from the reference library and nothing was uploaded.
+    """
+
+    voice_id: str | None
+    instrumental_id: str | None
+    trace_id: str
+    backend: str
+    purpose: str
+    sha256: str
+    cached: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """A generated piece.
+
+    Attributes
+    ----------
+    audio : bytes
+        The encoded audio (MP3, WAV, or raw s16le PCM).
+    format : str
+    sample_rate, bitrate : int
+        Hz and bit/s as requested.
+    channels : int
+    duration_s : float
+    voice_id, instrumental_id : str or None
+    backend : str
+    trace_id : str
+    seed : int or None
+    lyrics : str
+        The lyrics as sent.
+    inference_id, credits_used, usd_spent : optional
+        Response headers (music-01) or ``meta.usage`` (job models) of the paid API, when known.
+    warnings : tuple of str
+    path : str or None
+        Where the audio was saved, once it was.
+    model : str
+        The model id.
+    prompt : str or None
+        The style prompt, for the models that take one.
+    generation_id : str or None
+        The provider's job id (job models).
+    reference : dict or None
+        A description of the reference (:meth:`~music01_core.references.Reference.describe`).
+    history_id : str or None
+        The history entry it was saved as.
+    """
+
+    audio: bytes = field(repr=False)
+    format: str
+    sample_rate: int
+    bitrate: int
+    channels: int
+    duration_s: float
+    voice_id: str | None
+    instrumental_id: str | None
+    backend: str
+    trace_id: str
+    seed: int | None
+    lyrics: str
+    inference_id: str | None = None
+    credits_used: str | None = None
+    usd_spent: str | None = None
+    warnings: tuple[str, ...] = ()
+    path: str | None = None
+    model: str = "music-01"
+    prompt: str | None = None
+    generation_id: str | None = None
+    reference: dict | None = None
+    history_id: str | None = None
+
+    @property
+    def bytes(self) -> int:
+        return len(self.audio)
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields without the audio bytes (``bytes`` gives their count)."""
+        d = {k: v for k, v in asdict(self).items() if k != "audio"}
+        d["bytes"] = len(self.audio)
+        d["warnings"] = list(self.warnings)
+        return d
+
+    def save(self, path: str | os.PathLike, *, format: str | None = None) -> GenerationResult:
+        """Write the audio atomically and return a copy of the result with ``path`` set.
+
+        Parameters
+        ----------
+        path : path-like
+        format : {"mp3", "wav", "pcm"}, optional
+            Convert to this format on this machine first when the model returned another
+            (minimax-music returns MP3 only); the copy then describes what was written.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.partial")
+        converted = format is not None and format != self.format
+        try:
+            if converted:
+                convert_audio(
+                    self.audio,
+                    tmp,
+                    src_format=self.format,
+                    fmt=format,
+                    sample_rate=self.sample_rate,
+                    channels=self.channels,
+                    bitrate_kbps=self.bitrate // 1000,
+                )
+            else:
+                tmp.write_bytes(self.audio)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        if not converted:
+            return replace(self, path=str(path))
+        return replace(self, path=str(path), audio=path.read_bytes(), format=format)
+
+
+@dataclass(frozen=True)
+class MusicRequest:
+    """One request to make a piece, for any model in the table.
+
+    Attributes
+    ----------
+    model : str
+        A model id (:data:`music01_core.models.MODELS`).
+    lyrics, prompt : str
+        As typed; which the model takes, and their limits, come from the table.
+    reference : Reference, optional
+        For the models that take one (:mod:`music01_core.references`).
+    audio_setting : AudioSetting, optional
+        For the models that take one (default 44.1 kHz, 256 kbit/s MP3).
+    is_instrumental, lyrics_optimizer : bool
+        Switches of ``minimax/music-2.6``.
+    seed : int, optional
+        Offline engine only: the same seed gives the same audio.
+    purpose : {"song", "voice", "instrumental"}
+        music-01 only: how its reference is uploaded.
+    voice_id, instrumental_id : str, optional
+        music-01 only: ids of an earlier upload, instead of a reference.
+    """
+
+    model: str = "minimax-music"
+    lyrics: str = ""
+    prompt: str = ""
+    reference: object = None
+    audio_setting: AudioSetting | None = None
+    is_instrumental: bool = False
+    lyrics_optimizer: bool = False
+    seed: int | None = None
+    purpose: str = "song"
+    voice_id: str | None = None
+    instrumental_id: str | None = None
+
+
+def result_from_entry(entry) -> GenerationResult:
+    """A :class:`GenerationResult` for a generation already in the history."""
+    return GenerationResult(
+        audio=Path(entry.audio_path).read_bytes(),
+        format=entry.format,
+        sample_rate=entry.sample_rate,
+        bitrate=entry.bitrate,
+        channels=2,
+        duration_s=entry.duration_s,
+        voice_id=entry.voice_id,
+        instrumental_id=entry.instrumental_id,
+        backend=entry.backend,
+        trace_id=entry.trace_id,
+        seed=entry.seed,
+        lyrics=entry.lyrics,
+        inference_id=entry.inference_id,
+        credits_used=entry.credits_used,
+        usd_spent=entry.usd_spent,
+        warnings=tuple(entry.warnings),
+        path=entry.audio_path,
+        model=entry.model,
+        prompt=entry.prompt,
+        generation_id=entry.generation_id,
+        reference=entry.reference,
+        history_id=entry.id,
+    )
