@@ -351,7 +351,9 @@ def prepare_clip(
         raise
     warnings: list[str] = []
     if info.declared_s:
-        warnings.append(f"{_cut_off(info.declared_s, info.duration_s)} The segment you chose lies within what it holds.")
+        warnings.append(
+            f"{_cut_off(info.declared_s, info.duration_s)} The segment you chose lies within what it holds."
+        )
     if m.mean_dbfs < SILENCE_DBFS:
         level = "-inf" if m.mean_dbfs == -math.inf else f"{m.mean_dbfs:.0f}"
         warnings.append(
