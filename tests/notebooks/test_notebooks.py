@@ -17,6 +17,9 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*_solutions.ipynb"))
 ALL = NOTEBOOKS + SOLUTIONS
 CELL_TIMEOUT_S = 300
+# The kernel every notebook names: installed into the environment music01 is installed into
+# (jupyter-kernel/, listed in requirements-notebooks.txt).
+KERNEL = "music01"
 
 
 def test_there_are_five_numbered_notebooks():
@@ -70,17 +73,74 @@ def test_committed_without_outputs(path):
     assert nb["cells"][0]["cell_type"] == "markdown"
 
 
+def require_kernel() -> None:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if KERNEL not in KernelSpecManager().find_kernel_specs():
+        pytest.fail(f"the Jupyter kernel {KERNEL!r} is not installed here: pip install -r requirements-dev.txt")
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_names_the_music01_kernel(path):
+    """Each notebook asks for the kernel installed with music01, so Jupyter started from the venv runs it
+    in the venv, not on a "python3" kernel that another Python registered where Jupyter looks first."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"] == {"display_name": KERNEL, "language": "python", "name": KERNEL}
+    assert nb["metadata"]["language_info"]["name"] == "python"
+
+
+def test_in_a_python_without_music01_the_first_cell_says_what_to_do_in_one_line(tmp_path):
+    """A student picked another kernel by hand: each notebook's first code cell stops Run All with one
+    line naming the kernel and the install, instead of a ModuleNotFoundError traceback."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    require_kernel()
+    firsts = [next(c.source for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code") for p in ALL]
+    # One kernel for all ten cells; None in sys.modules makes `import music01_core` fail as it does
+    # in a Python where music01 is not installed (ModuleNotFoundError).
+    cells = [nbformat.v4.new_code_cell('import sys\nsys.modules["music01_core"] = None')]
+    cells += [nbformat.v4.new_code_cell(src) for src in firsts]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    status = {}
+
+    def executed(cell, cell_index, execute_reply):
+        status[cell_index] = execute_reply["content"]["status"]
+
+    NotebookClient(
+        nb,
+        timeout=60,
+        kernel_name=KERNEL,
+        allow_errors=True,
+        on_cell_executed=executed,
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    assert status[0] == "ok", nb.cells[0].outputs
+    lines = set()
+    for index, (path, cell) in enumerate(zip(ALL, nb.cells[1:], strict=True), start=1):
+        # An error reply, so Run All stops at this cell; shown as one stderr line, no traceback.
+        assert status[index] == "error", path.name
+        assert [(o.output_type, o.get("name")) for o in cell.outputs] == [("stream", "stderr")], cell.outputs
+        text = cell.outputs[0].text
+        assert text.startswith("UsageError: ") and text.count("\n") == 1, text
+        lines.add(text)
+    assert len(lines) == 1, "every notebook says the same thing"
+    line = lines.pop()
+    for fix in (f'kernel "{KERNEL}"', "pip install -r requirements-notebooks.txt", ".venv"):
+        assert fix in line, line
+
+
 def execute(path: Path, workdir: Path, env: dict) -> dict:
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    require_kernel()
     old = dict(os.environ)
     os.environ.update(env)
     try:
-        NotebookClient(
-            nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
-        ).execute()
+        # No kernel_name: the notebook's own (its metadata), as Jupyter and nbconvert choose it.
+        NotebookClient(nb, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(workdir)}}).execute()
     finally:
         os.environ.clear()
         os.environ.update(old)
