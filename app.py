@@ -395,7 +395,8 @@ def build() -> gr.Blocks:
                 (info or {}).get("suggested_segment", {}).get("start_s", 0),
                 (info or {}).get("suggested_segment", {}).get("end_s"),
                 analysis_card(info, m),
-                ((info or {}).get("suggested_purpose") or "song"),
+                # No suggestion (speech, or unsure): the person's own choice stays as it is.
+                ((info or {}).get("suggested_purpose") or gr.update()),
             ),
             [analysis_json, ref_audio, model],
             [analysis_state, start_s, end_s, card, purpose],

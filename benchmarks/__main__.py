@@ -2,6 +2,7 @@
 
     python -m benchmarks            # all of them (a few minutes on 2 cores)
     python -m benchmarks analyze    # only those whose file name contains "analyze"
+    python -m benchmarks cold       # bench_cold: a fresh `music01 analyze` on a 13 s and a 60 s clip
 
 Each ``bench_*.py`` prints lines ``ratio <figure> = <value> ... target <op> <bound>``; this
 runner collects them.  ``realdata.py`` is not run here: it needs ``apt-get`` (see README).

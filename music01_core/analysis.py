@@ -1,14 +1,23 @@
-"""Reference analysis with librosa: tempo, key, loudness, vocals, purpose and segment.
+"""Reference analysis: tempo, key, loudness, vocals, purpose and segment.
 
 Everything is computed from one decoded mono copy of the input (22.05 kHz for rhythm and
-harmony, a decimated 11.025 kHz harmonic part for pitch tracking).  The vocals verdict
-uses what separates the three cases acoustically, not file names:
+harmony, a decimated 11.025 kHz harmonic part for pitch tracking).  Spectra, chroma, beats
+and tempo come from :mod:`music01_core.dsp` and :mod:`music01_core.rhythm` (ports of the
+librosa functions, which take seconds to import), pitch tracking from :mod:`music01_core.pitch`
+(librosa's pYIN, ported the same way).  The
+vocals verdict uses what separates the three cases acoustically, not file names:
 
 - *singing* holds notes: long runs of stable pitch, with the small, living variation of
   a voice (vibrato, jitter) on them;
 - *speech* glides: pitch moves all the time, voiced stretches are syllable-short and
   come at a syllable rate of several per second;
-- *none*: little voiced pitch at all, or only machine-steady pitch (an instrument).
+- *none*: little voiced pitch at all, or only machine-steady pitch (an instrument), or
+  wavering notes on harmonics brighter than any voice's (a lead synthesiser, brass, reeds).
+
+A lead instrument played with vibrato or bends wavers like a voice, so wavering alone is
+not enough: without words heard, *singing* also needs wavering notes through most of the
+clip (or vibrato on note after note), and a few wavering notes among steady ones are
+reported as ``unsure``.
 """
 
 from __future__ import annotations
@@ -20,8 +29,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from . import dsp, pitch, rhythm
 from .audio import Clip, check_input_file, load_audio
+from .errors import InputError
+from .models import model_in_use
 from .settings import CLIP_MARGIN_S, MAX_CLIP_S, MIN_CLIP_S
+from .voice import voice_activity
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +83,8 @@ class VocalsVerdict:
     stable_ratio : float
         Share of voiced frames inside held notes (>= 185 ms within 0.7 semitone).
     note_wobble_cents : float
-        Median pitch variation inside held notes, in cents (a voice: 8-60, a synth: ~0).
+        Median pitch variation inside held notes, in cents (a voice: 8-60, a synth: ~0,
+        but a synth lead with vibrato as much as a voice).
     glide_semitones : float
         Median frame-to-frame pitch change while voiced, in semitones.
     syllable_rate_hz : float
@@ -84,6 +98,15 @@ class VocalsVerdict:
     speech_share : float or None
         Share of audible frames the voice-activity model (:mod:`music01_core.voice`) heard
         as words; None where that model cannot run (the verdict then rests on pitch alone).
+    held_notes : int
+        Held notes found (each >= 250 ms).
+    voice_like_share : float
+        Share of the active time covered by held notes that wobble like a voice (>= 4 cents):
+        a singer carrying the tune covers most of the clip, an instrument's occasional bend
+        or vibrato a few seconds.
+    brightness_db : float or None
+        Energy of the held notes' harmonics at 4–8 kHz over those below 2 kHz, in dB
+        (:func:`_harmonic_brightness_db`); None where not measured.
     """
 
     kind: str
@@ -97,6 +120,9 @@ class VocalsVerdict:
     loud_unvoiced_ratio: float = 0.0
     vibrato_share: float = 0.0
     speech_share: float | None = None
+    held_notes: int = 0
+    voice_like_share: float = 0.0
+    brightness_db: float | None = None
 
 
 @dataclass(frozen=True)
@@ -104,8 +130,9 @@ class Analysis:
     """What :func:`analyze` found.  Times in seconds, levels in dBFS.
 
     ``vocals`` is ``singing``, ``speech``, ``none`` or ``unsure`` (we could not tell), with
-    ``vocals_confidence``; ``suggested_purpose`` is None when unsure; ``speech_s`` lists the
-    (start, end) seconds where speech was found.
+    ``vocals_confidence``; ``suggested_purpose`` is None when unsure and for speech (no purpose
+    fits a spoken clip; a warning says why); ``speech_s`` lists the (start, end) seconds where
+    speech was found.
     """
 
     duration_s: float
@@ -200,21 +227,15 @@ def track_pitch(y: np.ndarray, sample_rate: int) -> PitchTrack:
     sample_rate : int
         Rate of ``y`` in Hz.
     """
-    import librosa
-
-    y11 = (
-        librosa.resample(y, orig_sr=sample_rate, target_sr=PITCH_SR, res_type="soxr_mq")
-        if sample_rate != PITCH_SR
-        else y
-    )
-    h = librosa.effects.harmonic(y11, margin=2.0, n_fft=1024, hop_length=256) if len(y11) > 4096 else y11
+    y11 = dsp.resample(y, orig_sr=sample_rate, target_sr=PITCH_SR, quality="soxr_mq") if sample_rate != PITCH_SR else y
+    h = dsp.harmonic(y11, margin=2.0, n_fft=1024, hop_length=256) if len(y11) > 4096 else y11
     kw = dict(fmin=70.0, fmax=900.0, sr=PITCH_SR, frame_length=1024, hop_length=PITCH_HOP, center=True)
-    f0, voiced, prob = librosa.pyin(h, resolution=0.25, **kw)
-    fine = librosa.yin(h, **kw)
-    coarse = librosa.hz_to_midi(np.where(np.isfinite(f0), f0, 1.0))
-    midi = librosa.hz_to_midi(fine)
+    f0, voiced, prob = pitch.pyin(h, resolution=0.25, **kw)
+    fine = pitch.yin(h, **kw)
+    coarse = pitch.hz_to_midi(np.where(np.isfinite(f0), f0, 1.0))
+    midi = pitch.hz_to_midi(fine)
     voiced = voiced & (prob > 0.3) & (np.abs(midi - coarse) < 1.0)
-    rms = librosa.feature.rms(y=y11, frame_length=1024, hop_length=PITCH_HOP, center=True)[0][: len(voiced)]
+    rms = dsp.frame_rms(y11, frame_length=1024, hop_length=PITCH_HOP)[: len(voiced)]
     ref = max(float(np.percentile(rms, 95)), 1e-9)
     level_db = 20 * np.log10(rms / ref + 1e-9)
     return PitchTrack(
@@ -252,13 +273,111 @@ def _held_notes(seg: np.ndarray, *, smooth_frames: int, jump_semitones: float, m
     The run is cut where its smoothed pitch jumps by more than ``jump_semitones`` from one
     frame to the next; smoothing over several frames keeps vibrato from cutting a note.
     """
+    spans = _held_spans(seg, smooth_frames=smooth_frames, jump_semitones=jump_semitones, min_frames=min_frames)
+    return [seg[a:b] for a, b in spans]
+
+
+def _held_spans(
+    seg: np.ndarray, *, smooth_frames: int, jump_semitones: float, min_frames: int
+) -> list[tuple[int, int]]:
+    """The (start, end) frame indices, within ``seg``, of the notes :func:`_held_notes` returns."""
     from scipy.ndimage import uniform_filter1d
 
     if len(seg) < min_frames:
         return []
     smooth = uniform_filter1d(seg, size=smooth_frames, mode="nearest")
     cuts = [0, *(np.flatnonzero(np.abs(np.diff(smooth)) > jump_semitones) + 1).tolist(), len(seg)]
-    return [seg[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b - a >= min_frames]
+    return [(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b - a >= min_frames]
+
+
+def _voice_notes(track: PitchTrack) -> list[tuple[int, int]]:
+    """Held notes of a pitch track as (start, end) frames: >= ~250 ms within 0.3 semitone.
+
+    Smoothing over ~230 ms cancels vibrato, so notes split only where the pitch moves on.
+    """
+    min_note = int(round(0.25 * track.frame_rate))
+    return [
+        (a + s, a + e)
+        for a, b in _runs(track.voiced)
+        for s, e in _held_spans(track.midi[a:b], smooth_frames=5, jump_semitones=0.3, min_frames=min_note)
+    ]
+
+
+def _window_max(x: np.ndarray, centre_hz: np.ndarray, bin_hz: float) -> np.ndarray:
+    """The largest of ``x`` (one spectrum column) within ±2 % of each centre frequency.
+
+    ±2 % is how far a harmonic moves in a wide vibrato (±35 cents).
+    """
+    lo = np.floor(centre_hz * 0.98 / bin_hz).astype(int)
+    hi = np.minimum(np.ceil(centre_hz * 1.02 / bin_hz).astype(int) + 1, len(x))
+    return np.array([x[a:b].max() if b > a else 0.0 for a, b in zip(lo, hi, strict=True)])
+
+
+def _harmonic_brightness_db(
+    spectrum: np.ndarray,
+    sample_rate: int,
+    hop: int,
+    track: PitchTrack,
+    *,
+    frame_times_s: np.ndarray | None = None,
+) -> tuple[float | None, int]:
+    """How far up the held notes' harmonics reach: their energy at 4–8 kHz over that below 2 kHz.
+
+    A voice's harmonics fall steeply above its formants (about 12 dB an octave from the
+    glottis): the dev set's recorded voices read -37 to -42 dB.  An unfiltered saw or square
+    wave falls only 6 dB an octave, and reeds and brass little more: -19 to -2 dB.  A
+    darker instrument (a flute, a filtered synthesiser) reads like a voice, so only the
+    bright end says anything (:data:`VOICE_BRIGHTNESS_MAX_DB`).  Each held frame's pitch says
+    where its harmonics are; a harmonic counts only the energy by which it tops the same
+    window halfway to the next harmonic, so drums and breath noise do not brighten it.
+
+    Parameters
+    ----------
+    spectrum : np.ndarray, shape (n_fft // 2 + 1, frames)
+        Magnitude spectrogram of the same signal, ``hop`` samples a column, frames centred.
+    sample_rate : int
+        Rate of the signal behind ``spectrum``, in Hz.
+    hop : int
+        Hop of ``spectrum``, in samples.
+    track : PitchTrack
+        The pitch track whose held notes are measured.
+    frame_times_s : np.ndarray, optional
+        Each track frame's time in the spectrum's signal, in seconds (a track made of
+        windows of a long file); by default frame ``j`` is at ``j / frame_rate``.
+
+    Returns
+    -------
+    brightness_db : float or None
+        Median over held frames, in dB; None without held frames.
+    frames : int
+        Held frames measured.
+    """
+    n_bins = spectrum.shape[0]
+    bin_hz = sample_rate / (2 * (n_bins - 1))
+    if frame_times_s is None:
+        frame_times_s = np.arange(len(track.midi)) / track.frame_rate
+    ratios = []
+    for a, b in _voice_notes(track):
+        for j in range(a, b):
+            col = int(round(frame_times_s[j] * sample_rate / hop))
+            f0_hz = 440.0 * 2 ** ((track.midi[j] - 69) / 12)
+            if not (0 <= col < spectrum.shape[1]) or not np.isfinite(f0_hz):
+                continue
+            top_hz = min(8000.0, 0.95 * sample_rate / 2)
+            k = np.arange(1, int(top_hz / f0_hz) + 1)
+            if k.size == 0 or k[-1] * f0_hz < 4000:
+                continue
+            x = spectrum[:, col]
+            # The same window halfway between harmonics: what noise alone reaches there.
+            peak, floor = _window_max(x, k * f0_hz, bin_hz), _window_max(x, (k + 0.5) * f0_hz, bin_hz)
+            energy = np.maximum(peak**2 - floor**2, 0.0)
+            low = energy[k * f0_hz < 2000].sum()
+            high = energy[k * f0_hz >= 4000].sum()
+            if low > 0:
+                ratios.append(10 * np.log10(max(high, 1e-12 * low) / low))
+    if not ratios:
+        return None, 0
+    return round(float(np.median(ratios)), 1), len(ratios)
 
 
 def _detrended(note: np.ndarray) -> np.ndarray:
@@ -271,8 +390,9 @@ def _vibrato_notes(harm: np.ndarray, sample_rate: int, n_fft: int, hop: int) -> 
     """Follow the strongest harmonic partial in 200–1000 Hz and measure its wobble.
 
     A voice in a mix is usually the loudest thing in that band, and its partials carry
-    vibrato; instruments' partials hold still.  Returns the share of held notes (>= 0.5 s)
-    whose pitch wobbles by more than 5 cents, and the MIDI pitches of those notes.
+    vibrato; so do a violin's, a saxophone's and a synthesiser lead's.  Returns the share of
+    held notes (>= 0.5 s) whose pitch wobbles periodically by more than 5 cents, and the MIDI
+    pitches of those notes (one per note: a share of one note out of one is 100 %, and says little).
     """
     freqs = np.fft.rfftfreq(n_fft, 1 / sample_rate)
     band = np.flatnonzero((freqs >= 200) & (freqs <= 1000))
@@ -335,10 +455,8 @@ def _tempo_alternative(onset_env: np.ndarray, frame_rate: float, tempo_bpm: floa
     Strength is the onset envelope's autocorrelation at the beat period, summed over the
     first three multiples so a reading is judged by whether its whole grid is present.
     """
-    import librosa
-
     x = onset_env - onset_env.mean()
-    ac = librosa.autocorrelate(x)
+    ac = rhythm.autocorrelate(x)
     if ac[0] <= 0:
         return None
     ac = ac / ac[0]
@@ -359,13 +477,48 @@ def _tempo_alternative(onset_env: np.ndarray, frame_rate: float, tempo_bpm: floa
     return None if best is None else round(best, 1)
 
 
-def _with_words(kind: str, conf: float, speech_share: float | None, *, held: bool = False) -> tuple[str, float]:
+#: Held notes whose harmonics at 4–8 kHz come within this many dB of those below 2 kHz are
+#: brighter than a voice (:func:`_harmonic_brightness_db`).  On benchmarks/realdata.py the
+#: recorded voices (sung vowels, speech) read -37 dB at the brightest; an alto saxophone
+#: -18.5, a trumpet and a shenai -2, an unfiltered saw or square wave -16 to -19.  The
+#: held-out check's close-miked dialogue reached -27.5 dB, so the line sits well above it.
+VOICE_BRIGHTNESS_MAX_DB = -22.0
+#: A singer carrying a tune holds wavering notes for much of the clip: on benchmarks/realdata.py
+#: the sung stand-ins that waver cover 0.55–0.84 of their active time, spoken clips 0.05–0.23,
+#: and the darker instruments that waver (a flute, a guitar's bends, a tracker's vibrato) at
+#: most 0.44.  Less than this is too little to call singing.
+CARRIES_TUNE_SHARE = 0.5
+#: Vibrato counts from this many of the melody's notes on (:func:`_vibrato_notes`), and calls
+#: a tune carried from this share of them: the dev set's darker instruments with vibrato show
+#: it on at most 3 notes; the synthetic singer over a band on 7, nearly half of those its
+#: partial tracker holds (its pitch track follows the bass between phrases).
+VIBRATO_NOTES_MIN = 4
+VIBRATO_SHARE_MIN = 0.4
+#: Below this share, words heard over wavering notes are not a sung line but speech with some
+#: drawn-out syllables (between the most a spoken clip covers, 0.23, and the least a sung one
+#: does, 0.55).
+SPOKEN_BELOW_SHARE = 0.35
+
+
+def _with_words(
+    kind: str,
+    conf: float,
+    speech_share: float | None,
+    *,
+    held: bool = False,
+    voice_like_share: float | None = None,
+    glide: float = 0.0,
+) -> tuple[str, float]:
     """Weigh the pitch verdict against whether words were heard (the voice-activity model).
 
     Pitch cannot tell a bowed string's vibrato from a singer's, nor an instrument's short
     notes from syllables; the voice-activity model hears words, spoken or sung, and hears
     neither instruments nor wordless vowels.  Measured on benchmarks/realdata.py: every
     spoken clip scores >= 0.59, every instrumental <= 0.02.
+
+    ``voice_like_share`` (the share of the clip held on wavering notes, see
+    :class:`VocalsVerdict`) and ``glide`` (the median pitch step, semitones per frame) tell
+    sung words, which sit on held notes, from speech, which glides between short ones.
     """
     if speech_share is None:
         return kind, conf
@@ -377,6 +530,16 @@ def _with_words(kind: str, conf: float, speech_share: float | None, *, held: boo
             return "none", 0.7 + 0.2 * (0.1 - speech_share) / 0.1
         return "speech", min(conf, 0.55)
     if kind == "singing":
+        if (
+            speech_share >= 0.5
+            and voice_like_share is not None
+            and voice_like_share < SPOKEN_BELOW_SHARE
+            and glide >= 0.1
+        ):
+            # Words most of the time, in pitch that glides, and too few held notes for a sung
+            # line (dev set: speech glides 0.18–0.46 semitone a frame, the sung vowels 0.01–0.03,
+            # the synthetic singer with its wide vibrato 0.07).
+            return "speech", 0.7
         if speech_share >= 0.2:
             # Held notes and words: sung words, or acted, drawn-out speech.  Nothing here tells
             # them apart (the held-out check's game dialogue read as "singing" when this was
@@ -397,29 +560,56 @@ def _with_words(kind: str, conf: float, speech_share: float | None, *, held: boo
     return kind, min(conf, 0.6)
 
 
-def _vocals(track: PitchTrack, vibrato_share: float = 0.0, speech_share: float | None = None) -> VocalsVerdict:
+def _vocals(
+    track: PitchTrack,
+    vibrato_share: float = 0.0,
+    speech_share: float | None = None,
+    *,
+    vibrato_notes: int | None = None,
+    brightness_db: float | None = None,
+) -> VocalsVerdict:
+    """Weigh the pitch evidence (and the words heard) into a verdict.
 
+    Parameters
+    ----------
+    track : PitchTrack
+        The clip's pitch track.
+    vibrato_share : float
+        Share of the strongest partial's held notes that wobble like a voice (:func:`_vibrato_notes`).
+    speech_share : float or None
+        Share of audible frames heard as words; None where the voice-activity model cannot run.
+    vibrato_notes : int, optional
+        How many of those notes carry vibrato; the share counts only from
+        :data:`VIBRATO_NOTES_MIN` notes on (None: the share stands alone).
+    brightness_db : float or None
+        The held notes' :func:`_harmonic_brightness_db`; None where not measured.
+    """
     fps = track.frame_rate
     voiced = track.voiced
     n = max(1, len(voiced))
     voiced_ratio = float(voiced.sum() / n)
-    held_frames, wobbles, glides, runs = 0, [], [], 0
-    min_note = int(round(0.25 * fps))  # a held note lasts at least ~250 ms
+    glides, runs = [], 0
     for a, b in _runs(voiced):
         runs += 1
-        seg = track.midi[a:b]
-        if len(seg) > 1:
-            glides.extend(np.abs(np.diff(seg)).tolist())
-        # Smoothing over ~230 ms cancels vibrato, so notes split only where the pitch moves on.
-        for note in _held_notes(seg, smooth_frames=5, jump_semitones=0.3, min_frames=min_note):
-            held_frames += len(note)
-            wobbles.append(float(np.std(_detrended(note)) * 100))
+        if b - a > 1:
+            glides.extend(np.abs(np.diff(track.midi[a:b])).tolist())
+    notes = _voice_notes(track)
+    wobbles = [float(np.std(_detrended(track.midi[a:b])) * 100) for a, b in notes]
+    held_frames = sum(b - a for a, b in notes)
+    # Frames of held notes that wobble like a voice (>= 4 cents): how much of the clip a
+    # voice would have to be carrying, not just whether a few notes waver.
+    living_frames = sum(b - a for (a, b), w in zip(notes, wobbles, strict=True) if w >= 4.0)
     n_voiced = int(voiced.sum())
     stable_ratio = held_frames / n_voiced if n_voiced else 0.0
     wobble = float(np.median(wobbles)) if wobbles else 0.0
     glide = float(np.median(glides)) if glides else 0.0
     active = track.level_db > -30
-    syllable_rate = runs / max(active.sum() / fps, 1e-6)
+    active_s = max(active.sum() / fps, 1e-6)
+    syllable_rate = runs / active_s
+    voice_like_share = min(1.0, living_frames / fps / active_s)
+    # Vibrato counts only on enough notes: one note out of one is a share of 100 % (a clip
+    # whose partial tracker held a single note through a drum fill read "singing" on that).
+    vibrato = vibrato_share if vibrato_notes is None or vibrato_notes >= VIBRATO_NOTES_MIN else 0.0
     # A cappella: whenever it is loud, it is the voice.  Anything loud and unpitched
     # (drums, noise, dense chords) means something else is playing.
     loud_unvoiced = float((~voiced[active]).mean()) if active.any() else 0.0
@@ -442,18 +632,31 @@ def _vocals(track: PitchTrack, vibrato_share: float = 0.0, speech_share: float |
             + 0.15 * min(1.0, max(0.0, syllable_rate - 2.0) / 1.5)
             + 0.15 * min(1.0, max(0.0, 0.45 - stable_ratio) / 0.3)
         )
-    elif wobble < 4.0 and vibrato_share < 0.18:
+    elif wobble < 4.0 and vibrato < 0.18:
         # Notes held without a voice's living wobble or vibrato: most likely an instrument.
         kind = "none"
-        conf = 0.45 + 0.25 * min(1.0, (4.0 - wobble) / 3.0) + 0.2 * min(1.0, (0.18 - vibrato_share) / 0.12)
+        conf = 0.45 + 0.25 * min(1.0, (4.0 - wobble) / 3.0) + 0.2 * min(1.0, (0.18 - vibrato) / 0.12)
+    elif brightness_db is not None and brightness_db > VOICE_BRIGHTNESS_MAX_DB:
+        # Wobble or vibrato, but harmonics reaching far above any voice's: a lead instrument
+        # (a synthesiser's saw or square wave, a reed, brass) played with vibrato or bends.
+        kind, conf = "none", 0.75
+    elif voice_like_share < CARRIES_TUNE_SHARE and vibrato < VIBRATO_SHARE_MIN:
+        # A few wavering notes among steady ones or gaps: an instrument's bend or vibrato looks
+        # like this, and so does a voice heard only here and there.  Too little to call.
+        kind, conf = "singing", 0.5
     else:
+        # A voice's wobble on the notes that carry the tune for most of the clip, or its
+        # vibrato on note after note of the melody (a voice over a band, whose pitch track
+        # follows the bass between phrases).
         kind = "singing"
         conf = (
             0.55
             + 0.25 * min(1.0, (stable_ratio - 0.3) / 0.4)
-            + 0.2 * max(min(1.0, (wobble - 4.0) / 6.0), min(1.0, (vibrato_share - 0.18) / 0.2))
+            + 0.2 * max(min(1.0, (wobble - 4.0) / 6.0), min(1.0, (vibrato - 0.18) / 0.2))
         )
-    kind, conf = _with_words(kind, conf, speech_share, held=stable_ratio >= 0.3)
+    kind, conf = _with_words(
+        kind, conf, speech_share, held=stable_ratio >= 0.3, voice_like_share=voice_like_share, glide=glide
+    )
     if conf < UNSURE_BELOW:
         # Too close to call: say so rather than guess with a confident face.
         kind = "unsure"
@@ -469,6 +672,9 @@ def _vocals(track: PitchTrack, vibrato_share: float = 0.0, speech_share: float |
         loud_unvoiced_ratio=round(loud_unvoiced, 3),
         vibrato_share=round(vibrato_share, 3),
         speech_share=speech_share,
+        held_notes=len(notes),
+        voice_like_share=round(voice_like_share, 3),
+        brightness_db=brightness_db,
     )
 
 
@@ -507,12 +713,24 @@ def _suggest_segment(
     return {"start_s": round(best, 3), "end_s": round(end, 3), "valid": True}
 
 
+def _too_short(duration_s: float, model) -> str | None:
+    """The warning for a recording shorter than the model's reference bound (None when it is long enough,
+    or the model takes no reference)."""
+    m = model_in_use(model)
+    limits = m.reference.limits
+    if limits is None or duration_s >= limits.safe_min_s:
+        return None
+    need = "more than" if limits.min_exclusive else "at least"
+    return f"the audio is {duration_s:.2f} s; {m.id} needs {need} {limits.min_s:g} s — record a longer take."
+
+
 def analyze(
     source: str | os.PathLike | Clip,
     *,
     purpose: str | None = None,
     segment_s: tuple[float, float] = (30.0, 60.0),
     audio: tuple[np.ndarray, int] | None = None,
+    model=None,
 ) -> Analysis:
     """Analyse a reference (a prepared clip or any audio file).
 
@@ -526,13 +744,16 @@ def analyze(
         Shortest and longest suggested segment, in seconds.
     audio : (np.ndarray, int), optional
         Already-decoded mono samples and their rate, to skip decoding.
+    model : str or Model, optional
+        Whose length bound a too-short recording is measured against (default the model in
+        use: ``MUSIC01_MODEL``, else minimax-music).
 
     Returns
     -------
     Analysis
     """
     return analyze_with_features(
-        source, purpose=purpose, segment_s=segment_s, audio=audio, sample_above_s=SAMPLE_ABOVE_S
+        source, purpose=purpose, segment_s=segment_s, audio=audio, sample_above_s=SAMPLE_ABOVE_S, model=model
     )[0]
 
 
@@ -543,6 +764,7 @@ def analyze_with_features(
     segment_s: tuple[float, float] = (30.0, 60.0),
     audio: tuple[np.ndarray, int] | None = None,
     sample_above_s: float | None = None,
+    model=None,
 ) -> tuple[Analysis, dict]:
     """Like :func:`analyze`, also returning the frame-level features the engine reuses.
 
@@ -557,10 +779,6 @@ def analyze_with_features(
         ``chroma`` (12, frames) and ``mfcc`` (13, frames) at ``frame_rate`` frames/s,
         ``pitch`` (a :class:`PitchTrack`), ``frame_db`` (frames,).
     """
-    import librosa
-
-    from .errors import InputError
-
     if purpose is not None and purpose not in PURPOSES:
         raise InputError(f"purpose must be one of {', '.join(PURPOSES)}, not {purpose!r}.")
     path = source.path if isinstance(source, Clip) else source
@@ -570,22 +788,22 @@ def analyze_with_features(
     else:
         y, sr = audio
         if sr != SR:
-            y, sr = librosa.resample(y, orig_sr=sr, target_sr=SR), SR
+            y, sr = dsp.resample(y, orig_sr=sr, target_sr=SR), SR
     duration_s = len(y) / sr
     warnings: list[str] = []
     if duration_s < 1.0:
         raise InputError(f"the audio is only {duration_s:.2f} s long: there is nothing to analyse.")
 
-    frame_rms = librosa.feature.rms(y=y, frame_length=2048, hop_length=HOP)[0]
+    frame_rms = dsp.frame_rms(y, frame_length=2048, hop_length=HOP)
     frame_db = 20 * np.log10(np.maximum(frame_rms * math.sqrt(2), 1e-10))  # a full-scale sine reads 0 dBFS
     rms_total = float(np.sqrt(np.mean(y.astype(np.float64) ** 2)))
     rms_dbfs = 20 * math.log10(max(rms_total * math.sqrt(2), 1e-10))
     peak_dbfs = 20 * math.log10(max(float(np.abs(y).max()), 1e-10))
     silence_ratio = float((frame_db < -50).mean())
     if silence_ratio > 0.98:
-        warnings.append("the audio is silent: music-01 needs audible singing or music.")
+        warnings.append("the audio is silent: the models need audible singing or music.")
 
-    stft = np.abs(librosa.stft(y, n_fft=2048, hop_length=HOP))
+    stft = np.abs(dsp.stft(y, n_fft=2048, hop_length=HOP))
     sampled = sample_above_s is not None and duration_s > sample_above_s
     if sampled:
         # A long file: the costly harmonic/percussive split (and what reads it: tempo, key,
@@ -597,25 +815,25 @@ def analyze_with_features(
         cols = np.arange(stft.shape[1])
     if sampled:
         top = int(SAMPLE_TOP_HZ * 2048 / sr) + 1
-        h, pc = librosa.decompose.hpss(stft[:top, cols], kernel_size=17)
+        h, pc = dsp.hpss(stft[:top, cols], kernel_size=17)
         harm, perc = np.zeros((stft.shape[0], len(cols)), dtype=h.dtype), np.zeros((stft.shape[0], len(cols)), h.dtype)
         harm[:top], perc[:top] = h, pc
     else:
-        harm, perc = librosa.decompose.hpss(stft, kernel_size=17)
-    onset_env = librosa.onset.onset_strength(S=librosa.amplitude_to_db(perc**2 + harm**2 * 0.3), sr=sr)
-    tempo, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=HOP, units="frames")
-    tempo = _refined_tempo(np.asarray(beat_frames, dtype=float), sr / HOP, float(np.atleast_1d(tempo)[0]))
+        harm, perc = dsp.hpss(stft, kernel_size=17)
+    onset_env = rhythm.onset_strength(dsp.amplitude_to_db(perc**2 + harm**2 * 0.3), n_fft=2048, hop_length=HOP)
+    tempo, beat_frames = rhythm.track_beats(onset_env, frame_rate_hz=sr / HOP)
+    tempo = _refined_tempo(np.asarray(beat_frames, dtype=float), sr / HOP, tempo)
     tempo_alt = _tempo_alternative(onset_env, sr / HOP, tempo)
     # Beats in the file's own time (in a sampled file, each window keeps its place).
     beats = cols[np.asarray(beat_frames, dtype=int)[np.asarray(beat_frames) < len(cols)]] * HOP / sr
-    chroma = librosa.feature.chroma_stft(S=harm**2, sr=sr, hop_length=HOP, tuning=0.0)
+    chroma = dsp.chroma(harm**2, sample_rate=sr, tuning=0.0)
     loud = frame_db[cols][: chroma.shape[1]] > -45
     chroma_mean = chroma[:, loud].mean(axis=1) if loud.any() else chroma.mean(axis=1)
     tonic, mode, key_r = estimate_key(chroma_mean)
     if sampled:
         # The segment search reads the whole file, with the cheap chroma of the plain spectrum.
-        chroma = librosa.feature.chroma_stft(S=stft**2, sr=sr, hop_length=HOP, tuning=0.0)
-    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(librosa.feature.melspectrogram(S=stft**2, sr=sr)), n_mfcc=13)
+        chroma = dsp.chroma(stft**2, sample_rate=sr, tuning=0.0)
+    mfcc = dsp.mfcc(stft**2, sample_rate=sr, n_mfcc=13)
     feats = np.vstack(
         [chroma, (mfcc - mfcc.mean(axis=1, keepdims=True)) / (mfcc.std(axis=1, keepdims=True) + 1e-6) * 0.3]
     )
@@ -626,8 +844,6 @@ def analyze_with_features(
         )
 
     # Pitch on at most ~90 s (three 30 s windows spread over the file) keeps long inputs fast.
-    from .voice import voice_activity
-
     if duration_s > 100:
         starts = np.linspace(0, duration_s - 30, 3)
         heard = voice_activity(y, sr, windows_s=[(float(s0), 30.0) for s0 in starts])
@@ -637,14 +853,25 @@ def analyze_with_features(
             frame_rate=tracks[0].frame_rate,
         )
         spans = [sp for t, s0 in zip(tracks, starts, strict=True) for sp in voiced_spans_s(t, offset_s=float(s0))]
+        track_times_s = np.concatenate(
+            [s0 + np.arange(len(t.midi)) / t.frame_rate for t, s0 in zip(tracks, starts, strict=True)]
+        )
     else:
         heard = voice_activity(y, sr)
         track = track_pitch(y, sr)
         spans = voiced_spans_s(track)
+        track_times_s = None
     if heard is not None and heard.spans_s:
         spans = list(heard.spans_s)  # where words were heard, rather than any voiced pitch
     vibrato_share, vibrato_pitches = _vibrato_notes(harm, sr, 2048, HOP)
-    verdict = _vocals(track, vibrato_share, None if heard is None else heard.share)
+    brightness_db, _ = _harmonic_brightness_db(stft, sr, HOP, track, frame_times_s=track_times_s)
+    verdict = _vocals(
+        track,
+        vibrato_share,
+        None if heard is None else heard.share,
+        vibrato_notes=len(vibrato_pitches),
+        brightness_db=brightness_db,
+    )
     if heard is None:
         warnings.append(
             "no voice-activity model on this platform: the voice verdict rests on pitch alone and is less sure."
@@ -667,6 +894,10 @@ def analyze_with_features(
 
     if verdict.kind == "singing":
         suggested = "song" if verdict.accompaniment else "voice"
+    elif verdict.kind == "speech":
+        # A spoken clip fits no purpose: a voice reference must be sung, and speech is no
+        # accompaniment.  The speech warning below says so and what to do instead.
+        suggested = None
     elif verdict.kind == "unsure":
         suggested = None  # we could not tell: the person chooses
         warnings.append(
@@ -679,7 +910,8 @@ def analyze_with_features(
         where = ", ".join(f"{a:.1f}–{b:.1f} s" for a, b in speech_s[:6]) + (" …" if len(speech_s) > 6 else "")
         warnings.append(
             f"this sounds like speech{f' (at {where})' if where else ''}: the models need singing for a "
-            "voice reference — sing the words, or use the clip as an instrumental reference."
+            "voice reference and music for an instrumental one, so no purpose is suggested — sing the "
+            "words and record them again."
         )
     if purpose == "voice" and verdict.kind == "singing" and verdict.accompaniment:
         warnings.append("purpose 'voice' expects a cappella singing, but this clip has accompaniment: use 'song'.")
@@ -697,8 +929,8 @@ def analyze_with_features(
     segment = _suggest_segment(
         duration_s, beats, frame_db, feats, min_s=max(lo, MIN_CLIP_S + CLIP_MARGIN_S), max_s=min(hi, MAX_CLIP_S)
     )
-    if not segment["valid"]:
-        warnings.append(f"the audio is {duration_s:.2f} s; music-01 needs more than 10 s — record a longer take.")
+    if (too_short := _too_short(duration_s, model)) is not None:
+        warnings.append(too_short)
     analysis = Analysis(
         duration_s=round(duration_s, 3),
         tempo_bpm=round(tempo, 2),

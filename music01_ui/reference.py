@@ -75,7 +75,7 @@ def waveform_figure(path: str | None, start_s: float | None, end_s: float | None
 # verdict that counts is the chosen model's, said under start/end (segment_check) and by Prepare;
 # the analysis's own would contradict it (a short file showed "needs more than 15 s" beside
 # "needs more than 10 s").  Its wording is the core's: see analysis.analyze_with_features.
-_LENGTH_WARNING = re.compile(r"^the audio is [\d.]+ s; \S+ needs more than [\d.]+ s")
+_LENGTH_WARNING = re.compile(r"^the audio is [\d.]+ s; \S+ needs (more than|at least) [\d.]+ s")
 
 
 def _without_length_verdict(d: dict) -> dict:

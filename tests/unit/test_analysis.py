@@ -87,7 +87,10 @@ def test_short_file_has_no_valid_segment(tmp_path):
     sf.write(path, synthesize_example(ExampleSpec("s", 100, "C", "major", duration_s=8.0), sample_rate=22050), 22050)
     a = analyze(path)
     assert not a.suggested_segment["valid"]
-    assert any("more than 10 s" in w for w in a.warnings)
+    # The length verdict names the model that will be used (issue 20.9), not the retired music-01.
+    assert any("minimax-music needs more than 15 s" in w for w in a.warnings), a.warnings
+    assert any("music-01 needs more than 10 s" in w for w in analyze(path, model="music-01").warnings)
+    assert not any("needs" in w for w in analyze(path, model="minimax/music-cover").warnings)  # 6 s is enough
 
 
 def test_silence_warns(tmp_path):
