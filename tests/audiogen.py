@@ -158,3 +158,16 @@ def lead_synth(
             y[jh : jh + len(hat)] += 0.15 * hat[: n - jh]
         y += 0.25 * (np.sin(2 * np.pi * 98.0 * t_all) + 0.3 * np.sin(2 * np.pi * 196.0 * t_all))
     return (0.8 * y / np.abs(y).max()).astype(np.float32)
+
+
+def pitch_track(midi_runs, *, frame_rate=21.5):
+    """A :class:`~music01_core.analysis.PitchTrack` of the given runs (MIDI per frame), each followed
+    by two unvoiced frames: the vocals verdict's input without any audio."""
+    from music01_core.analysis import PitchTrack
+
+    midi, voiced = [], []
+    for run in midi_runs:
+        midi += list(run) + [np.nan, np.nan]
+        voiced += [True] * len(run) + [False, False]
+    midi = np.array(midi, dtype=float)
+    return PitchTrack(midi=midi, voiced=np.array(voiced), level_db=np.zeros(len(midi)), frame_rate=frame_rate)

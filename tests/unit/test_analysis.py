@@ -12,6 +12,7 @@ from music01_core import InputError
 from music01_core.analysis import analyze, estimate_key
 from music01_core.examples import EXAMPLES, ExampleSpec, synthesize_example
 from music01_core.settings import MAX_CLIP_S, MIN_CLIP_S
+from tests.audiogen import pitch_track
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,26 +140,15 @@ def test_short_steady_instrument_notes_are_not_speech():
     assert a.vocals in ("none", "unsure"), a.vocals_detail
 
 
-def _track(midi_runs, *, frame_rate=21.5):
-    from music01_core.analysis import PitchTrack
-
-    midi, voiced = [], []
-    for run in midi_runs:
-        midi += list(run) + [np.nan, np.nan]
-        voiced += [True] * len(run) + [False, False]
-    midi = np.array(midi, dtype=float)
-    return PitchTrack(midi=midi, voiced=np.array(voiced), level_db=np.zeros(len(midi)), frame_rate=frame_rate)
-
-
 def test_a_borderline_verdict_is_unsure_and_suggests_nothing():
     from music01_core.analysis import UNSURE_BELOW, _vocals
 
     # Syllable-short pieces whose pitch moves a little (0.09 semitone a frame): neither clearly
     # an instrument's steady notes nor clearly speech.
-    v = _vocals(_track([60 + 0.09 * np.arange(4)] * 60))
+    v = _vocals(pitch_track([60 + 0.09 * np.arange(4)] * 60))
     assert v.kind == "unsure" and v.confidence < UNSURE_BELOW
     # Clear talking: short pieces sliding a third of a semitone a frame.
-    talk = _vocals(_track([60 + 0.35 * np.arange(4) * (-1) ** k for k in range(60)]))
+    talk = _vocals(pitch_track([60 + 0.35 * np.arange(4) * (-1) ** k for k in range(60)]))
     assert talk.kind == "speech" and talk.confidence >= UNSURE_BELOW
 
 

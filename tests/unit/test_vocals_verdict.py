@@ -16,25 +16,14 @@ import pytest
 from music01_core.analysis import (
     UNSURE_BELOW,
     VOICE_BRIGHTNESS_MAX_DB,
-    PitchTrack,
     _vocals,
     _with_words,
     analyze,
 )
-from tests.audiogen import lead_synth
+from tests.audiogen import lead_synth, pitch_track
 
 ROOT = Path(__file__).resolve().parents[2]
 SR = 22050
-
-
-def _track(midi_runs, *, frame_rate=21.5):
-    """A pitch track of the given runs (MIDI per frame), each followed by two unvoiced frames."""
-    midi, voiced = [], []
-    for run in midi_runs:
-        midi += list(run) + [np.nan, np.nan]
-        voiced += [True] * len(run) + [False, False]
-    midi = np.array(midi, dtype=float)
-    return PitchTrack(midi=midi, voiced=np.array(voiced), level_db=np.zeros(len(midi)), frame_rate=frame_rate)
 
 
 @pytest.mark.parametrize("wave, bed", [("saw", True), ("square", True), ("saw", False)])
@@ -57,7 +46,7 @@ def test_vibrato_on_one_note_in_four_of_a_steady_lead_is_not_singing(bed):
 
 def test_a_vibrato_share_from_one_note_is_no_evidence():
     # Steady held notes; the partial tracker found one note, with vibrato: a share of 100 %.
-    steady = _track([np.full(20, 60.0 + k % 5) for k in range(30)])
+    steady = pitch_track([np.full(20, 60.0 + k % 5) for k in range(30)])
     v = _vocals(steady, 1.0, 0.0, vibrato_notes=1)
     assert v.kind == "none", v
     # The same share over many notes of the melody is a voice's vibrato (or a lead's: no words).
@@ -69,10 +58,10 @@ def test_a_voice_wavering_through_the_clip_is_still_singing():
     # Held notes that all waver (a voice's jitter, ~6 cents), as the dev set's sung vowels do.
     rng = np.random.default_rng(2)
     notes = [60.0 + k % 7 + 0.06 * rng.standard_normal(20) for k in range(30)]
-    v = _vocals(_track(notes), 0.0, 0.0, vibrato_notes=0)
+    v = _vocals(pitch_track(notes), 0.0, 0.0, vibrato_notes=0)
     assert v.kind == "singing" and v.voice_like_share > 0.5, v
     # The same notes, bright as a saw wave: an instrument.
-    assert _vocals(_track(notes), 0.0, 0.0, vibrato_notes=0, brightness_db=-15.0).kind == "none"
+    assert _vocals(pitch_track(notes), 0.0, 0.0, vibrato_notes=0, brightness_db=-15.0).kind == "none"
 
 
 def test_words_over_gliding_pitch_with_few_held_notes_are_speech():
