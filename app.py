@@ -527,7 +527,7 @@ def build() -> gr.Blocks:
 
 
 def _warm_up() -> None:
-    """Import librosa and compile its kernels in the background, so the first analysis is quick."""
+    """Load the analysis stack (scipy, the voice model) in the background, so the first analysis is quick."""
     try:
         import numpy as np
 

@@ -1,8 +1,8 @@
 """Analysis speed: seconds of analysis per second of audio for a 60 s clip.
 
 Prints the warm ratio (a second call in one process: the app's and notebooks' case)
-and the cold ratio (a fresh ``music01 analyze`` process, which also pays librosa's
-import and numba compilation).  Target: <= 0.1 (warm).
+and the cold ratio (a fresh ``music01 analyze`` process, which also pays the imports;
+``bench_cold.py`` measures that case on its own).  Target: <= 0.1 (warm).
 
     python benchmarks/bench_analyze.py
 """
