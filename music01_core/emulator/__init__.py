@@ -4,8 +4,9 @@ Four routers, one per interface: music-01's legacy upload/generate
 (:mod:`.music01`), the asynchronous job interface of the live models (:mod:`.jobs`), the
 file URLs finished audio is fetched from (:mod:`.files`), and the control endpoints
 (:mod:`.control`: ``POST /_emulator/faults``, ``GET /_emulator/stats``,
-``POST /_emulator/reset``).  Audio is rendered by the offline engine.  It binds to
-127.0.0.1 unless told otherwise.
+``POST /_emulator/reset``).  Requests are validated against the provider's own contract
+(:mod:`.contract`), never against our client-side model table; audio is rendered by the
+offline engine.  It binds to 127.0.0.1 unless told otherwise.
 
 Faults are queued per endpoint with ``POST /_emulator/faults`` (JSON such as
 ``{"generate": ["http:503"], "submit": ["reset"], "job": ["job:stuck"]}``) or sent per
@@ -23,9 +24,16 @@ import threading
 import time
 from pathlib import Path
 
-from fastapi import Request  # module level: FastAPI resolves the endpoints' annotations here
+from fastapi import FastAPI, Request  # module level: FastAPI resolves the endpoints' annotations here
 
-from .common import EmulatorState
+from ..backends.offline import OfflineBackend
+from ..history import History
+from ..library import ReferenceLibrary
+from .common import EmulatorState, gateway
+from .control import control_router
+from .files import files_router
+from .jobs import jobs_router
+from .music01 import music01_router
 
 __all__ = ["create_app", "serve", "EmulatorServer"]
 
@@ -59,25 +67,16 @@ def create_app(
         Seconds a job reports ``queued`` (default a third of ``latency_s``).
     file_ttl_s : float
         Seconds a finished file's URL stays valid.
+
+    Returns
+    -------
+    ASGI app
+        The FastAPI app wrapped so the ``reset`` fault can drop a connection; its ``state``
+        is the app's.
     """
-    from fastapi import FastAPI
-
-    from ..backends.offline import OfflineBackend
-    from ..history import History
-    from ..library import ReferenceLibrary
-    from .common import gateway
-    from .control import control_router
-    from .files import files_router
-    from .jobs import jobs_router
-    from .music01 import music01_router
-
     home = Path(home) if home is not None else Path(tempfile.mkdtemp(prefix="music01-emulator-"))
-    # The emulator is a service: no reference library or history of its own on top.
-    backend = OfflineBackend(
-        home=home, history=History(home / "emulator-history"), library=ReferenceLibrary(home / "emulator-library")
-    )
     state = EmulatorState(
-        backend=backend,
+        backend=_backend(home),
         home=home,
         key=key,
         latency_s=latency_s,
@@ -88,9 +87,26 @@ def create_app(
     )
     app = FastAPI(title="music01 emulator of the AI/ML API music endpoints", docs_url=None, redoc_url=None)
     app.state.emulator = state
-    app.state.faults, app.state.stats, app.state.backend = state.faults, state.stats, backend
+    app.state.faults, app.state.stats, app.state.backend = state.faults, state.stats, state.backend
+    app.middleware("http")(_counter(state))
+    for router in (control_router(state), files_router(state), music01_router(state), jobs_router(state)):
+        app.include_router(router)
+    # The gateway answers an unknown path, and a known path with the wrong method, with 404 "Cannot …".
+    app.add_exception_handler(404, _cannot)
+    app.add_exception_handler(405, _cannot)
+    return _RawSendExposer(app)
 
-    @app.middleware("http")
+
+def _backend(home: Path) -> OfflineBackend:
+    # The emulator is a service: no reference library or history of its own on top.
+    return OfflineBackend(
+        home=home, history=History(home / "emulator-history"), library=ReferenceLibrary(home / "emulator-library")
+    )
+
+
+def _counter(state: EmulatorState):
+    """The middleware that counts requests, methods and bytes per path (``/_emulator/stats``)."""
+
     async def count(request: Request, call_next):
         body = await request.body()
         with state.lock:
@@ -99,18 +115,11 @@ def create_app(
             state.stats["bytes"][request.url.path] += len(body)
         return await call_next(request)
 
-    for router in (control_router(state), files_router(state), music01_router(state), jobs_router(state)):
-        app.include_router(router)
+    return count
 
-    @app.exception_handler(404)
-    async def not_found(request: Request, exc):
-        return gateway(404, request.url.path, f"Cannot {request.method} {request.url.path}")
 
-    @app.exception_handler(405)
-    async def not_allowed(request: Request, exc):
-        return gateway(404, request.url.path, f"Cannot {request.method} {request.url.path}")
-
-    return _RawSendExposer(app)
+async def _cannot(request: Request, exc):
+    return gateway(404, request.url.path, f"Cannot {request.method} {request.url.path}")
 
 
 class _RawSendExposer:

@@ -217,31 +217,3 @@ async def json_request(state: EmulatorState, request: Request, endpoint: str, pa
         return fault, await request.json(), None
     except ValueError:
         return fault, None, gateway(400, path, ["body must be JSON"])
-
-
-def audio_setting_problems(
-    setting, *, rate_field: str = "sample_rate", format_required: bool = False, all_required: bool = False
-) -> list[str]:
-    """The gateway's messages for an ``audio_setting`` object (empty when valid or absent).
-
-    ``all_required``: hold the client to every field (music-01: the contract leaves the
-    server's defaults unknown, so the emulator does not guess them for a client that forgot).
-    """
-    from ..settings import AUDIO_FORMATS, BITRATES, SAMPLE_RATES
-
-    if setting is None:
-        return ["audio_setting should not be empty"] if all_required else []
-    if not isinstance(setting, dict):
-        return ["audio_setting must be an object"]
-    problems = []
-    if all_required:
-        problems += [f"audio_setting.{k} should not be empty" for k in (rate_field, "bitrate") if k not in setting]
-    for k, values in ((rate_field, SAMPLE_RATES), ("bitrate", BITRATES), ("format", AUDIO_FORMATS)):
-        if k in setting and setting[k] not in values:
-            problems.append(f"audio_setting.{k} must be one of the following values: " + ", ".join(map(str, values)))
-    if format_required and "format" not in setting:
-        problems.append("audio_setting.format should not be empty")
-    for k in setting:
-        if k not in (rate_field, "bitrate", "format"):
-            problems.append(f"audio_setting.property {k} should not exist")
-    return problems

@@ -10,6 +10,16 @@ __all__ = ["control_router"]
 
 
 def control_router(state: EmulatorState) -> APIRouter:
+    """The control endpoints over ``state``: faults, stats, reset.
+
+    Parameters
+    ----------
+    state : EmulatorState
+
+    Returns
+    -------
+    APIRouter
+    """
     router = APIRouter()
 
     @router.get("/_emulator/stats")

@@ -50,6 +50,16 @@ def expire_file(state: EmulatorState, url: str) -> None:
 
 
 def files_router(state: EmulatorState) -> APIRouter:
+    """The file URLs over ``state``'s stored files.
+
+    Parameters
+    ----------
+    state : EmulatorState
+
+    Returns
+    -------
+    APIRouter
+    """
     router = APIRouter()
 
     @router.get(FILES_PREFIX + "/{token}/{name}")

@@ -1,6 +1,6 @@
 """The asynchronous job interface of the emulator: ``POST /v2/generate/audio``, ``GET ?generation_id=``.
 
-Submits are validated against the model table (:mod:`music01_core.models`) the way the
+Submits are validated against the provider's contract (:mod:`.contract`) the way the
 gateway does (400 "Body validation error!" with one message per problem); a job is
 rendered by the offline engine in a thread, reports ``queued`` then ``generating`` for
 the configured latency, then ``completed`` with an ``audio_file.url`` on the emulator's
@@ -29,140 +29,128 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ..settings import JOB_PATH
-from .common import (
-    EmulatorState,
-    audio_setting_problems,
-    before,
-    fault_answer,
-    gateway,
-    json_request,
-    slow_json,
-)
+from ..errors import Music01Error, ReferenceUrlError
+from ..lyrics import TextFields
+from ..references import reference_from_file, reference_from_url
+from ..settings import JOB_PATH, AudioSetting
+from .common import EmulatorState, before, fault_answer, gateway, json_request, slow_json
+from .contract import CREDITS, JOB_CONTRACTS, ModelContract, job_model_ids
 from .files import add_file, expire_file
+from .validation import body_problems, model_problem
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["jobs_router", "validate_job"]
 
-_CREDITS = {
-    "minimax-music": 126000,
-    "minimax/music-cover": 84000,
-    "minimax/music-2.6": 84000,
-    "minimax/music-2.0": 63000,
-    "minimax/music-1.5": 63000,
-}
-_FLAGS = ("is_instrumental", "lyrics_optimizer")
 
+def validate_job(body) -> tuple[ModelContract | None, list[str]]:
+    """The gateway's validation of a submit, against the provider's contract (:mod:`.contract`).
 
-def validate_job(body) -> tuple[object, list[str]]:
-    """The gateway's validation of a submit: (Model or None, problems)."""
-    from ..models import MODELS, model_ids
+    Parameters
+    ----------
+    body : object
+        The decoded JSON body.
 
+    Returns
+    -------
+    (ModelContract or None, list of str)
+        The model's contract (None when the body names no job model) and the gateway's
+        messages (empty when the body is valid).
+    """
     if not isinstance(body, dict):
         return None, ["body must be a JSON object"]
-    m = MODELS.get(body.get("model"))
-    if m is None or not m.live or m.protocol != "job":
-        return None, ["model must be one of the following values: " + ", ".join(model_ids(live_only=True))]
-    problems = []
-    allowed = {"model"}
-    for spec in (m.lyrics, m.prompt):
-        if spec is None:
-            continue
-        allowed.add(spec.api_field)
-        value = body.get(spec.api_field)
-        if value is None:
-            if spec.required:
-                problems.append(f"{spec.api_field} should not be empty")
-            continue
-        if not isinstance(value, str):
-            problems.append(f"{spec.api_field} must be a string")
-        elif len(value) < spec.min_chars:
-            problems.append(f"{spec.api_field} must be longer than or equal to {spec.min_chars} characters")
-        elif len(value) > spec.max_chars:
-            problems.append(f"{spec.api_field} must be shorter than or equal to {spec.max_chars} characters")
-    if m.reference.ways:
-        allowed.add(m.reference.api_field)
-        ref = body.get(m.reference.api_field)
-        if not isinstance(ref, str) or not ref:
-            problems.append(f"{m.reference.api_field} should not be empty")
-        elif ref.startswith("data:"):
-            if "base64" not in m.reference.ways:
-                problems.append(f"{m.reference.api_field} must be a URL address")
-            elif ";base64," not in ref[:80]:
-                problems.append(f"{m.reference.api_field} must be a URL or Base64-encoded audio")
-        elif not ref.startswith(("http://", "https://")):
-            problems.append(f"{m.reference.api_field} must be a URL address")
-    if m.audio_setting is not None:
-        allowed.add("audio_setting")
-        problems += audio_setting_problems(body.get("audio_setting"), rate_field=m.audio_setting.sample_rate_field)
-    for flag in m.flags:
-        allowed.add(flag)
-        if flag in body and not isinstance(body[flag], bool):
-            problems.append(f"{flag} must be a boolean value")
-    for k in body:
-        if k not in allowed:
-            problems.append(f"property {k} should not exist")
-    return m, problems
+    model = body.get("model")
+    contract = JOB_CONTRACTS.get(model) if isinstance(model, str) else None
+    if contract is None:
+        return None, [model_problem(job_model_ids())]
+    return contract, body_problems(contract, body)
 
 
 def jobs_router(state: EmulatorState) -> APIRouter:
+    """The job interface's submit and poll over ``state``.
+
+    Parameters
+    ----------
+    state : EmulatorState
+
+    Returns
+    -------
+    APIRouter
+    """
     router = APIRouter()
 
     @router.post(JOB_PATH)
     async def submit(request: Request):
-        submit_fault, body, resp = await json_request(state, request, "submit", JOB_PATH)
-        if resp is not None:
-            return resp
-        model, problems = validate_job(body)
-        if problems:
-            return gateway(400, JOB_PATH, problems)
-        if (answer := fault_answer(submit_fault, JOB_PATH)) is not None:
-            return answer
-        fault = state.take_fault("job", request) if not request.headers.get("x-music01-fault") else None
-        short = model.id.split("/")[-1]
-        gid = f"{uuid.uuid4()}:{short}"
-        job = {
-            "id": gid,
-            "model": model,
-            "body": body,
-            "created": time.monotonic(),
-            "fault": fault,
-            "done": False,
-            "result": None,
-            "error": None,
-            "url": None,
-            "base_url": str(request.base_url).rstrip("/"),
-        }
-        with state.lock:
-            state.jobs[gid] = job
-            ref = body.get(model.reference.api_field) if model.takes_reference else None
-            # How the reference came (a link or the audio itself), never the link or the payload.
-            how = None if not isinstance(ref, str) else "base64" if ref.startswith("data:") else "url"
-            state.stats["submits"].append({"id": gid, "model": model.id, "reference": how, "time": time.time()})
-        threading.Thread(target=_work, args=(state, job), name="music01-emulator-job", daemon=True).start()
-        return JSONResponse({"id": gid, "status": "queued"}, status_code=201)
+        return await _submit(state, request)
 
     @router.get(JOB_PATH)
     async def poll(request: Request):
-        fault, resp = await before(state, request, "poll", JOB_PATH)
-        if resp is not None:
-            return resp
-        gid = request.query_params.get("generation_id")
-        if not gid:
-            return gateway(400, JOB_PATH, ["generation_id should not be empty"])
-        with state.lock:
-            job = state.jobs.get(gid)
-        if job is None:
-            return gateway(404, JOB_PATH, f"Generation {gid} not found")
-        if fault == "slow":
-            return slow_json(_status(state, job))
-        return JSONResponse(_status(state, job))
+        return await _poll(state, request)
 
     return router
 
 
+async def _submit(state: EmulatorState, request: Request):
+    submit_fault, body, resp = await json_request(state, request, "submit", JOB_PATH)
+    if resp is not None:
+        return resp
+    contract, problems = validate_job(body)
+    if problems:
+        return gateway(400, JOB_PATH, problems)
+    if (answer := fault_answer(submit_fault, JOB_PATH)) is not None:
+        return answer
+    # A fault sent in the header is the submit's own; only queued ones reach the job.
+    fault = state.take_fault("job", request) if not request.headers.get("x-music01-fault") else None
+    job = _new_job(contract, body, fault, str(request.base_url).rstrip("/"))
+    with state.lock:
+        state.jobs[job["id"]] = job
+        state.stats["submits"].append(_submit_record(job))
+    threading.Thread(target=_work, args=(state, job), name="music01-emulator-job", daemon=True).start()
+    return JSONResponse({"id": job["id"], "status": "queued"}, status_code=201)
+
+
+def _new_job(contract: ModelContract, body: dict, fault: str | None, base_url: str) -> dict:
+    gid = f"{uuid.uuid4()}:{contract.id.split('/')[-1]}"
+    return {
+        "id": gid,
+        "contract": contract,
+        "body": body,
+        "created": time.monotonic(),
+        "fault": fault,
+        "done": False,
+        "result": None,
+        "error": None,
+        "url": None,
+        "base_url": base_url,
+    }
+
+
+def _submit_record(job: dict) -> dict:
+    """The stats entry of a submit: how the reference came (a link or the audio itself), never its value."""
+    contract = job["contract"]
+    ref = job["body"].get(contract.reference.name) if contract.reference is not None else None
+    how = None if not isinstance(ref, str) else "base64" if ref.startswith("data:") else "url"
+    return {"id": job["id"], "model": contract.id, "reference": how, "time": time.time()}
+
+
+async def _poll(state: EmulatorState, request: Request):
+    fault, resp = await before(state, request, "poll", JOB_PATH)
+    if resp is not None:
+        return resp
+    gid = request.query_params.get("generation_id")
+    if not gid:
+        return gateway(400, JOB_PATH, ["generation_id should not be empty"])
+    with state.lock:
+        job = state.jobs.get(gid)
+    if job is None:
+        return gateway(404, JOB_PATH, f"Generation {gid} not found")
+    if fault == "slow":
+        return slow_json(_status(state, job))
+    return JSONResponse(_status(state, job))
+
+
 def _status(state: EmulatorState, job: dict) -> dict:
+    """The poll answer for ``job`` now: queued, generating, error or completed."""
     elapsed = time.monotonic() - job["created"]
     queue_s = state.queue_s if state.queue_s else state.latency_s / 3
     out = {"id": job["id"]}
@@ -173,14 +161,16 @@ def _status(state: EmulatorState, job: dict) -> dict:
     if job["error"] is not None or job["fault"] == "job:error":
         name, message = job["error"] or ("GenerationError", "the upstream model failed to generate the audio")
         return {**out, "status": "error", "error": {"name": name, "message": message}}
+    return {**out, "status": "completed", **_completed(state, job)}
+
+
+def _completed(state: EmulatorState, job: dict) -> dict:
+    """The ``audio_file`` and ``meta`` of a finished job; its file URL is made on the first poll."""
     result = job["result"]
     data, ctype, ext = result.audio, _CTYPE.get(result.format, "application/octet-stream"), result.format
-    size = len(data)
     if job["fault"] == "job:notaudio":
-        data, ext = b"<html>definitely not audio</html>" * 32, result.format
-        size = len(data)
-    if job["fault"] == "job:size":
-        size += 1000
+        data = b"<html>definitely not audio</html>" * 32
+    size = len(data) + (1000 if job["fault"] == "job:size" else 0)
     if job["url"] is None:
         job["url"] = add_file(
             state,
@@ -193,10 +183,8 @@ def _status(state: EmulatorState, job: dict) -> dict:
         )
         if job["fault"] == "job:expired":
             expire_file(state, job["url"])
-    usage = {"credits_used": _CREDITS.get(job["model"].id, 84000), "usd_spent": 0.06}
+    usage = {"credits_used": CREDITS.get(job["contract"].id, 84000), "usd_spent": 0.06}
     return {
-        **out,
-        "status": "completed",
         "audio_file": {
             "url": job["url"],
             "content_type": ctype,
@@ -212,29 +200,15 @@ _CTYPE = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "application/octet-str
 
 def _work(state: EmulatorState, job: dict) -> None:
     """Render the job with the offline engine (as the provider would, in the background)."""
-    from ..errors import Music01Error
-    from ..lyrics import TextFields
-    from ..settings import AudioSetting
-
-    m, body = job["model"], job["body"]
+    contract, body = job["contract"], job["body"]
     try:
         with tempfile.TemporaryDirectory(prefix="music01-emu-job-") as d:
-            ref = _fetch_reference(state, m, body, Path(d)) if m.reference.ways else None
-            s = body.get("audio_setting") or {}
-            setting = AudioSetting(
-                sample_rate=int(s.get(m.audio_setting.sample_rate_field, 44100)) if m.audio_setting else 44100,
-                bitrate=int(s.get("bitrate", 256000)),
-                format=s.get("format", "mp3"),
-            )
-            fields = TextFields(
-                lyrics=body.get(m.lyrics.api_field) if m.lyrics else None,
-                prompt=body.get(m.prompt.api_field) if m.prompt else None,
-            )
+            ref = _fetch_reference(contract, body, Path(d)) if contract.reference is not None else None
             job["result"] = state.backend.render_job(
-                m,
-                fields,
+                contract.id,
+                _text_fields(contract, body),
                 ref,
-                setting,
+                _job_setting(contract, body),
                 is_instrumental=bool(body.get("is_instrumental")),
                 lyrics_optimizer=bool(body.get("lyrics_optimizer")),
             )
@@ -247,21 +221,48 @@ def _work(state: EmulatorState, job: dict) -> None:
         job["done"] = True
 
 
-def _fetch_reference(state: EmulatorState, m, body: dict, folder: Path):
-    """Fetch a job's reference as the provider would: the URL, or the Base64 inside the request."""
-    from ..errors import ReferenceUrlError
-    from ..references import reference_from_file, reference_from_url
+def _text_fields(contract: ModelContract, body: dict) -> TextFields:
+    """The lyrics and style prompt to render, from the fields that hold them (minimax-music sings "prompt")."""
+    lyrics, prompt = contract.string("lyrics"), contract.string("prompt")
+    return TextFields(
+        lyrics=body.get(lyrics.name) if lyrics is not None else None,
+        prompt=body.get(prompt.name) if prompt is not None else None,
+    )
 
-    value = body[m.reference.api_field]
+
+def _job_setting(contract: ModelContract, body: dict) -> AudioSetting:
+    """The output settings to render with; what the body leaves out takes the schemas' defaults."""
+    s = body.get("audio_setting") or {}
+    rate_field = contract.audio_setting.sample_rate_field if contract.audio_setting is not None else None
+    return AudioSetting(
+        sample_rate=int(s.get(rate_field, 44100)) if rate_field else 44100,
+        bitrate=int(s.get("bitrate", 256000)),
+        format=s.get("format", "mp3"),
+    )
+
+
+def _fetch_reference(contract: ModelContract, body: dict, folder: Path):
+    """Fetch a job's reference as the provider would: the URL, or the Base64 inside the request.
+
+    Any other URI scheme passes validation (``format: uri``) and fails here, as a link the
+    provider cannot fetch would.
+    """
+    name = contract.reference.name
+    value = body.get(name)
+    if not value:  # optional and left out: nothing to fetch
+        return None
     if value.startswith("data:"):
+        head, _, payload = value.partition(",")
         try:
-            data = base64.b64decode(value.split(",", 1)[1], validate=True)
-        except (binascii.Error, ValueError, IndexError):
-            raise ReferenceUrlError("reference_audio_url is not valid Base64 audio") from None
+            if not head.endswith(";base64"):
+                raise ValueError("not Base64")
+            data = base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            raise ReferenceUrlError(f"{name} is not valid Base64 audio") from None
         path = folder / "reference.bin"
         path.write_bytes(data)
         try:
-            return reference_from_file(path, model=m)
+            return reference_from_file(path, model=contract.id)
         except Exception as exc:
             raise ReferenceUrlError(f"the reference is not usable: {exc}") from None
-    return reference_from_url(value, model=m, cache_dir=folder, allow_private=True)
+    return reference_from_url(value, model=contract.id, cache_dir=folder, allow_private=True)

@@ -18,197 +18,204 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
+from ..audio import inspect_clip
+from ..backends.base import check_purpose
 from ..errors import InputError, Music01Error, UnknownIdError
-from ..settings import GENERATE_PATH, MAX_LYRICS_CHARS, MODEL, UPLOAD_PATH
-from .common import (
-    EmulatorState,
-    audio_setting_problems,
-    base_resp,
-    before,
-    fault_answer,
-    gateway,
-    json_request,
-    slow_json,
-)
+from ..settings import GENERATE_PATH, UPLOAD_PATH, AudioSetting
+from .common import EmulatorState, base_resp, before, fault_answer, gateway, json_request, slow_json
+from .contract import CREDITS, MUSIC01, UPLOAD_PURPOSES, job_model_ids
+from .files import add_file
+from .validation import body_problems, model_problem
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["music01_router"]
+__all__ = ["music01_router", "generate_problems"]
+
+# The MIME types the emulator takes for the contract's "WAV or MP3" upload.
+_AUDIO_MIME = ("audio/mpeg", "audio/mp3", "audio/wav", "audio/x-wav", "audio/wave")
 
 
 def music01_router(state: EmulatorState) -> APIRouter:
-    """The two music-01 endpoints over ``state``'s offline backend."""
-    from starlette.concurrency import run_in_threadpool
+    """The two music-01 endpoints over ``state``'s offline backend.
 
-    from ..models import model_ids
-    from ..settings import AudioSetting
+    Parameters
+    ----------
+    state : EmulatorState
 
+    Returns
+    -------
+    APIRouter
+    """
     router = APIRouter()
-    backend = state.backend
 
     @router.post(UPLOAD_PATH)
     async def upload(request: Request):
-        fault, resp = await before(state, request, "upload", UPLOAD_PATH)
-        if resp is not None:
-            return resp
-        if state.retire_music01:
-            return gateway(404, UPLOAD_PATH, f"Cannot POST {UPLOAD_PATH}")
-        ctype = request.headers.get("content-type", "")
-        if not ctype.startswith("multipart/form-data"):
-            return gateway(
-                400, UPLOAD_PATH, ["file must be sent as multipart/form-data", "purpose should not be empty"]
-            )
-        form = await request.form()
-        problems = []
-        upload_file = form.get("file")
-        purpose = form.get("purpose")
-        if upload_file is None or isinstance(upload_file, str):
-            problems.append("file should not be empty")
-        if purpose not in ("song", "voice", "instrumental"):
-            problems.append("purpose must be one of the following values: song, voice, instrumental")
-        if problems:
-            return gateway(400, UPLOAD_PATH, problems)
-        data = await upload_file.read()
-        suffix = Path(upload_file.filename or "").suffix.lower()
-        if suffix not in (".mp3", ".wav") or upload_file.content_type not in (
-            "audio/mpeg",
-            "audio/mp3",
-            "audio/wav",
-            "audio/x-wav",
-            "audio/wave",
-        ):
-            return base_resp(2013, "invalid params: file must be an mp3 or wav file with its audio MIME type")
-        with tempfile.TemporaryDirectory(prefix="music01-emu-") as d:
-            path = Path(d) / f"upload{suffix}"
-            path.write_bytes(data)
-            try:
-                res = await run_in_threadpool(backend._send_upload, *await run_in_threadpool(_inspect, path, purpose))
-            except InputError as exc:
-                # An unusable file reads as 2013 (invalid params) or 1000 upstream.
-                return base_resp(2013, f"invalid params: {exc}")
-        out = {"trace_id": res.trace_id, "base_resp": {"status_code": 0, "status_msg": "success"}}
-        if res.voice_id:
-            out["voice_id"] = res.voice_id
-        if res.instrumental_id:
-            out["instrumental_id"] = res.instrumental_id
-        return JSONResponse(out)
+        return await _upload(state, request)
 
     @router.post(GENERATE_PATH)
     async def generate(request: Request):
-        fault, body, resp = await json_request(state, request, "generate", GENERATE_PATH)
-        if resp is not None:
-            return resp
-        if state.retire_music01:
-            return gateway(
-                400,
-                GENERATE_PATH,
-                ["model must be one of the following values: " + ", ".join(model_ids(live_only=True))],
-            )
-        problems = _validate_generate(body)
-        if problems:
-            return gateway(400, GENERATE_PATH, problems)
-        if (answer := fault_answer(fault, GENERATE_PATH)) is not None:
-            return answer
-        setting = AudioSetting(**body["audio_setting"])
-        started = time.monotonic()
-        try:
-            result = await run_in_threadpool(
-                backend._send_generate,
-                body["lyrics"],
-                body.get("refer_voice"),
-                body.get("refer_instrumental"),
-                setting,
-                None,
-            )
-        except UnknownIdError:
-            which = (
-                "refer_voice"
-                if body.get("refer_voice") and "vocal" in str(body.get("refer_voice"))
-                else "refer_instrumental"
-            )
-            return base_resp(2013, f"invalid params, {which} not found")
-        except InputError as exc:
-            return base_resp(2013, f"invalid params: {exc}")
-        except Music01Error as exc:  # pragma: no cover - engine failure
-            logger.exception("emulator render failed")
-            return base_resp(1000, f"unknown error: {exc}")
-        wait = state.latency_s - (time.monotonic() - started)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        audio_hex = result.audio.hex()
-        size = len(result.audio)
-        if fault == "oddhex":
-            audio_hex = audio_hex[:-1]
-        elif fault == "size":
-            size += 1000
-        elif fault == "notaudio":
-            audio_hex = (b"definitely not audio " * 64).hex()
-            size = len(audio_hex) // 2
-        elif fault == "url":
-            from .files import add_file
-
-            audio_hex = add_file(state, request, result.audio, "audio/mpeg", "music.bin", once=True)
-        status = 1 if fault == "status1" else 2
-        payload = {
-            "data": {"status": status, "audio": "" if status == 1 else audio_hex},
-            "extra_info": {
-                "audio_length": int(result.duration_s * 1000),
-                "audio_size": size,
-                "audio_bitrate": setting.bitrate,
-                "audio_sample_rate": setting.sample_rate,
-                "music_duration": int(result.duration_s * 1000),
-                "music_sample_rate": setting.sample_rate,
-                "music_channel": 2,
-                "bitrate": setting.bitrate,
-                "music_size": size,
-            },
-            "analysis_info": None,
-            "trace_id": result.trace_id,
-            "base_resp": {"status_code": 0, "status_msg": "success"},
-        }
-        headers = {
-            "x-inference-id": str(uuid.uuid4()),
-            "x-aimlapi-credits-used": "630",
-            "x-aimlapi-usd-spent": "0.0315",
-        }
-        if fault == "slow":
-            return slow_json(payload, headers=headers)
-        return JSONResponse(payload, headers=headers)
+        return await _generate(state, request)
 
     return router
 
 
+# --- upload ----------------------------------------------------------------------------------------
+
+
+async def _upload(state: EmulatorState, request: Request):
+    fault, resp = await before(state, request, "upload", UPLOAD_PATH)
+    if resp is not None:
+        return resp
+    if state.retire_music01:
+        return gateway(404, UPLOAD_PATH, f"Cannot POST {UPLOAD_PATH}")
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return gateway(400, UPLOAD_PATH, ["file must be sent as multipart/form-data", "purpose should not be empty"])
+    form = await request.form()
+    upload_file, purpose = form.get("file"), form.get("purpose")
+    problems = _upload_problems(upload_file, purpose)
+    if problems:
+        return gateway(400, UPLOAD_PATH, problems)
+    suffix = Path(upload_file.filename or "").suffix.lower()
+    if suffix not in (".mp3", ".wav") or upload_file.content_type not in _AUDIO_MIME:
+        return base_resp(2013, "invalid params: file must be an mp3 or wav file with its audio MIME type")
+    return await _register_upload(state, await upload_file.read(), suffix, purpose)
+
+
+def _upload_problems(upload_file, purpose) -> list[str]:
+    """The gateway's messages for an upload form (the contract's UploadRequest)."""
+    problems = []
+    if upload_file is None or isinstance(upload_file, str):
+        problems.append("file should not be empty")
+    if purpose not in UPLOAD_PURPOSES:
+        problems.append("purpose must be one of the following values: " + ", ".join(UPLOAD_PURPOSES))
+    return problems
+
+
+async def _register_upload(state: EmulatorState, data: bytes, suffix: str, purpose: str):
+    """Hand an uploaded file to the offline engine; answer with its ids."""
+    with tempfile.TemporaryDirectory(prefix="music01-emu-") as d:
+        path = Path(d) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            res = await run_in_threadpool(state.backend._send_upload, *await run_in_threadpool(_inspect, path, purpose))
+        except InputError as exc:
+            # An unusable file reads as 2013 (invalid params) or 1000 upstream.
+            return base_resp(2013, f"invalid params: {exc}")
+    out = {"trace_id": res.trace_id, "base_resp": {"status_code": 0, "status_msg": "success"}}
+    if res.voice_id:
+        out["voice_id"] = res.voice_id
+    if res.instrumental_id:
+        out["instrumental_id"] = res.instrumental_id
+    return JSONResponse(out)
+
+
 def _inspect(path: Path, purpose: str):
-    from ..audio import inspect_clip
-    from ..backends.base import check_purpose
-
     check_purpose(purpose)
-    return inspect_clip(path, model="music-01"), purpose  # the endpoint it imitates
+    return inspect_clip(path, model=MUSIC01.id), purpose  # the endpoint it imitates
 
 
-def _validate_generate(body) -> list[str]:
-    """The gateway's body validation for generate, as messages (empty when valid)."""
+# --- generate --------------------------------------------------------------------------------------
+
+
+def generate_problems(body) -> list[str]:
+    """The gateway's body validation for generate, against music-01's contract (:data:`.contract.MUSIC01`).
+
+    Parameters
+    ----------
+    body : object
+        The decoded JSON body.
+
+    Returns
+    -------
+    list of str
+        The gateway's messages; empty when the body is valid.
+    """
     if not isinstance(body, dict):
         return ["body must be a JSON object"]
-    problems = []
-    allowed = {"model", "lyrics", "refer_voice", "refer_instrumental", "audio_setting"}
-    for k in body:
-        if k not in allowed:
-            problems.append(f"property {k} should not exist")
-    if body.get("model") != MODEL:
-        problems.append(f"model must be one of the following values: {MODEL}")
-    lyrics = body.get("lyrics")
-    if not isinstance(lyrics, str) or not lyrics:
-        problems.append("lyrics must be a string")
-    elif len(lyrics) > MAX_LYRICS_CHARS:
-        problems.append(f"lyrics must be shorter than or equal to {MAX_LYRICS_CHARS} characters")
-    for k in ("refer_voice", "refer_instrumental"):
-        if k in body and not isinstance(body[k], str):
-            problems.append(f"{k} must be a string")
-    if not body.get("refer_voice") and not body.get("refer_instrumental"):
-        problems.append("refer_voice or refer_instrumental should not be empty")
-    # One spec version requires only format, another all three: the emulator holds the client to all
-    # three (and to sending audio_setting at all), since the server's defaults are not documented.
-    problems += audio_setting_problems(body.get("audio_setting"), format_required=True, all_required=True)
-    return problems
+    problems = [] if body.get("model") == MUSIC01.id else [model_problem([MUSIC01.id])]
+    return problems + body_problems(MUSIC01, body)
+
+
+async def _generate(state: EmulatorState, request: Request):
+    fault, body, resp = await json_request(state, request, "generate", GENERATE_PATH)
+    if resp is not None:
+        return resp
+    if state.retire_music01:
+        # Since August 2026 the provider names only its live models.
+        return gateway(400, GENERATE_PATH, [model_problem(job_model_ids())])
+    problems = generate_problems(body)
+    if problems:
+        return gateway(400, GENERATE_PATH, problems)
+    if (answer := fault_answer(fault, GENERATE_PATH)) is not None:
+        return answer
+    # audio_setting is optional in the schema, whose defaults are not documented: the engine's own then.
+    setting = AudioSetting(**body.get("audio_setting", {}))
+    started = time.monotonic()
+    result, answer = await _render_generate(state, body, setting)
+    if answer is not None:
+        return answer
+    wait = state.latency_s - (time.monotonic() - started)
+    if wait > 0:
+        await asyncio.sleep(wait)
+    payload = _generate_payload(state, request, fault, result, setting)
+    headers = {
+        "x-inference-id": str(uuid.uuid4()),
+        "x-aimlapi-credits-used": str(CREDITS[MUSIC01.id]),
+        "x-aimlapi-usd-spent": "0.0315",
+    }
+    if fault == "slow":
+        return slow_json(payload, headers=headers)
+    return JSONResponse(payload, headers=headers)
+
+
+async def _render_generate(state: EmulatorState, body: dict, setting: AudioSetting):
+    """Render with the offline engine: (result, None), or (None, the upstream's error answer)."""
+    voice, instrumental = body.get("refer_voice"), body.get("refer_instrumental")
+    try:
+        result = await run_in_threadpool(
+            state.backend._send_generate, body["lyrics"], voice, instrumental, setting, None
+        )
+    except UnknownIdError:
+        which = "refer_voice" if voice and "vocal" in str(voice) else "refer_instrumental"
+        return None, base_resp(2013, f"invalid params, {which} not found")
+    except InputError as exc:
+        return None, base_resp(2013, f"invalid params: {exc}")
+    except Music01Error as exc:  # pragma: no cover - engine failure
+        logger.exception("emulator render failed")
+        return None, base_resp(1000, f"unknown error: {exc}")
+    return result, None
+
+
+def _generate_payload(state: EmulatorState, request: Request, fault: str | None, result, setting) -> dict:
+    """The generate answer, with the fault that bends it (``oddhex``, ``size``, ``notaudio``, ``url``, ``status1``)."""
+    audio_hex = result.audio.hex()
+    size = len(result.audio)
+    if fault == "oddhex":
+        audio_hex = audio_hex[:-1]
+    elif fault == "size":
+        size += 1000
+    elif fault == "notaudio":
+        audio_hex = (b"definitely not audio " * 64).hex()
+        size = len(audio_hex) // 2
+    elif fault == "url":
+        audio_hex = add_file(state, request, result.audio, "audio/mpeg", "music.bin", once=True)
+    status = 1 if fault == "status1" else 2
+    return {
+        "data": {"status": status, "audio": "" if status == 1 else audio_hex},
+        "extra_info": {
+            "audio_length": int(result.duration_s * 1000),
+            "audio_size": size,
+            "audio_bitrate": setting.bitrate,
+            "audio_sample_rate": setting.sample_rate,
+            "music_duration": int(result.duration_s * 1000),
+            "music_sample_rate": setting.sample_rate,
+            "music_channel": 2,
+            "bitrate": setting.bitrate,
+            "music_size": size,
+        },
+        "analysis_info": None,
+        "trace_id": result.trace_id,
+        "base_resp": {"status_code": 0, "status_msg": "success"},
+    }

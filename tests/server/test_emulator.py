@@ -328,7 +328,8 @@ def test_the_emulator_does_not_fill_in_a_missing_setting(emu, setting, missing):
 def test_a_fault_never_hides_a_validation_error(emu):
     emu.reset()
     emu.faults(generate=["http:503"])
-    r = _post_generate(emu, {"model": "music-01", "lyrics": ""})
+    # Lyrics past the contract's 600-character maximum (an empty string is not refused by the schema).
+    r = _post_generate(emu, {"model": "music-01", "lyrics": "la " * 201})
     assert r.status_code == 400 and "lyrics" in json.dumps(r.json()["message"])
 
 

@@ -1,0 +1,129 @@
+"""The gateway's body validation, driven only by :mod:`.contract` (never by our model table).
+
+Each function returns the gateway's messages for one part of a body (empty when valid),
+in the style of the provider's 400 "Body validation error!" answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .contract import AudioSettingField, ModelContract, ReferenceField, StringField
+
+__all__ = ["body_problems", "model_problem", "string_problems", "reference_problems", "audio_setting_problems"]
+
+# An absolute URI (RFC 3986: scheme ":" and the rest, no whitespace): the schemas' "format": "uri".
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+\Z")
+
+
+def model_problem(ids) -> str:
+    """The gateway's message for a ``model`` outside ``ids``.
+
+    Parameters
+    ----------
+    ids : iterable of str
+        The values the endpoint accepts.
+
+    Returns
+    -------
+    str
+    """
+    return "model must be one of the following values: " + ", ".join(ids)
+
+
+def body_problems(contract: ModelContract, body: dict) -> list[str]:
+    """Every problem of ``body`` against ``contract``, except the ``model`` value itself.
+
+    Parameters
+    ----------
+    contract : ModelContract
+        The model the body names.
+    body : dict
+        The decoded JSON body.
+
+    Returns
+    -------
+    list of str
+        The gateway's messages; empty when the body is valid.
+    """
+    problems: list[str] = []
+    for spec in contract.strings:
+        problems += string_problems(spec, body)
+    if contract.reference is not None:
+        problems += reference_problems(contract.reference, body)
+    if contract.audio_setting is not None:
+        problems += audio_setting_problems(contract.audio_setting, body)
+    problems += [f"{f} must be a boolean value" for f in contract.flags if f in body and not isinstance(body[f], bool)]
+    # Not in the schemas (no additionalProperties: false): see contract.py's module docstring and issue 22.
+    problems += [f"property {k} should not exist" for k in body if k not in contract.fields]
+    return problems
+
+
+def string_problems(spec: StringField, body: dict) -> list[str]:
+    """The messages for one string field: presence, type, ``minLength`` / ``maxLength``.
+
+    Parameters
+    ----------
+    spec : StringField
+    body : dict
+
+    Returns
+    -------
+    list of str
+    """
+    if spec.name not in body:
+        return [f"{spec.name} should not be empty"] if spec.required else []
+    value = body[spec.name]
+    if not isinstance(value, str):
+        return [f"{spec.name} must be a string"]
+    if spec.min_length is not None and len(value) < spec.min_length:
+        return [f"{spec.name} must be longer than or equal to {spec.min_length} characters"]
+    if spec.max_length is not None and len(value) > spec.max_length:
+        return [f"{spec.name} must be shorter than or equal to {spec.max_length} characters"]
+    return []
+
+
+def reference_problems(spec: ReferenceField, body: dict) -> list[str]:
+    """The messages for the reference field: presence and ``format: uri``.
+
+    Parameters
+    ----------
+    spec : ReferenceField
+    body : dict
+
+    Returns
+    -------
+    list of str
+    """
+    if spec.name not in body:
+        return [f"{spec.name} should not be empty"] if spec.required else []
+    value = body[spec.name]
+    if not isinstance(value, str) or not _URI.match(value):
+        return [f"{spec.name} must be a URL address"]
+    return []
+
+
+def audio_setting_problems(spec: AudioSettingField, body: dict) -> list[str]:
+    """The messages for ``audio_setting`` (optional in every schema): type, required fields, enums, names.
+
+    Parameters
+    ----------
+    spec : AudioSettingField
+    body : dict
+
+    Returns
+    -------
+    list of str
+    """
+    if "audio_setting" not in body:
+        return []
+    setting = body["audio_setting"]
+    if not isinstance(setting, dict):
+        return ["audio_setting must be an object"]
+    problems = [f"audio_setting.{k} should not be empty" for k in spec.required if k not in setting]
+    for k, values in spec.enums():
+        if k in setting and (isinstance(setting[k], bool) or setting[k] not in values):
+            problems.append(f"audio_setting.{k} must be one of the following values: " + ", ".join(map(str, values)))
+    # A misnamed rate (sample_rate vs audio_sample_rate) lands here.
+    problems += [f"audio_setting.property {k} should not exist" for k in setting if k not in spec.fields]
+    return problems
