@@ -153,6 +153,10 @@ class Model:
     replacement : str or None
         What to choose instead when it is not live.
     protocol : {"music01", "job"}
+        How the provider is spoken to; with ``provider`` it names the adapter that serves
+        the model (:func:`music01_core.providers.adapter_name`).
+    provider : str
+        Whose model it is (``"aimlapi"``: the AI/ML API).
     reference : ReferenceSpec
     lyrics, prompt : TextSpec or None
         The lyrics field and the style-prompt field.
@@ -183,6 +187,7 @@ class Model:
     audio_setting: AudioSettingSpec | None
     summary: str
     replacement: str | None = None
+    provider: str = "aimlapi"
     flags: tuple[str, ...] = ()
     # The enum of audio_setting.format in every music model's schema (aimlapi/api-docs f14fa72,
     # docs/api-references/music-models/MiniMax/*.json).

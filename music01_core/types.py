@@ -13,7 +13,15 @@ from pathlib import Path
 from .ffmpeg import convert_audio
 from .settings import AudioSetting
 
-__all__ = ["UploadResult", "GenerationResult", "MusicRequest", "result_from_entry"]
+__all__ = [
+    "UploadResult",
+    "GenerationResult",
+    "MusicRequest",
+    "Job",
+    "JobStatus",
+    "PENDING_STATUSES",
+    "result_from_entry",
+]
 
 
 @dataclass(frozen=True)
@@ -188,6 +196,100 @@ class MusicRequest:
     purpose: str = "song"
     voice_id: str | None = None
     instrumental_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A request checked once and ready to send: what a provider adapter receives.
+
+    Made by :meth:`music01_core.client.Client.prepare`; nothing in it is checked again.
+
+    Attributes
+    ----------
+    model : Model
+        The table's entry.
+    lyrics, prompt : str or None
+        Cleaned and checked text (None: the field is left out).
+    reference : Reference or None
+        Routed already: a URL, a short-lived link, Base64, or a local file for providers
+        that read files (the offline engine, music-01's upload).
+    audio_setting : AudioSetting or None
+        None for a model that takes none.
+    is_instrumental, lyrics_optimizer : bool
+        Switches, only when the model takes them.
+    seed : int or None
+        Offline engine only.
+    purpose : str
+        music-01's upload purpose.
+    voice_id, instrumental_id : str or None
+        music-01's ids of an earlier upload.
+    warnings : tuple of str
+        From the checks; shown with the piece.
+    """
+
+    model: object
+    lyrics: str | None = None
+    prompt: str | None = None
+    reference: object = None
+    audio_setting: AudioSetting | None = None
+    is_instrumental: bool = False
+    lyrics_optimizer: bool = False
+    seed: int | None = None
+    purpose: str = "song"
+    voice_id: str | None = None
+    instrumental_id: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def flags(self) -> dict:
+        """The switches that are on, as sent (``{"is_instrumental": True}``)."""
+        return {k: True for k in ("is_instrumental", "lyrics_optimizer") if getattr(self, k)}
+
+
+#: Statuses that mean "not finished yet" (the provider's example also treats ``waiting`` so).
+PENDING_STATUSES = frozenset({"queued", "generating", "waiting", "pending", "processing", "in_progress"})
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """One answer about a job, from any provider.
+
+    Attributes
+    ----------
+    id : str
+        The generation id, exactly as received.
+    status : str
+        ``queued``, ``generating``, ``completed`` or ``error`` (others are read as pending).
+    audio_url : str or None
+    content_type, file_name : str or None
+    file_size : int or None
+        Expected byte count of the audio, when given.
+    error_name, error_message : str or None
+    credits_used, usd_spent : str or None
+        From ``meta.usage``.
+    piece : GenerationResult or None
+        The finished piece itself, from providers that answer a submit with it (music-01,
+        the offline engine): nothing is polled or downloaded then.
+    provenance : dict
+        Extra facts for the history (``reference_sha256``, ``reference_name``).
+    """
+
+    id: str
+    status: str
+    audio_url: str | None = None
+    content_type: str | None = None
+    file_name: str | None = None
+    file_size: int | None = None
+    error_name: str | None = None
+    error_message: str | None = None
+    credits_used: str | None = None
+    usd_spent: str | None = None
+    piece: GenerationResult | None = field(default=None, repr=False)
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def pending(self) -> bool:
+        return self.status in PENDING_STATUSES
 
 
 def result_from_entry(entry) -> GenerationResult:

@@ -1,53 +1,31 @@
-"""The offline backend: music-01's contract, rendered by the local engine.
+"""The offline client: every model of the table rendered by the local engine, no key, no network.
 
-``upload`` checks a clip exactly as the service does, keeps it under
-``MUSIC01_HOME/offline`` and returns ids shaped like music-01's; ``generate`` validates
-like the service and renders with :mod:`music01_core.engine`.  No key, no network.
+The engine itself is the provider adapter :class:`music01_core.providers.offline.OfflineEngine`;
+this module keeps the client that uses it for every model, under its 0.1 name.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
-import re
-import secrets
-import string
-import threading
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from ..audio import Clip, inspect_clip
-from ..errors import InputError, InvalidRequestError, UnknownIdError
-from ..lyrics import prepare_lyrics, sung_blocks
+from ..client import Client
 from ..models import LEGACY_MODEL
-from ..settings import DEFAULT_BITRATE, AudioSetting
-from ..storage import atomic_copy, atomic_write_json
-from .base import PURPOSE_IDS, BaseBackend, GenerationResult, UploadResult, check_ids, check_purpose, new_trace_id
+from ..providers.music01 import check_ids, check_purpose
+from ..providers.offline import OfflineEngine
+from ..settings import AudioSetting
+from ..types import GenerationResult
 
 logger = logging.getLogger(__name__)
 
-# check_ids and check_purpose live in backends.base (re-exported for code that imported them here).
+# check_ids and check_purpose live in music01_core.providers.music01 (re-exported for code that
+# imported them here; deprecated).
 __all__ = ["OfflineBackend", "check_ids", "check_purpose"]
 
-_ALNUM = string.ascii_letters + string.digits
-_features_lock = threading.Lock()
-# Offline renders are CPU-bound: at most one per core at a time, whoever calls.
-_render_slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
-
-def _new_id(kind: str, seed_text: str) -> str:
-    now = datetime.now(UTC)
-    digits = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 10000:02d}"
-    h = hashlib.sha256((seed_text + secrets.token_hex(4)).encode()).digest()
-    suffix = "".join(_ALNUM[b % len(_ALNUM)] for b in h[:8])
-    return f"{kind}-{digits}-{suffix}"
-
-
-class OfflineBackend(BaseBackend):
-    """music-01's two calls, answered by the local engine.
+class OfflineBackend(Client):
+    """The client pipeline with the offline engine serving every model.
 
     Parameters
     ----------
@@ -61,9 +39,12 @@ class OfflineBackend(BaseBackend):
         emulator shares one store between its callers.
     """
 
-    name = "offline"
-    label = "offline engine — not the real model"
+    name = OfflineEngine.name
+    label = OfflineEngine.label
     base_url = "offline"
+    offline = True
+    #: Everything runs here: references on this machine (loopback, private addresses) are reachable.
+    local_service = True
 
     def __init__(
         self,
@@ -75,287 +56,30 @@ class OfflineBackend(BaseBackend):
     ) -> None:
         super().__init__(home, history=history, library=library)
         self.root = self.home
-        self.dir = Path(store if store is not None else self.home) / "offline"
-
-    #: Everything runs here: references on this machine (loopback, private addresses) are reachable.
-    local_service = True
+        self.store = Path(store) if store is not None else self.home
+        self.dir = self.store / "offline"
 
     def __repr__(self) -> str:
         return f"OfflineBackend(home={str(self.root)!r})"
 
-    def _ids_still_known(self, entry) -> bool:
-        return all((self.dir / "ids" / f"{i}.json").exists() for i in (entry.voice_id, entry.instrumental_id) if i)
+    @property
+    def engine(self) -> OfflineEngine:
+        """The offline engine adapter of this client."""
+        return self.provider_for(LEGACY_MODEL)
 
-    # --- storage ------------------------------------------------------------------
-    def _ensure(self) -> None:
-        for sub in ("clips", "features", "ids"):
-            (self.dir / sub).mkdir(parents=True, exist_ok=True)
-
-    def _record(self, ref_id: str) -> dict:
-        path = self.dir / "ids" / f"{ref_id}.json"
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            kind = "voice_id" if ref_id.startswith("vocal-") else "instrumental_id"
-            raise UnknownIdError(
-                f"unknown {kind} {ref_id!r}: this offline engine has no such reference — upload the reference "
-                "again to get a new id."
-            ) from None
-        except (OSError, ValueError) as exc:
-            raise UnknownIdError(
-                f"the record of {ref_id!r} is unreadable ({exc}): upload the reference again."
-            ) from exc
-
-    def features(self, sha256: str, clip_path: Path):
-        """Engine features of a stored clip, computed once and kept next to it."""
-        from ..engine import reference
-
-        fpath = self.dir / "features" / f"{sha256}.json"
-        with _features_lock:
-            feats = reference.load(fpath)
-            if feats is None or feats.sha256 != sha256:
-                feats = reference.extract(clip_path, sha256=sha256)
-                reference.save(feats, fpath)
-        return feats
-
-    # --- the two calls ------------------------------------------------------------
-    def _send_upload(self, info: Clip, purpose: str) -> UploadResult:
-        """Store a checked clip and return ids for ``purpose`` (music-01's id shapes)."""
-        self._ensure()
-        stored = self.dir / "clips" / f"{info.sha256}.{info.format}"
-        if not stored.exists():
-            atomic_copy(info.path, stored)
-        self.features(info.sha256, stored)  # analyse now, as the service does, so generate is quick
-        ids: dict[str, str | None] = {"voice_id": None, "instrumental_id": None}
-        created = time.time()
-        for field in PURPOSE_IDS[purpose]:
-            ref_id = _new_id("vocal" if field == "voice_id" else "instrumental", info.sha256 + purpose)
-            atomic_write_json(
-                self.dir / "ids" / f"{ref_id}.json",
-                {
-                    "id": ref_id,
-                    "field": field,
-                    "purpose": purpose,
-                    "sha256": info.sha256,
-                    "clip": stored.name,
-                    "created": created,
-                },
-            )
-            ids[field] = ref_id
-        trace = new_trace_id()
-        logger.info("offline upload %s (%s): %s", info.sha256[:12], purpose, ids)
-        return UploadResult(
-            voice_id=ids["voice_id"],
-            instrumental_id=ids["instrumental_id"],
-            trace_id=trace,
-            backend=self.name,
-            purpose=purpose,
-            sha256=info.sha256,
-        )
+    # The emulator imitates the provider with the engine's own calls (deprecated names on the client).
+    def _send_upload(self, info, purpose: str):
+        return self.engine._send_upload(info, purpose)
 
     def _send_generate(
         self, lyrics: str, voice_id: str | None, instrumental_id: str | None, setting: AudioSetting, seed: int | None
     ) -> GenerationResult:
-        """Render a piece from lyrics and ids, following music-01's three cases.
+        return self.engine._send_generate(lyrics, voice_id, instrumental_id, setting, seed)
 
-        Voice only gives an a cappella hum, instrumental only an instrumental piece, both
-        a song.  The same inputs and ``seed`` give bit-identical audio; with no seed, a
-        random one is chosen and returned on the result.
-        """
-        # BaseBackend.generate validated already; the emulator calls this directly, so check again.
-        report = prepare_lyrics(lyrics, model=LEGACY_MODEL)  # the two-call path is music-01's
-        check_ids(voice_id, instrumental_id)
-        seed = _check_seed(seed)
-        voice_rec = self._record(voice_id) if voice_id else None
-        inst_rec = self._record(instrumental_id) if instrumental_id else None
-        for rec, field in ((voice_rec, "voice_id"), (inst_rec, "instrumental_id")):
-            if rec is not None and rec["field"] != field:
-                raise InvalidRequestError(f"{rec['id']!r} is a {rec['field']}, not a {field}.")
-        return self._render(
-            sung_blocks(report.text),
-            report.accompaniment,
-            voice_rec,
-            inst_rec,
-            setting,
-            seed,
-            lyrics=report.text,
-            voice_id=voice_id,
-            instrumental_id=instrumental_id,
-        )
+    def render_job(self, model, fields, reference, setting, **kwargs) -> GenerationResult:
+        """Render what a job model would make, without saving it (see :meth:`OfflineEngine.render_job`)."""
+        return self.engine.render_job(model, fields, reference, setting, **kwargs)
 
-    def _render(
-        self,
-        blocks,
-        wrap: bool,
-        voice_rec,
-        inst_rec,
-        setting: AudioSetting,
-        seed: int,
-        *,
-        lyrics: str,
-        voice_id=None,
-        instrumental_id=None,
-    ) -> GenerationResult:
-        import numpy as np
-
-        from .. import ffmpeg
-        from ..audio import load_audio
-        from ..engine import render
-
-        voice = self.features(voice_rec["sha256"], self.dir / "clips" / voice_rec["clip"]) if voice_rec else None
-        inst = self.features(inst_rec["sha256"], self.dir / "clips" / inst_rec["clip"]) if inst_rec else None
-        inst_audio = None
-        if inst_rec:
-            y, _ = load_audio(self.dir / "clips" / inst_rec["clip"], sample_rate=setting.sample_rate, mono=False)
-            inst_audio = y.T if y.ndim == 2 else y[:, None]
-        rendered = render(
-            blocks,
-            accompaniment_wrap=wrap,
-            voice=voice,
-            instrumental=inst,
-            instrumental_audio=inst_audio,
-            instrumental_is_song=bool(inst_rec and inst_rec["purpose"] == "song"),
-            sample_rate=setting.sample_rate,
-            seed=seed,
-        )
-        pcm = (np.clip(rendered.audio, -1, 1) * 32767).round().astype("<i2")
-        if setting.format == "pcm":
-            audio = pcm.tobytes()
-        else:
-            import tempfile
-
-            with tempfile.TemporaryDirectory(prefix="music01-") as d:
-                out = Path(d) / f"out.{setting.format}"
-                ffmpeg.encode_pcm(
-                    pcm.tobytes(),
-                    out,
-                    sample_rate=setting.sample_rate,
-                    channels=2,
-                    fmt=setting.format,
-                    bitrate_kbps=setting.bitrate // 1000,
-                )
-                audio = out.read_bytes()
-        warnings = ()
-        if rendered.capped:
-            warnings = (
-                "the lyrics are long for one piece: they were sung faster to stay under a minute"
-                " (and lines that still did not fit were left out).",
-            )
-        return GenerationResult(
-            audio=audio,
-            format=setting.format,
-            sample_rate=setting.sample_rate,
-            bitrate=setting.bitrate if setting.format == "mp3" else DEFAULT_BITRATE,
-            channels=2,
-            duration_s=round(len(pcm) / setting.sample_rate, 3),
-            voice_id=voice_id,
-            instrumental_id=instrumental_id,
-            backend=self.name,
-            trace_id=new_trace_id(),
-            seed=seed,
-            lyrics=lyrics,
-            warnings=warnings,
-        )
-
-    # --- the job models -------------------------------------------------------------
-    def render_job(
-        self,
-        model,
-        fields,
-        reference,
-        setting: AudioSetting | None,
-        *,
-        is_instrumental: bool = False,
-        lyrics_optimizer: bool = False,
-        seed: int | None = None,
-    ) -> GenerationResult:
-        """Render what a job model would make, without saving it (the emulator's job worker uses this).
-
-        Parameters
-        ----------
-        model : Model
-        fields : TextFields
-            Checked lyrics and style prompt.
-        reference : Reference or None
-            A local copy is read; a model with no reference gets one of the built-in examples.
-        setting : AudioSetting or None
-        """
-        from dataclasses import replace
-
-        from ..examples import EXAMPLES, example_for_prompt, write_example
-
-        seed = _check_seed(seed)
-        setting = setting or AudioSetting()
-        notes: list[str] = []
-        sing = not is_instrumental and bool(fields.lyrics or lyrics_optimizer)
-        if reference is not None:
-            clip_path = reference.local_path or reference.value
-            ref_name = reference.name
-        else:
-            # A text-only model: the built-in example whose mood the prompt's words name stands in.
-            ref_name, words = example_for_prompt(fields.prompt, sing=sing)
-            clip_path = self.dir / "examples" / f"{ref_name}.wav"
-            # Jobs render in parallel threads (the emulator): one writes the example, the others wait for it.
-            with _features_lock:
-                if not clip_path.exists():
-                    write_example(ref_name, clip_path)
-            spec = EXAMPLES[ref_name]
-            notes.append(
-                f"offline engine: {model.id} takes no reference; the built-in example '{ref_name}' "
-                f"({spec.description.split(' (')[0]}, {spec.tonic} {spec.mode}, {spec.tempo_bpm:.0f} BPM) stands in for the style "
-                + (f"prompt (its words: {words})." if words else "prompt (no mood words matched: the default).")
-            )
-        info = inspect_clip(clip_path, model=model if model.reference.limits else LEGACY_MODEL)
-        self._ensure()
-        stored = self.dir / "clips" / f"{info.sha256}.{info.format}"
-        if not stored.exists():
-            atomic_copy(info.path, stored)
-        self.features(info.sha256, stored)
-        rec = {"id": "", "purpose": "song", "sha256": info.sha256, "clip": stored.name}
-        lyrics = fields.lyrics or ""
-        if sing and not lyrics:
-            # The lyrics optimizer writes lyrics from the prompt; offline, the prompt's words are sung.
-            lyrics = "\n".join(w for w in re.split(r"[,.;:!?]\s*", fields.prompt or "la la la") if w.strip())[:600]
-            notes.append("offline engine: the lyrics optimizer is imitated by singing the style prompt's words.")
-        if sing:
-            blocks = sung_blocks(lyrics)
-            wrap = model.wraps_accompaniment and lyrics.strip().startswith("##") or not model.wraps_accompaniment
-        else:
-            # An instrumental: the plan's length follows the lines, so stand-in lines set it (~30 s).
-            blocks = [["la la la la"] * 4] * 3
-            wrap = True
-        result = self._render(blocks, wrap, rec if sing else None, rec, setting, seed, lyrics=fields.lyrics or "")
-        return replace(
-            result,
-            model=model.id,
-            prompt=fields.prompt,
-            warnings=(*notes, *result.warnings),
-            reference=reference.describe() if reference is not None else {"kind": "builtin", "name": ref_name},
-        )
-
-    def _make_job(self, model, fields, request, setting, *, wait_s, on_status, on_submit=None):
-
-        from ..references import route_reference
-
-        ref = route_reference(request.reference, model, offline=True)
-        if on_status is not None:
-            on_status("generating", 0.0)
-        with _render_slots:
-            result = self.render_job(
-                model,
-                fields,
-                ref,
-                setting,
-                is_instrumental=request.is_instrumental,
-                lyrics_optimizer=request.lyrics_optimizer,
-                seed=request.seed,
-            )
-        return self.history.keep(result)
-
-
-def _check_seed(seed):
-    if seed is None:
-        return secrets.randbelow(2**31)
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-        raise InputError(f"seed must be a whole number from 0 up, not {seed!r}.")
-    return seed
+    def features(self, sha256: str, clip_path: Path):
+        """Engine features of a stored clip (see :meth:`OfflineEngine.features`)."""
+        return self.engine.features(sha256, clip_path)

@@ -369,7 +369,7 @@ def test_audio_as_url_is_downloaded_and_capped(api, mp3_bytes, monkeypatch):
     responses.post(BASE + GENERATE_PATH, json=body)
     responses.get("https://cdn.example.test/a.mp3", body=mp3_bytes)
     assert api.generate("hello", voice_id=VOICE).audio == mp3_bytes
-    import music01_core.backends.api as apimod
+    import music01_core.providers.aimlapi_music01 as apimod
 
     monkeypatch.setattr(apimod, "MAX_AUDIO_DOWNLOAD_BYTES", 100)
     with pytest.raises(E.BadAudioError, match="larger than"):

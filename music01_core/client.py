@@ -1,0 +1,511 @@
+"""The one client pipeline every edge calls: check once, route once, send once, keep before showing.
+
+``make(request)`` = ``run(prepare(request))``:
+
+1. **prepare** — the model is looked up once; its text is checked once
+   (:func:`~music01_core.lyrics.prepare_text_fields`), its settings settled, its reference
+   routed once (:func:`~music01_core.references.route_reference`) for the provider that will
+   serve it.  Nothing is sent; every bad input ends here with a message that says what to do.
+2. **run** — the adapter's submit is the billed call, sent once.  A provider that answers with
+   the finished piece (music-01, the offline engine) has it kept in the history at once (with a
+   "sent" record on disk while a billed answer is on the way); a job's id is written to disk as
+   a pending record before the first poll, then followed, downloaded, checked and kept.
+3. **resume** is step 2 started from a pending record: it never submits.
+
+Which adapter serves a model is the table's business (:func:`music01_core.providers.adapter_name`):
+nothing here branches on a model, a protocol or a provider's name.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import (
+    ApiError,
+    BadAudioError,
+    InputError,
+    JobError,
+    JobNotFoundError,
+    JobPendingError,
+    ProtocolError,
+    ReferenceUrlError,
+    ResultExpiredError,
+)
+from .history import History, PendingJob
+from .library import ReferenceLibrary
+from .lyrics import prepare_text_fields
+from .models import DEFAULT_MODEL, LEGACY_MODEL, MODELS, get_model
+from .providers import Provider, adapter_name, open_provider
+from .providers.aimlapi import job_failed
+from .providers.music01 import check_ids
+from .references import is_loopback_url, route_reference
+from .settings import DEFAULT_WAIT_S, POLL_FIRST_S, POLL_FRACTION, POLL_MAX_S, POLL_RETRIES, AudioSetting, data_home
+from .types import GenerationResult, Job, JobStatus, MusicRequest, UploadResult, result_from_entry
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Client", "poll_delays"]
+
+StatusCallback = Callable[[str, float], None]
+
+
+def poll_delays(*, first_s: float = POLL_FIRST_S, fraction: float = POLL_FRACTION, max_s: float = POLL_MAX_S):
+    """Seconds to wait before each poll (±10 % jitter).
+
+    Each wait is ``fraction`` of the time waited so far, at least ``first_s`` and at most
+    ``max_s``: a job that takes L seconds is seen done by about ``(1 + fraction) L`` (or
+    ``L + max_s``), with a few dozen polls for a one-minute job.
+    """
+    waited = 0.0
+    while True:
+        delay = min(max_s, max(first_s, fraction * waited)) * (0.9 + 0.2 * random.random())
+        waited += delay
+        yield delay
+
+
+class Client:
+    """Make pieces with any model of the table, through the provider adapter that serves it.
+
+    Subclasses say which service they reach: :class:`~music01_core.backends.api.ApiBackend`
+    (the AI/ML API, with a key) and :class:`~music01_core.backends.offline.OfflineBackend`
+    (the offline engine, for every model).
+
+    Parameters
+    ----------
+    home : path-like, optional
+        Data directory (default ``MUSIC01_HOME``).
+    history, library : optional
+        A :class:`~music01_core.history.History` / :class:`~music01_core.library.ReferenceLibrary`
+        to use instead of the ones under ``home`` (the app gives each session its own).
+    """
+
+    name = "client"
+    label = "client"
+    base_url = ""
+    #: Whether every model is served by the offline engine.
+    offline = False
+    #: Whether the service runs on this machine, so loopback and private reference URLs reach it.
+    local_service = False
+    publisher = None
+    _sleep = staticmethod(time.sleep)
+    _clock = staticmethod(time.monotonic)
+    _poll_delays = None
+
+    def __init__(self, home=None, *, history=None, library=None) -> None:
+        self.home = Path(home) if home is not None else data_home()
+        self.history = history if history is not None else History(self.home)
+        self.library = library if library is not None else ReferenceLibrary(self.home)
+        self.store = self.home
+        self._providers: dict[str, Provider] = {}
+
+    @property
+    def key_fp(self) -> str:
+        """A one-way fingerprint of the key in use ("" when there is none)."""
+        return ""
+
+    def _redact(self, text: str) -> str:
+        return text
+
+    def provider_for(self, model) -> Provider:
+        """The adapter that serves ``model`` on this client (opened once, then reused)."""
+        name = adapter_name(get_model(model), offline=self.offline)
+        if name not in self._providers:
+            self._providers[name] = open_provider(name, self)
+        return self._providers[name]
+
+    # --- the pipeline ----------------------------------------------------------------------
+    def make(
+        self,
+        request: MusicRequest,
+        *,
+        wait_s: float | None = None,
+        on_status: StatusCallback | None = None,
+        on_submit: Callable[[str], None] | None = None,
+        fields=None,
+    ) -> GenerationResult:
+        """Make a piece with any model of the table; saved to the history before it is returned.
+
+        Parameters
+        ----------
+        request : MusicRequest
+        wait_s : float, optional
+            Job models: how long to wait before leaving the job pending (default 600 s).
+        on_status : callable, optional
+            Called as ``on_status(status, elapsed_s)`` while a job runs (``queued``, ``generating``…).
+        on_submit : callable, optional
+            Called with the generation id once the job is submitted and its id saved.
+        fields : TextFields, optional
+            The request's text as an edge already checked it (so it is not checked twice).
+
+        Raises
+        ------
+        JobPendingError
+            The wait ran out; the job is kept and :meth:`resume` fetches it later.
+        """
+        return self.run(self.prepare(request, fields=fields), wait_s=wait_s, on_status=on_status, on_submit=on_submit)
+
+    def prepare(self, request: MusicRequest, *, fields=None) -> Job:
+        """Check ``request`` for its model and route its reference: the :class:`Job` to send. Nothing is sent.
+
+        Parameters
+        ----------
+        request : MusicRequest
+        fields : TextFields, optional
+            Text already checked by :func:`~music01_core.lyrics.prepare_text_fields`.
+        """
+        m = get_model(request.model)
+        fields = fields or prepare_text_fields(
+            m,
+            lyrics=request.lyrics,
+            prompt=request.prompt,
+            is_instrumental=request.is_instrumental,
+            lyrics_optimizer=request.lyrics_optimizer,
+        )
+        provider = self.provider_for(m)
+        # Ids of an earlier upload stand in for a reference (music-01's second call on its own).
+        by_ids = request.reference is None and bool(request.voice_id or request.instrumental_id)
+        ref = None if by_ids else self._route(request.reference, m, provider)
+        return Job(
+            model=m,
+            lyrics=fields.lyrics,
+            prompt=fields.prompt,
+            reference=ref,
+            audio_setting=(request.audio_setting or AudioSetting()) if m.audio_setting is not None else None,
+            is_instrumental=request.is_instrumental and "is_instrumental" in m.flags,
+            lyrics_optimizer=request.lyrics_optimizer and "lyrics_optimizer" in m.flags,
+            seed=request.seed,
+            purpose=request.purpose,
+            voice_id=request.voice_id,
+            instrumental_id=request.instrumental_id,
+            warnings=tuple(fields.warnings),
+        )
+
+    def _route(self, reference, model, provider: Provider):
+        """How the reference reaches ``provider``; a loopback link for a remote provider is refused."""
+        ref = route_reference(reference, model, offline=provider.offline, publisher=provider.publisher)
+        if (
+            ref is not None
+            and ref.kind in ("url", "link")
+            and is_loopback_url(ref.value)
+            and not provider.local_service
+        ):
+            raise ReferenceUrlError(
+                "the reference link points at this machine (127.0.0.1/localhost), which the "
+                "provider cannot reach: set MUSIC01_PUBLIC_URL to the app's public address, or "
+                "give a public URL."
+            )
+        return ref
+
+    def run(
+        self,
+        job: Job,
+        *,
+        wait_s: float | None = None,
+        on_status: StatusCallback | None = None,
+        on_submit: Callable[[str], None] | None = None,
+    ) -> GenerationResult:
+        """Send a prepared job once and return its piece, kept in the history before it is returned."""
+        provider = self.provider_for(job.model)
+        if provider.answers_once:
+            piece = self._run_once(provider, job, on_status)
+        else:
+            status = provider.submit(job)  # the billed call: sent once
+            pending = self._keep_pending(provider, job, status)
+            if on_submit is not None:
+                on_submit(status.id)
+            if on_status is not None:
+                on_status(status.status, 0.0)
+            piece = self._follow(provider, pending, wait_s=wait_s, on_status=on_status)
+        return replace(piece, warnings=(*job.warnings, *piece.warnings)) if job.warnings else piece
+
+    def _run_once(self, provider: Provider, job: Job, on_status) -> GenerationResult:
+        """A provider whose answer is the piece: keep a "sent" record until the piece is saved."""
+        # The answer cannot be fetched again, so a process killed between the answer and the save
+        # loses the audio for good; it must not also lose the *fact*: this record stays behind after
+        # such a crash, and `music01 jobs` / the app's History show it as "interrupted".
+        marker = None if provider.offline else self.history.add_pending(self._sent_record(provider, job))
+        try:
+            if on_status is not None and provider.offline:
+                on_status("generating", 0.0)
+            status = provider.submit(job)
+            return self.history.keep(status.piece, **status.provenance)
+        finally:
+            # Saved, or an error the person was shown: either way the record has done its job.
+            if marker is not None:
+                self.history.forget_pending(marker.generation_id)
+
+    def _sent_record(self, provider: Provider, job: Job) -> PendingJob:
+        m = job.model
+        return PendingJob(
+            generation_id=f"sent-{uuid.uuid4().hex}:{m.id}",
+            model=m.id,
+            created=time.time(),
+            base_url=provider.base_url,
+            key_fp=provider.key_fp,
+            lyrics=job.lyrics,
+            audio_setting=(job.audio_setting or AudioSetting()).to_dict(),
+            status="sent",
+            state="interrupted",
+            error=f"{m.id} was asked to generate, and the program stopped before its answer was saved",
+        )
+
+    def _keep_pending(self, provider: Provider, job: Job, status: JobStatus) -> PendingJob:
+        """Write the submitted job's id to disk before anything else happens to it."""
+        m = job.model
+        setting = None
+        if job.audio_setting is not None:
+            setting = job.audio_setting.to_dict(sample_rate_field=m.audio_setting.sample_rate_field)
+        pending = PendingJob(
+            generation_id=status.id,
+            model=m.id,
+            created=time.time(),
+            base_url=provider.base_url,
+            key_fp=provider.key_fp,
+            lyrics=job.lyrics,
+            prompt=job.prompt,
+            flags=job.flags,
+            audio_setting=setting,
+            reference=job.reference.describe() if job.reference is not None else None,
+            status=status.status,
+        )
+        try:
+            return self.history.add_pending(pending)
+        except OSError as exc:
+            raise JobError(
+                f"the job was submitted but its id could not be saved ({exc.strerror or exc}): keep this "
+                f"id and run `music01 resume {status.id}` once there is disk space.",
+                generation_id=status.id,
+                may_be_billed=True,
+            ) from None
+
+    # --- resume ------------------------------------------------------------------------------
+    def resume(
+        self, generation_id: str, *, wait_s: float | None = None, on_status: StatusCallback | None = None
+    ) -> GenerationResult:
+        """Fetch a job's result without submitting again; a result already saved is returned as it is.
+
+        A job this history has no record of is followed all the same (the id is kept as given).
+        """
+        gid = (generation_id or "").strip()
+        if not gid:
+            raise InputError("give the generation id to resume (`music01 jobs` lists them).")
+        entry = self.history.find_generation(gid)
+        if entry is not None:
+            return result_from_entry(entry)
+        job = self.history.get_pending(gid)
+        provider = self.provider_for(job.model if job is not None and job.model in MODELS else DEFAULT_MODEL)
+        if provider.offline:
+            provider.poll(gid)  # the engine keeps no jobs: it says so, and what to do
+        job = self._resumable(gid, job, provider)
+        return self._follow(provider, job, wait_s=wait_s, on_status=on_status)
+
+    def _resumable(self, gid: str, job: PendingJob | None, provider: Provider) -> PendingJob:
+        """The pending record to follow, or a clear error when there is nothing to fetch."""
+        if job is not None and job.state == "interrupted":
+            # Said once, then dropped from the list: there is nothing to fetch.
+            self.history.forget_pending(gid)
+            raise InputError(
+                f"the {job.model} generate sent at {time.strftime('%Y-%m-%d %H:%M', time.localtime(job.created))} "
+                f"was interrupted before its answer was saved, and {job.model} has no way to fetch an answer again. "
+                "It may have been billed: check your usage on the AI/ML API dashboard. "
+                "The entry is now removed from the pending list."
+            )
+        if job is not None and job.key_fp and job.key_fp != provider.key_fp:
+            raise InputError("this job was submitted with another API key: set that key (AIML_API_KEY) to resume it.")
+        if job is None:
+            model = gid.rsplit(":", 1)[1] if ":" in gid else "unknown"
+            job = self.history.add_pending(
+                PendingJob(
+                    generation_id=gid,
+                    model=model,
+                    created=time.time(),
+                    base_url=provider.base_url,
+                    key_fp=provider.key_fp,
+                )
+            )
+        return job
+
+    # --- following a job ---------------------------------------------------------------------
+    def _follow(self, provider: Provider, job: PendingJob, *, wait_s, on_status) -> GenerationResult:
+        """Poll until the job is done, then download, check and keep its piece."""
+        status = _Follower(self, provider, job, wait_s, on_status).until_done()
+        return self._keep_download(provider, job, status)
+
+    def _keep_download(self, provider: Provider, job: PendingJob, status: JobStatus) -> GenerationResult:
+        """Download a completed job's audio, check it decodes, and keep it (which closes the pending record)."""
+        gid = job.generation_id
+        setting = job.audio_setting or {}
+        fmt = _format_of(status, setting)
+        try:
+            audio = provider.download(status)
+            duration_s, channels = provider.check_audio(audio, fmt)
+        except ResultExpiredError as exc:
+            self.history.update_pending(gid, state="failed", error=str(exc))
+            raise ResultExpiredError(
+                f"{exc} The audio of this generation can no longer be fetched; contact AI/ML "
+                "API support with the generation id if it was billed.",
+                generation_id=gid,
+            ) from None
+        except BadAudioError as exc:
+            self.history.update_pending(gid, error=str(exc))
+            raise BadAudioError(
+                f"{exc} The job is kept: `music01 resume {gid}` tries the download again.", may_be_billed=True
+            ) from None
+        rate = next((v for k, v in setting.items() if k.endswith("sample_rate")), None) or 44100
+        piece = GenerationResult(
+            audio=audio,
+            format=fmt,
+            sample_rate=int(rate),
+            bitrate=int(setting.get("bitrate") or 0),
+            channels=channels,
+            duration_s=round(duration_s, 3),
+            voice_id=None,
+            instrumental_id=None,
+            backend=provider.name,
+            trace_id="",
+            seed=None,
+            lyrics=job.lyrics or "",
+            credits_used=status.credits_used,
+            usd_spent=status.usd_spent,
+            model=job.model,
+            prompt=job.prompt,
+            generation_id=gid,
+            reference=job.reference,
+        )
+        # Saved before it is shown: History.keep also closes the pending record.
+        return self.history.keep(piece)
+
+    # --- music-01's two calls, for the edges that still offer them ---------------------------------
+    def upload(self, clip, purpose: str, **kwargs) -> UploadResult:
+        """music-01 (legacy): upload a reference clip for ids (see :meth:`Music01Calls.upload`)."""
+        return self.provider_for(LEGACY_MODEL).upload(clip, purpose, **kwargs)
+
+    def generate(
+        self,
+        lyrics: str,
+        *,
+        voice_id: str | None = None,
+        instrumental_id: str | None = None,
+        audio_setting: AudioSetting | None = None,
+        seed: int | None = None,
+    ) -> GenerationResult:
+        """music-01 (legacy): generate from lyrics and the ids of an earlier upload; kept before it is returned.
+
+        When the service no longer knows an id that came from the reference library, the
+        reference is uploaded again once, the generate is retried once, and the result's
+        ``warnings`` say so.
+        """
+        # The text first, then the ids, as music-01 itself answers (the text is not checked again).
+        fields = prepare_text_fields(LEGACY_MODEL, lyrics=lyrics)
+        check_ids(voice_id, instrumental_id)
+        request = MusicRequest(
+            model=LEGACY_MODEL,
+            lyrics=lyrics,
+            audio_setting=audio_setting,
+            seed=seed,
+            voice_id=voice_id,
+            instrumental_id=instrumental_id,
+        )
+        return self.make(request, fields=fields)
+
+
+class _Follower:
+    """The poll loop of one job: waits that grow, failed polls retried, the wait's end leaves it pending."""
+
+    def __init__(self, client: Client, provider: Provider, job: PendingJob, wait_s, on_status) -> None:
+        self.history, self.provider, self.on_status = client.history, provider, on_status
+        self.clock, self.sleep = client._clock, client._sleep
+        self.delays = iter(client._poll_delays() if client._poll_delays else poll_delays())
+        self.wait_s = DEFAULT_WAIT_S if wait_s is None else wait_s
+        self.gid, self.last_status = job.generation_id, job.status
+        self.failures = 0
+        self.started = self.clock()
+
+    def until_done(self) -> JobStatus:
+        """The ``completed`` status (with its audio link), or an error that keeps or closes the job."""
+        while True:
+            self._wait()
+            status = self._poll()
+            if status is None:
+                continue
+            if self.on_status is not None:
+                self.on_status(status.status, self.clock() - self.started)
+            if status.status != self.last_status:
+                self.last_status = status.status
+                self.history.update_pending(self.gid, status=status.status)
+            if status.pending:
+                continue
+            if status.status == "error":
+                err = job_failed(status)
+                self.history.update_pending(self.gid, state="failed", status="error", error=str(err))
+                raise err
+            if status.status != "completed":
+                logger.warning("unknown job status %r for %s: treating it as pending", status.status, self.gid)
+                continue
+            if not status.audio_url:
+                raise ProtocolError("the job is completed but has no audio_file.url: resume later.", retryable=True)
+            return status
+
+    def _wait(self) -> None:
+        """Sleep until the next poll; when the wait has run out, leave the job pending."""
+        remaining = self.wait_s - (self.clock() - self.started)
+        delay = next(self.delays)
+        if remaining <= 0 or (self.failures and remaining < delay):
+            self.history.update_pending(self.gid, status=self.last_status)
+            raise JobPendingError(
+                f"the generation is still running at the provider (last status: {self.last_status}): resume later "
+                f"with `music01 resume {self.gid}` or the Resume button in the app's History. Nothing is lost and "
+                "nothing more is billed.",
+                generation_id=self.gid,
+                status=self.last_status,
+            )
+        self.sleep(min(delay, max(0.0, remaining)))
+
+    def _poll(self) -> JobStatus | None:
+        """One poll; None when it failed in a way that polling again can cure."""
+        try:
+            status = self.provider.poll(self.gid)
+        except JobNotFoundError:
+            self.history.update_pending(self.gid, state="unknown", error="the provider does not know this id")
+            raise
+        except ApiError as exc:
+            if not exc.retryable and not isinstance(exc, ProtocolError):
+                raise
+            self._failed(exc)
+            return None
+        self.failures = 0
+        return status
+
+    def _failed(self, exc: ApiError) -> None:
+        self.failures += 1
+        logger.info("poll of %s failed (%s); polling again", self.gid, type(exc).__name__)
+        if self.failures >= POLL_RETRIES:
+            self.history.update_pending(self.gid, status=self.last_status, error=str(exc))
+            raise JobPendingError(
+                f"the provider did not answer the status checks ({exc}); the job is kept: resume later with "
+                f"`music01 resume {self.gid}`. Nothing more is billed.",
+                generation_id=self.gid,
+                status=self.last_status,
+            ) from None
+        if exc.retry_after_s is not None:
+            self.sleep(min(exc.retry_after_s, getattr(self.provider, "max_backoff_s", 30.0)))
+
+
+def _format_of(status: JobStatus, setting: dict) -> str:
+    """The audio's format: as asked, else what the file's name or content type says."""
+    fmt = str(setting.get("format") or "").lower()
+    if fmt in ("mp3", "wav", "pcm"):
+        return fmt
+    hint = (status.file_name or urlsplit(status.audio_url or "").path or "").lower()
+    for ext in ("mp3", "wav", "flac", "ogg", "m4a"):
+        if hint.endswith("." + ext):
+            return ext
+    ctype = (status.content_type or "").lower()
+    return "wav" if "wav" in ctype else "mp3"
