@@ -1,0 +1,89 @@
+"""The generate step: audio settings and seed, Generate/Cancel, the result, its comparison and its code."""
+
+import gradio as gr
+
+from music01_core.models import Model
+from music01_core.settings import BITRATES, DEFAULT_BITRATE, DEFAULT_SAMPLE_RATE, SAMPLE_RATES
+
+from ..code import code_panel
+from ..generate import api_generate, api_make, compare, result_card
+from ..history import history_rows, pending_rows
+from ..model import step_labels
+from . import PRIVATE, Page
+
+#: What a person reads after Cancel.
+STOPPED = (
+    "⏹ Stopped waiting. A job already sent to the paid API keeps running and is "
+    "billed; when it finishes it is saved — see History (Resume)."
+)
+
+
+def build_generate_tab(ui: Page, dm: Model) -> None:
+    with gr.Tab(step_labels(dm.id)["generate"]) as ui.generate_tab:
+        with gr.Row(visible=dm.audio_setting is not None) as ui.settings_row:
+            ui.sample_rate = gr.Dropdown(list(SAMPLE_RATES), value=DEFAULT_SAMPLE_RATE, label="sample rate (Hz)")
+            ui.bitrate = gr.Dropdown(list(BITRATES), value=DEFAULT_BITRATE, label="bitrate (bit/s, MP3)")
+            ui.fmt = gr.Radio(["mp3", "wav", "pcm"], value="mp3", label="format")
+        ui.seed = gr.Number(label="seed (offline engine; -1 = random)", value=-1, precision=0, minimum=-1)
+        gr.Markdown(
+            "With an API key, each Generate is **1 billed generation**; checking its status and "
+            "downloading are free. A job that outlives the page keeps running: find it in History."
+        )
+        with gr.Row():
+            ui.gen_btn = gr.Button("Generate", variant="primary")
+            ui.cancel_btn = gr.Button("Cancel", variant="stop")
+        ui.gen_msg = gr.Markdown()
+        ui.out_audio = gr.Audio(type="filepath", label="Result", interactive=False)
+        ui.out_file = gr.File(label="Download")
+        ui.out_info = gr.JSON(visible=False)
+        ui.result_md = gr.Markdown()
+        ui.cmp_plot = gr.Plot(label="Reference vs output")
+        ui.cmp_table = gr.Markdown()
+        with gr.Accordion("Show as code", open=False):
+            ui.code_md = gr.Markdown(code_panel(None))
+        ui.legacy_btn = gr.Button("music-01 generate", visible=False)
+
+
+def wire_generate_tab(ui: Page) -> None:
+    gen_event = ui.gen_btn.click(
+        api_make,
+        [
+            ui.model,
+            ui.lyrics,
+            ui.prompt,
+            ui.clip_audio,
+            ui.ref_url,
+            ui.instrumental,
+            ui.optimizer,
+            ui.sample_rate,
+            ui.bitrate,
+            ui.fmt,
+            ui.seed,
+            ui.api_key,
+            ui.voice_id,
+            ui.instrumental_id,
+        ],
+        [ui.out_audio, ui.out_info],
+        api_name="make",
+        concurrency_limit=16,
+    )
+    # music-01's own generate stays a named endpoint for scripts written against it.
+    ui.legacy_btn.click(
+        api_generate,
+        [ui.lyrics, ui.voice_id, ui.instrumental_id, ui.sample_rate, ui.bitrate, ui.fmt, ui.seed, ui.api_key],
+        [ui.out_audio, ui.out_info],
+        api_name="generate",
+        concurrency_limit=16,
+    )
+    gen_event.then(
+        lambda info, audio: (audio, result_card(info), code_panel(info), ""),
+        [ui.out_info, ui.out_audio],
+        [ui.out_file, ui.result_md, ui.code_md, ui.gen_msg],
+        **PRIVATE,
+    ).then(compare, [ui.clip_audio, ui.out_info, ui.out_audio], [ui.cmp_plot, ui.cmp_table], **PRIVATE).then(
+        history_rows, None, ui.hist, **PRIVATE
+    ).then(pending_rows, None, ui.pend, **PRIVATE)
+    gen_event.failure(pending_rows, None, ui.pend, **PRIVATE)
+    ui.cancel_btn.click(lambda: STOPPED, None, ui.gen_msg, cancels=[gen_event], **PRIVATE).then(
+        pending_rows, None, ui.pend, **PRIVATE
+    )

@@ -1,0 +1,119 @@
+"""The top of the page: title, status banner, the model menu (and what it changes) and the API key box."""
+
+import gradio as gr
+
+from music01_core.models import MODELS, Model, get_model
+
+from ..lyrics import (
+    LYRICS_EXAMPLES_BY_STYLE,
+    LYRICS_INFO,
+    example_for,
+    lyrics_style,
+    lyrics_view,
+    prompt_view,
+    wrap_value,
+)
+from ..model import has_upload_step, model_card, model_info, step_labels
+from ..session import banner_text, key_status
+from . import PRIVATE, Page
+
+MODEL_CHOICES = [(f"{m.label}" + ("" if m.live else " — retired"), m.id) for m in MODELS.values()]
+
+
+def model_view(model_id: str | None, lyrics: str | None, prompt: str | None, api_key: str | None):
+    """Show the steps, fields, labels and examples the chosen model takes (the menu's change event)."""
+    m = get_model(model_id)
+    lyrics = example_for(m.id, lyrics)  # the untouched example follows the model's lyrics style
+    counter, structure = lyrics_view(lyrics, m.id)
+    style = lyrics_style(m.id)
+    labels = step_labels(m.id)
+    return (
+        gr.update(value=lyrics, info=LYRICS_INFO.get(style, "")),
+        model_card(m.id),
+        gr.update(info=model_info(m.id)),
+        banner_text(api_key, m.id),
+        gr.update(visible=m.takes_reference),
+        gr.update(visible=not m.takes_reference),
+        gr.update(visible="url" in m.reference.ways),
+        gr.update(visible=has_upload_step(m.id), label=labels["upload"]),
+        gr.update(label=labels["lyrics"]),
+        gr.update(label=labels["generate"]),
+        gr.update(label=labels["history"]),
+        gr.update(visible=m.prompt is not None),
+        gr.update(visible=m.wraps_accompaniment, value=wrap_value(lyrics, m.id)),
+        gr.update(visible="is_instrumental" in m.flags),
+        gr.update(visible="lyrics_optimizer" in m.flags),
+        gr.update(visible=m.audio_setting is not None),
+        *(gr.update(visible=s == style) for s in LYRICS_EXAMPLES_BY_STYLE),
+        counter,
+        structure,
+        prompt_view(prompt, m.id),
+    )
+
+
+def build_header(ui: Page, dm: Model) -> None:
+    """Title, banner, model menu and key box, as they stand for the model the page starts on."""
+    gr.Markdown(
+        "# 🎵 music01\nMake a new piece with MiniMax's music models on the AI/ML API: choose a model, "
+        "then follow the numbered tabs — they are the steps that model takes."
+    )
+    ui.banner = gr.Markdown(banner_text(None, dm.id), elem_classes="banner")
+    with gr.Row():
+        ui.model = gr.Dropdown(
+            MODEL_CHOICES,
+            value=dm.id,
+            label="Model",
+            scale=1,
+            info=model_info(dm.id),
+        )
+        ui.model_md = gr.Markdown(model_card(dm.id))
+    with gr.Accordion("Your AI/ML API key (optional)", open=False):
+        ui.api_key = gr.Textbox(
+            label="API key",
+            type="password",
+            placeholder="paste a key to use the real model",
+            info="Kept only in this browser tab and sent only to the AI/ML API. Never stored.",
+        )
+        ui.key_msg = gr.Markdown()
+
+
+def wire_model_menu(ui: Page) -> None:
+    """A new model redraws every step: tabs, fields, labels and examples (see :func:`model_view`)."""
+    ui.model.change(
+        model_view,
+        [ui.model, ui.lyrics, ui.prompt, ui.api_key],
+        [
+            ui.lyrics,
+            ui.model_md,
+            ui.model,
+            ui.banner,
+            ui.ref_group,
+            ui.no_ref_md,
+            ui.url_row,
+            ui.upload_tab,
+            ui.lyrics_tab,
+            ui.generate_tab,
+            ui.history_tab,
+            ui.prompt,
+            ui.wrap,
+            ui.instrumental,
+            ui.optimizer,
+            ui.settings_row,
+            *ui.example_sets,
+            ui.counter,
+            ui.structure,
+            ui.prompt_msg,
+        ],
+        **PRIVATE,
+    )
+
+
+def wire_key(ui: Page) -> None:
+    # A pasted key is checked at once (the check the API makes before a call), not at Generate.
+    ui.api_key.change(
+        lambda k, m: (banner_text(k, m), key_status(k)),
+        [ui.api_key, ui.model],
+        [ui.banner, ui.key_msg],
+        **PRIVATE,
+        show_progress="hidden",
+    )
