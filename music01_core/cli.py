@@ -11,11 +11,11 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
 from .errors import InputError, JobPendingError, Music01Error
-from .secret import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def _open_backend(args: argparse.Namespace, model=None):
 
     backend = open_backend(args.backend)
     why = ""
-    if backend.name == "offline":
+    if backend.offline:
         from .backends import api_key_from_env
 
         why = " (no API key set)" if not api_key_from_env() else " (--backend offline)"
@@ -211,14 +211,17 @@ class _StatusLine:
     """A context whose ``show`` (an ``on_status`` callback) prints a job's status and elapsed time on a
     terminal, and which clears that line at the end; ``show`` is None when stderr is not a terminal."""
 
+    def __init__(self, expected_s: float = 60.0) -> None:
+        self.expected_s = expected_s
+
     def __enter__(self):
         tty = sys.stderr.isatty()
         self.show = self._print if tty else None
         return self
 
-    @staticmethod
-    def _print(status: str, elapsed_s: float) -> None:
-        print(f"\r{status}… {elapsed_s:4.0f} s (usually about a minute)", end="", file=sys.stderr, flush=True)
+    def _print(self, status: str, elapsed_s: float) -> None:
+        usual = "about a minute" if 45 <= self.expected_s <= 75 else f"about {self.expected_s:.0f} s"
+        print(f"\r{status}… {elapsed_s:4.0f} s (usually {usual})", end="", file=sys.stderr, flush=True)
 
     def __exit__(self, *exc) -> None:
         if self.show:
@@ -278,6 +281,9 @@ def _output_target(args: argparse.Namespace, model, fmt: str) -> Path:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from .lyrics import prepare_text_fields
+    from .types import MusicRequest
+
     model = _choose_model(args)
     if args.lyrics_file is not None:
         lyrics = _read_lyrics_file(args.lyrics_file)
@@ -287,8 +293,46 @@ def cmd_generate(args: argparse.Namespace) -> int:
     fmt, asked = _output_format(args, model)
     setting = _audio_setting(args, model, asked)
     target = _output_target(args, model, fmt)
-    if model.protocol == "music01":
-        return _generate_music01(args, model, lyrics, setting, target)
+    _refuse_flags_the_model_lacks(args, model)
+    # The text is checked once, here, before a reference is prepared, uploaded or billed.
+    fields = prepare_text_fields(
+        model,
+        lyrics=lyrics,
+        prompt=args.prompt,
+        is_instrumental=args.instrumental,
+        lyrics_optimizer=args.lyrics_optimizer,
+    )
+    backend = _open_backend(args, model)
+    request = MusicRequest(
+        model=model.id,
+        lyrics=lyrics,
+        prompt=args.prompt or "",
+        audio_setting=setting,
+        is_instrumental=args.instrumental,
+        lyrics_optimizer=args.lyrics_optimizer,
+        seed=args.seed,
+        voice_id=args.voice_id,
+        instrumental_id=args.instrumental_id,
+    )
+    if model.takes_purpose:
+        request = _uploaded_reference(args, backend, request)
+    else:
+        request = replace(request, reference=_job_reference(args, model, backend))
+    result = _make(backend, model, request, fields, args)
+    return _write_result(args, backend, result, target, fmt)
+
+
+def _refuse_flags_the_model_lacks(args: argparse.Namespace, model) -> None:
+    """Flags of another model are refused before anything is prepared (the table says what each takes)."""
+    if model.takes_purpose:
+        if args.prompt or args.reference_url or args.instrumental or args.lyrics_optimizer:
+            raise InputError(
+                f"{model.id} takes lyrics and a reference file (or ids) only: leave out --prompt, "
+                "--reference-url, --instrumental and --lyrics-optimizer, or choose another --model."
+            )
+        if args.reference and not args.purpose:
+            raise InputError("--reference needs --purpose song, voice or instrumental.")
+        return
     for flag, value in (
         ("--voice-id", args.voice_id),
         ("--instrumental-id", args.instrumental_id),
@@ -299,34 +343,30 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 f"{flag} belongs to music-01's upload step; {model.id} takes "
                 + ("a reference file or URL instead." if model.takes_reference else "no reference.")
             )
-    from .backends.base import MusicRequest
-    from .lyrics import prepare_text_fields
-
-    # Check the text before anything is prepared, uploaded or billed.
-    prepare_text_fields(
-        model,
-        lyrics=lyrics,
-        prompt=args.prompt,
-        is_instrumental=args.instrumental,
-        lyrics_optimizer=args.lyrics_optimizer,
-    )
     if not model.takes_reference and (args.reference or args.reference_url):
         raise InputError(
             f"{model.id} takes no reference track: leave out --reference/--reference-url, or choose "
             "minimax-music or minimax/music-cover."
         )
-    backend = _open_backend(args, model)
-    ref = _job_reference(args, model, backend)
-    request = MusicRequest(
-        model=model.id,
-        lyrics=lyrics,
-        prompt=args.prompt or "",
-        reference=ref,
-        audio_setting=setting,
-        is_instrumental=args.instrumental,
-        lyrics_optimizer=args.lyrics_optimizer,
-        seed=args.seed,
+
+
+def _uploaded_reference(args: argparse.Namespace, backend, request):
+    """music-01's first call: upload --reference for its purpose, then generate from the ids."""
+    if not args.reference:
+        return request
+    up = backend.upload(_reference_clip(args.reference, args.purpose, request.model), args.purpose)
+    print(
+        f"reference {'cached' if up.cached else 'uploaded'}: "
+        + ", ".join(f"{k}={v}" for k, v in (("voice_id", up.voice_id), ("instrumental_id", up.instrumental_id)) if v),
+        file=sys.stderr,
     )
+    return replace(
+        request, voice_id=request.voice_id or up.voice_id, instrumental_id=request.instrumental_id or up.instrumental_id
+    )
+
+
+def _make(backend, model, request, fields, args: argparse.Namespace):
+    """The one billed call, with its status line; Ctrl-C says where the paid piece is."""
     submitted: list[str] = []
 
     def on_submit(generation_id: str) -> None:
@@ -339,19 +379,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    if backend.name == "api":
+    if not backend.offline:
         print(f"submitting 1 billed generation to {model.id}…", file=sys.stderr, flush=True)
     try:
-        with _StatusLine() as line:
-            result = backend.make(request, wait_s=args.wait_s, on_status=line.show, on_submit=on_submit)
+        with _StatusLine(model.expected_s) as line:
+            return backend.make(request, fields=fields, wait_s=args.wait_s, on_status=line.show, on_submit=on_submit)
     except KeyboardInterrupt:
         raise _Interrupted(_interrupted_job(backend, model, submitted)) from None
-    return _write_result(args, backend, result, target, fmt)
 
 
 def _interrupted_job(backend, model, submitted: list[str]) -> str:
     """What Ctrl-C during a job means: where the paid piece is, and how to fetch it."""
-    if backend.name != "api":
+    if backend.offline:
         return "interrupted: nothing was billed (offline engine)."
     if submitted:
         gid = submitted[0]
@@ -367,7 +406,7 @@ def _interrupted_job(backend, model, submitted: list[str]) -> str:
 
 def _job_reference(args: argparse.Namespace, model, backend):
     """The reference for a job model, checked before anything is billed."""
-    from .references import choose_reference, route_reference
+    from .references import choose_reference
     from .settings import data_home
 
     if not model.takes_reference:
@@ -380,11 +419,10 @@ def _job_reference(args: argparse.Namespace, model, backend):
     if args.reference:
         _check_file_route(model, backend)
     clip = _reference_clip(args.reference, None, model) if args.reference and not args.reference_url else None
-    ref = choose_reference(
+    # Checked now; the client routes it (once) before the billed call.
+    return choose_reference(
         model, clip=clip, url=args.reference_url, backend=backend, cache_dir=data_home() / "references"
     )
-    # Routed (and so checked) now, before any billed call; make() takes a routed reference as it is.
-    return route_reference(ref, model, offline=backend.name == "offline")
 
 
 def _check_file_route(model, backend) -> None:
@@ -395,7 +433,7 @@ def _check_file_route(model, backend) -> None:
     from .references import check_file_route
 
     try:
-        check_file_route(model, offline=backend.name == "offline")
+        check_file_route(model, offline=backend.offline)
     except NoReferenceRouteError as exc:
         if not exc.alternative:
             raise
@@ -429,73 +467,6 @@ def _write_result(args: argparse.Namespace, backend, result, target: Path, fmt: 
             f"{result.bytes} bytes · {result.model} · {backend.label} · {ident}{seed}{cost}"
         )
     return EXIT_OK
-
-
-def _generate_music01(args: argparse.Namespace, model, lyrics: str, setting, target: Path) -> int:
-    from .lyrics import prepare_lyrics
-
-    if args.prompt or args.reference_url or args.instrumental or args.lyrics_optimizer:
-        raise InputError(
-            "music-01 takes lyrics and a reference file (or ids) only: leave out --prompt, "
-            "--reference-url, --instrumental and --lyrics-optimizer, or choose another --model."
-        )
-    prepare_lyrics(lyrics, model=model)  # fail on bad lyrics before any upload
-    backend = _open_backend(args, model)
-    voice_id, inst_id = args.voice_id, args.instrumental_id
-    if args.reference:
-        if not args.purpose:
-            raise InputError("--reference needs --purpose song, voice or instrumental.")
-        up = backend.upload(_reference_clip(args.reference, args.purpose), args.purpose)
-        print(
-            f"reference {'cached' if up.cached else 'uploaded'}: "
-            + ", ".join(
-                f"{k}={v}" for k, v in (("voice_id", up.voice_id), ("instrumental_id", up.instrumental_id)) if v
-            ),
-            file=sys.stderr,
-        )
-        voice_id = voice_id or up.voice_id
-        inst_id = inst_id or up.instrumental_id
-    result = _generate_with_progress(
-        backend, lyrics, voice_id=voice_id, instrumental_id=inst_id, audio_setting=setting, seed=args.seed
-    )
-    return _write_result(args, backend, result, target, setting.format)
-
-
-def _generate_with_progress(backend, lyrics: str, **kwargs):
-    """Run a generate, showing elapsed time on a terminal; Ctrl-C says what may be billed."""
-    import threading
-    import time
-
-    done = threading.Event()
-    started = time.monotonic()
-    tty = sys.stderr.isatty()
-
-    def tick() -> None:
-        while not done.wait(1.0):
-            print(
-                f"\rgenerating… {time.monotonic() - started:4.0f} s (music-01 usually takes 50–60 s)",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    ticker = threading.Thread(target=tick, daemon=True) if tty else None
-    if ticker:
-        ticker.start()
-    try:
-        return backend.generate(lyrics, **kwargs)
-    except KeyboardInterrupt:
-        if backend.name == "api":
-            sent = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - started)))
-            raise _Interrupted(
-                f"interrupted: the generate request sent at {sent} to {redact_url(backend.base_url)} may still "
-                "be billed; its ids were not received — check your AI/ML API usage page."
-            ) from None
-        raise _Interrupted("interrupted: nothing was billed (offline engine).") from None
-    finally:
-        done.set()
-        if ticker:
-            print("\r" + " " * 70 + "\r", end="", file=sys.stderr, flush=True)
 
 
 class _Interrupted(Exception):
@@ -690,7 +661,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto (default, env MUSIC01_BACKEND): the API when a key is set, else the offline engine",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_clip_commands(sub)
+    ge = sub.add_parser("generate", help="make a piece with any model (`music01 models` lists them)")
+    _add_generate_inputs(ge)
+    _add_generate_outputs(ge)
+    _add_job_commands(sub)
+    _add_room_commands(sub)
+    _add_lyrics_commands(sub)
+    return p
 
+
+def _add_clip_commands(sub) -> None:
+    """prepare, analyze and upload: what turns a recording into a reference."""
     pr = sub.add_parser("prepare", help="turn any audio into a valid WAV/MP3 reference clip for the model")
     pr.add_argument("input", metavar="INPUT", help="audio file (WAV, MP3, FLAC, OGG, Opus, M4A, WebM...)")
     pr.add_argument(
@@ -725,7 +707,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--json", action="store_true", help="print one JSON object")
     up.set_defaults(func=cmd_upload)
 
-    ge = sub.add_parser("generate", help="make a piece with any model (`music01 models` lists them)")
+
+def _add_generate_inputs(ge) -> None:
+    """generate's model, text and reference options."""
     ge.add_argument(
         "--model",
         metavar="M",
@@ -746,6 +730,10 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--voice-id", metavar="ID", help="music-01: a voice_id from an upload")
     ge.add_argument("--instrumental-id", metavar="ID", help="music-01: an instrumental_id from an upload")
     ge.add_argument("--purpose", choices=("song", "voice", "instrumental"), help="music-01: purpose of --reference")
+
+
+def _add_generate_outputs(ge) -> None:
+    """generate's audio settings, wait and output options."""
     ge.add_argument(
         "--sample-rate", type=int, default=None, metavar="N", help="16000, 24000, 32000 or 44100 (default 44100)"
     )
@@ -777,6 +765,9 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--json", action="store_true", help="print one JSON object")
     ge.set_defaults(func=cmd_generate)
 
+
+def _add_job_commands(sub) -> None:
+    """models, jobs, resume, history, emulate and example."""
     mo = sub.add_parser("models", help="the models, what each takes, and which are live")
     mo.add_argument("--json", action="store_true", help="print one JSON array")
     mo.set_defaults(func=cmd_models)
@@ -817,6 +808,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.set_defaults(func=cmd_example)
 
+
+def _add_room_commands(sub) -> None:
+    """room estimate / usage: for workshops."""
     ro = sub.add_parser("room", help="workshop rooms: what a class will cost, what the room has used")
     rosub = ro.add_subparsers(dest="room_command", metavar="ACTION", parser_class=_Parser)
     rest = rosub.add_parser("estimate", help="credits and dollars for people × generations each, before a class")
@@ -832,6 +826,9 @@ def build_parser() -> argparse.ArgumentParser:
     rus.set_defaults(func=cmd_room_usage)
     ro.set_defaults(func=lambda a: _missing(ro))
 
+
+def _add_lyrics_commands(sub) -> None:
+    """lyrics check."""
     ly = sub.add_parser("lyrics", help="lyrics tools")
     lysub = ly.add_subparsers(dest="lyrics_command", metavar="ACTION", parser_class=_Parser)
     lc = lysub.add_parser("check", help="count and check lyrics against music-01's rules")
@@ -846,7 +843,6 @@ def build_parser() -> argparse.ArgumentParser:
     lc.add_argument("--json", action="store_true", help="print one JSON object")
     lc.set_defaults(func=cmd_lyrics_check)
     ly.set_defaults(func=lambda a: _missing(ly))
-    return p
 
 
 def _positive_int(text: str) -> int:

@@ -169,9 +169,12 @@ class Client:
             lyrics_optimizer=request.lyrics_optimizer,
         )
         provider = self.provider_for(m)
-        # Ids of an earlier upload stand in for a reference (music-01's second call on its own).
-        by_ids = request.reference is None and bool(request.voice_id or request.instrumental_id)
-        ref = None if by_ids else self._route(request.reference, m, provider)
+        if request.reference is None and m.takes_purpose:
+            # The ids of an earlier upload stand in for the reference (music-01's second call alone).
+            check_ids(request.voice_id, request.instrumental_id)
+            ref = None
+        else:
+            ref = self._route(request.reference, m, provider)
         return Job(
             model=m,
             lyrics=fields.lyrics,
@@ -342,7 +345,8 @@ class Client:
         """Download a completed job's audio, check it decodes, and keep it (which closes the pending record)."""
         gid = job.generation_id
         setting = job.audio_setting or {}
-        fmt = _format_of(status, setting)
+        m = MODELS.get(job.model)
+        fmt = _format_of(status, setting, default=m.returns[0] if m is not None else "mp3")
         try:
             audio = provider.download(status)
             duration_s, channels = provider.check_audio(audio, fmt)
@@ -402,9 +406,6 @@ class Client:
         reference is uploaded again once, the generate is retried once, and the result's
         ``warnings`` say so.
         """
-        # The text first, then the ids, as music-01 itself answers (the text is not checked again).
-        fields = prepare_text_fields(LEGACY_MODEL, lyrics=lyrics)
-        check_ids(voice_id, instrumental_id)
         request = MusicRequest(
             model=LEGACY_MODEL,
             lyrics=lyrics,
@@ -413,7 +414,7 @@ class Client:
             voice_id=voice_id,
             instrumental_id=instrumental_id,
         )
-        return self.make(request, fields=fields)
+        return self.make(request)
 
 
 class _Follower:
@@ -498,8 +499,8 @@ class _Follower:
             self.sleep(min(exc.retry_after_s, getattr(self.provider, "max_backoff_s", 30.0)))
 
 
-def _format_of(status: JobStatus, setting: dict) -> str:
-    """The audio's format: as asked, else what the file's name or content type says."""
+def _format_of(status: JobStatus, setting: dict, *, default: str = "mp3") -> str:
+    """The audio's format: as asked, else what the file's name or content type says, else the model's own."""
     fmt = str(setting.get("format") or "").lower()
     if fmt in ("mp3", "wav", "pcm"):
         return fmt
@@ -508,4 +509,6 @@ def _format_of(status: JobStatus, setting: dict) -> str:
         if hint.endswith("." + ext):
             return ext
     ctype = (status.content_type or "").lower()
-    return "wav" if "wav" in ctype else "mp3"
+    if "wav" in ctype:
+        return "wav"
+    return "mp3" if "mpeg" in ctype or "mp3" in ctype else default

@@ -13,7 +13,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from .errors import EmptyLyricsError, LyricsError, LyricsTooLongError, PromptError
+from .errors import EmptyLyricsError, InputError, LyricsError, LyricsTooLongError, PromptError
+from .models import get_model, model_in_use
 from .settings import ACCOMPANIMENT_MARK, MAX_LYRICS_CHARS
 
 __all__ = [
@@ -188,14 +189,10 @@ def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> Lyri
     -------
     LyricsReport
     """
-    from .models import model_in_use
-
     chosen = model_in_use(model)
-    spec = chosen.lyrics
-    style = spec.style if spec is not None else "music01"
-    name = chosen.id
+    spec, name = chosen.lyrics, chosen.id
+    style, min_chars = (spec.style, spec.min_chars) if spec is not None else ("music01", 1)
     max_chars = max_chars if max_chars is not None else (spec.max_chars if spec else MAX_LYRICS_CHARS)
-    min_chars = spec.min_chars if spec else 1
     if not isinstance(text, str):
         raise LyricsError(f"lyrics must be text, not {type(text).__name__}.")
     cleaned, removed = _clean(text)
@@ -203,6 +200,38 @@ def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> Lyri
         # Editors end a text (and every lyrics file) with one newline: that one is the file's, not the song's.
         cleaned = cleaned[:-1]
     stripped = cleaned.strip()
+    wrapped, lines, pauses, tags = _structure(stripped, style)
+
+    chars = len(cleaned)
+    errors, warnings = _lyrics_problems(
+        cleaned,
+        stripped,
+        lines,
+        removed,
+        wrapped=wrapped,
+        name=name,
+        min_chars=min_chars,
+        max_chars=max_chars,
+        style=style,
+    )
+    return LyricsReport(
+        text=cleaned,
+        chars=chars,
+        max_chars=max_chars,
+        lines=lines,
+        pauses=pauses,
+        accompaniment=wrapped,
+        removed=removed,
+        errors=tuple(errors),
+        warnings=tuple(warnings),
+        min_chars=min_chars,
+        style=style,
+        tags=tags,
+    )
+
+
+def _structure(stripped: str, style: str) -> tuple[bool, tuple[str, ...], int, tuple[str, ...]]:
+    """(``##`` wrap, sung lines, pauses, structure tags) of cleaned lyrics in ``style``."""
     tags: tuple[str, ...] = ()
     if style == "music01":
         wrapped, body = _unwrap(stripped)
@@ -212,7 +241,22 @@ def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> Lyri
         tags = tuple(m.group(0).rstrip(":") for m in _TAG_RE.finditer(body))
     lines = tuple(ln.strip() for ln in (_TAG_RE.sub("", body) if style == "tags" else body).split("\n") if ln.strip())
     pauses = len(re.findall(r"\n[ \t]*\n(?:[ \t]*\n)*", body.strip()))
+    return wrapped, lines, pauses, tags
 
+
+def _lyrics_problems(
+    cleaned: str,
+    stripped: str,
+    lines,
+    removed: dict,
+    *,
+    wrapped: bool,
+    name: str,
+    min_chars: int,
+    max_chars: int,
+    style: str,
+) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of cleaned lyrics against one model's bounds and format."""
     errors: list[str] = []
     warnings: list[str] = []
     if removed:
@@ -241,20 +285,7 @@ def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> Lyri
         )
     if cleaned != stripped:
         warnings.append("leading/trailing spaces or newlines are sent as they are and count toward the limit.")
-    return LyricsReport(
-        text=cleaned,
-        chars=chars,
-        max_chars=max_chars,
-        lines=lines,
-        pauses=pauses,
-        accompaniment=wrapped,
-        removed=removed,
-        errors=tuple(errors),
-        warnings=tuple(warnings),
-        min_chars=min_chars,
-        style=style,
-        tags=tags,
-    )
+    return errors, warnings
 
 
 def prepare_lyrics(text: str, *, max_chars: int | None = None, model=None) -> LyricsReport:
@@ -346,8 +377,6 @@ def prepare_text_fields(
     LyricsError, PromptError, InputError
         Saying which field is wrong for this model and what to do.
     """
-    from .errors import InputError
-    from .models import get_model
 
     m = get_model(model)
     for flag, on in (("is_instrumental", is_instrumental), ("lyrics_optimizer", lyrics_optimizer)):
@@ -356,58 +385,68 @@ def prepare_text_fields(
                 f"{m.id} has no {flag.replace('_', ' ')} switch: turn it off, or choose minimax/music-2.6."
             )
     warnings: list[str] = []
-    out_lyrics = None
-    lyrics = lyrics or ""
-    if m.lyrics is not None and (lyrics.strip() or m.lyrics.required and not (is_instrumental or lyrics_optimizer)):
-        if is_instrumental and lyrics.strip():
-            warnings.append("instrumental is on, so the lyrics are not sent.")
-        else:
-            report = prepare_lyrics(lyrics, model=m)
-            out_lyrics = report.text
-            warnings += report.warnings
-    elif m.lyrics is None and lyrics.strip():
-        raise LyricsError(f"{m.id} takes no lyrics: clear them, or choose another model.")
-    out_prompt = None
-    prompt = prompt or ""
+    out_lyrics = _lyrics_field(m, lyrics or "", is_instrumental, lyrics_optimizer, warnings)
+    out_prompt = _prompt_field(m, prompt or "", is_instrumental, lyrics_optimizer, warnings)
+    if out_lyrics is None and out_prompt is None and not is_instrumental:
+        raise LyricsError(f"{m.id} needs lyrics or a style prompt: write at least one of them.")
+    return TextFields(lyrics=out_lyrics, prompt=out_prompt, warnings=tuple(warnings))
+
+
+def _lyrics_field(m, lyrics: str, is_instrumental: bool, lyrics_optimizer: bool, warnings: list) -> str | None:
+    """The lyrics to send for ``m`` (None: left out); appends to ``warnings``."""
+    if m.lyrics is None:
+        if lyrics.strip():
+            raise LyricsError(f"{m.id} takes no lyrics: clear them, or choose another model.")
+        return None
+    if not (lyrics.strip() or m.lyrics.required and not (is_instrumental or lyrics_optimizer)):
+        return None
+    if is_instrumental and lyrics.strip():
+        warnings.append("instrumental is on, so the lyrics are not sent.")
+        return None
+    report = prepare_lyrics(lyrics, model=m)
+    warnings += report.warnings
+    return report.text
+
+
+def _prompt_field(m, prompt: str, is_instrumental: bool, lyrics_optimizer: bool, warnings: list) -> str | None:
+    """The style prompt to send for ``m`` (None: left out); appends to ``warnings``."""
     if m.prompt is None:
         if prompt.strip():
             raise PromptError(
                 f"{m.id} takes no style prompt (its 'prompt' field carries the lyrics): clear the "
                 "style prompt, or choose minimax/music-cover or a minimax/music-2.x model."
             )
-    else:
-        cleaned, removed = _clean(prompt)
-        cleaned = cleaned.strip()
-        spec = m.prompt
-        if not cleaned and (spec.required or lyrics_optimizer or is_instrumental):
-            why = (
-                " (the lyrics optimizer writes lyrics from it)"
-                if lyrics_optimizer
-                else " (an instrumental piece is made from it alone)"
-                if is_instrumental
-                else ""
-            )
-            raise PromptError(
-                f"{m.id} needs a style prompt{why}: describe the genre, mood and instruments, "
-                f"in {max(spec.min_chars, 1)}–{spec.max_chars} characters."
-            )
-        if cleaned:
-            if len(cleaned) < spec.min_chars:
-                raise PromptError(
-                    f"the style prompt is {len(cleaned)} characters; {m.id} needs at least "
-                    f"{spec.min_chars} — say a little more about the style."
-                )
-            if len(cleaned) > spec.max_chars:
-                raise PromptError(
-                    f"the style prompt is {len(cleaned)} characters; {m.id} takes at most "
-                    f"{spec.max_chars} — remove {len(cleaned) - spec.max_chars}."
-                )
-            out_prompt = cleaned
-            if removed:
-                warnings.append("removed invisible characters from the style prompt.")
-    if out_lyrics is None and out_prompt is None and not is_instrumental:
-        raise LyricsError(f"{m.id} needs lyrics or a style prompt: write at least one of them.")
-    return TextFields(lyrics=out_lyrics, prompt=out_prompt, warnings=tuple(warnings))
+        return None
+    cleaned, removed = _clean(prompt)
+    cleaned = cleaned.strip()
+    spec = m.prompt
+    if not cleaned and (spec.required or lyrics_optimizer or is_instrumental):
+        why = (
+            " (the lyrics optimizer writes lyrics from it)"
+            if lyrics_optimizer
+            else " (an instrumental piece is made from it alone)"
+            if is_instrumental
+            else ""
+        )
+        raise PromptError(
+            f"{m.id} needs a style prompt{why}: describe the genre, mood and instruments, "
+            f"in {max(spec.min_chars, 1)}–{spec.max_chars} characters."
+        )
+    if not cleaned:
+        return None
+    if len(cleaned) < spec.min_chars:
+        raise PromptError(
+            f"the style prompt is {len(cleaned)} characters; {m.id} needs at least "
+            f"{spec.min_chars} — say a little more about the style."
+        )
+    if len(cleaned) > spec.max_chars:
+        raise PromptError(
+            f"the style prompt is {len(cleaned)} characters; {m.id} takes at most "
+            f"{spec.max_chars} — remove {len(cleaned) - spec.max_chars}."
+        )
+    if removed:
+        warnings.append("removed invisible characters from the style prompt.")
+    return cleaned
 
 
 def sung_blocks(text: str) -> list[list[str]]:

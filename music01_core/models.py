@@ -206,6 +206,11 @@ class Model:
         return self.reference.required
 
     @property
+    def takes_purpose(self) -> bool:
+        """Whether its reference is uploaded first with a purpose (song, voice, instrumental) for ids (music-01)."""
+        return "upload" in self.reference.ways
+
+    @property
     def wraps_accompaniment(self) -> bool:
         """Whether its lyrics use music-01's ``##…##`` accompaniment wrap."""
         return self.lyrics is not None and self.lyrics.style == "music01"

@@ -48,14 +48,14 @@ class NotebookSession:
     @property
     def billed(self) -> bool:
         """True when generations go to the AI/ML API and spend credits."""
-        return self.backend.name == "api" and not getattr(self.backend, "local_service", False)
+        return not self.backend.offline and not self.backend.local_service
 
     def cost(self, generations: int, model=None) -> str:
         """Say, before a cell generates, what it will cost; returns the sentence it printed."""
         from .room import estimate_cost
 
         m = get_model(model or self.model)
-        if self.backend.name != "api":
+        if self.backend.offline:
             text = f"Offline engine: this cell makes {generations} piece(s) here, for free."
         elif not self.billed:
             text = f"This cell sends {generations} generation(s) to a local emulator: nothing is billed."
@@ -79,7 +79,7 @@ class NotebookSession:
 
     def __repr__(self) -> str:
         lines = [f"Using: {self.backend.label} · model: {self.model}"]
-        if self.backend.name == "api":
+        if not self.backend.offline:
             lines.append(
                 "With a key, the cells marked 'billed' spend credits; each says how much before it runs. "
                 "Set OFFLINE = True in the first cell to stay offline."

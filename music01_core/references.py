@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .errors import AudioInputError, NoReferenceRouteError, ReferenceUrlError
 from .models import MODELS, get_model
+from .storage import atomic_write_bytes
 from .transport import read_capped
 
 logger = logging.getLogger(__name__)
@@ -246,18 +247,50 @@ def reference_from_url(
 
     m = get_model(model)
     url = (url or "").strip()
-    parts = urlsplit(url)
     _check_host(url, allow_private=allow_private)
 
-    http = session or requests.Session()
     shown = _without_query(url)
+    data = _fetch(
+        session or requests.Session(), url, shown, allow_private=allow_private, timeout_s=timeout_s, max_bytes=max_bytes
+    )
+    if not data:
+        raise ReferenceUrlError(f"the reference URL {shown} returned an empty file.")
+    return _kept_copy(data, url, m, shown, cache_dir)
+
+
+def _kept_copy(data: bytes, url: str, m, shown: str, cache_dir) -> Reference:
+    """Keep the fetched bytes under ``cache_dir``, check them as ``m``'s reference, and describe them."""
+    digest = hashlib.sha256(data).hexdigest()
+    folder = Path(cache_dir) if cache_dir is not None else Path(tempfile.mkdtemp(prefix="music01-ref-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    local = folder / f"{digest[:24]}.bin"
+    atomic_write_bytes(local, data)
+    ref = _check_fetched(local, m, shown)
+    parts = urlsplit(url)
+    name = Path(parts.path).stem or parts.hostname
+    return Reference(
+        kind="url",
+        value=url,
+        sha256=digest,
+        bytes=len(data),
+        duration_s=ref[0],
+        format=ref[1],
+        name=name,
+        local_path=str(local),
+    )
+
+
+def _fetch(http, url: str, shown: str, *, allow_private: bool, timeout_s: float, max_bytes: int) -> bytes:
+    """The bytes at ``url``, capped at ``max_bytes``; every failure as a ReferenceUrlError naming ``shown``."""
+    import requests
+
     try:
         with _get_checked_redirects(http, url, allow_private=allow_private, timeout_s=timeout_s) as r:
             if r.status_code != 200:
                 raise ReferenceUrlError(
                     f"the reference URL answered HTTP {r.status_code}: check that {shown} is public and spelled right."
                 )
-            data = read_capped(
+            return read_capped(
                 r,
                 max_bytes=max_bytes,
                 too_big=lambda n: ReferenceUrlError(
@@ -273,27 +306,6 @@ def reference_from_url(
             f"could not fetch the reference URL {shown} ({type(exc).__name__}): check the "
             "address and that it is public."
         ) from None
-    if not data:
-        raise ReferenceUrlError(f"the reference URL {shown} returned an empty file.")
-    digest = hashlib.sha256(data).hexdigest()
-    folder = Path(cache_dir) if cache_dir is not None else Path(tempfile.mkdtemp(prefix="music01-ref-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    local = folder / f"{digest[:24]}.bin"
-    from .storage import atomic_write_bytes
-
-    atomic_write_bytes(local, data)
-    ref = _check_fetched(local, m, shown)
-    name = Path(parts.path).stem or parts.hostname
-    return Reference(
-        kind="url",
-        value=url,
-        sha256=digest,
-        bytes=len(data),
-        duration_s=ref[0],
-        format=ref[1],
-        name=name,
-        local_path=str(local),
-    )
 
 
 def _check_fetched(local: Path, m, shown: str) -> tuple[float, str]:

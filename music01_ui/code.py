@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 
+from music01_core.models import LEGACY_MODEL, get_model
+from music01_core.providers import adapter_name
+from music01_core.providers.aimlapi import job_payload
+from music01_core.settings import AudioSetting
+
 
 def _sh(text: str) -> str:
     """Quote for a POSIX shell's single quotes."""
@@ -13,18 +18,15 @@ def _sh(text: str) -> str:
 def code_panel(info: dict | None) -> str:
     if not info:
         return "Generate something to see the equivalent code."
-    from music01_core.models import get_model
-
-    m = get_model(info.get("model") or "music-01")
-    if m.protocol == "music01":
-        return _music01_code(info)
-    return _job_code(info, m)
+    m = get_model(info.get("model") or LEGACY_MODEL)
+    # One renderer per adapter of the registry: the code shows that adapter's wire format.
+    render = _RENDERERS.get(adapter_name(m))
+    if render is None:
+        return f"No code view for {m.id}'s provider yet."
+    return render(info, m)
 
 
 def _job_code(info: dict, m) -> str:
-    from music01_core.jobs import job_payload
-    from music01_core.settings import AudioSetting
-
     class _Ref:  # the reference as it was sent: a URL, a link or Base64 (shown shortened)
         value = {
             "url": (info.get("reference") or {}).get("url") or "https://example.com/reference.mp3",
@@ -69,7 +71,13 @@ def _job_code(info: dict, m) -> str:
         "# from music01_core.backends import open_backend\n"
         f"# open_backend('api').make(MusicRequest(model={m.id!r}, ...))\n"
     )
-    curl = (
+    curl = _job_curl(payload, ext, billed)
+    return f"**Python (plain requests: submit, then a poll loop)**\n```python\n{py}```\n**curl**\n```bash\n{curl}```"
+
+
+def _job_curl(payload: dict, ext: str, billed: str) -> str:
+    """The job calls as a shell script: submit, poll, download."""
+    return (
         "# " + billed.strip("# \n") + "\n"
         "ID=$(curl -sS https://api.aimlapi.com/v2/generate/audio \\\n"
         "  -H \"Authorization: Bearer $AIML_API_KEY\" -H 'Content-Type: application/json' \\\n"
@@ -84,10 +92,9 @@ def _job_code(info: dict, m) -> str:
         "URL=$(echo \"$S\" | python -c \"import json,sys; print(json.load(sys.stdin)['audio_file']['url'])\")\n"
         f'curl -sS -o music01.{ext} "$URL"\n'
     )
-    return f"**Python (plain requests: submit, then a poll loop)**\n```python\n{py}```\n**curl**\n```bash\n{curl}```"
 
 
-def _music01_code(info: dict) -> str:
+def _music01_code(info: dict, m=None) -> str:
     s = info.get("audio_setting") or {}
     payload = {"model": "music-01", "lyrics": info.get("lyrics", "")}
     if info.get("voice_id"):
@@ -115,3 +122,6 @@ def _music01_code(info: dict) -> str:
         f"open('out.{s.get('format', 'mp3')}','wb').write(bytes.fromhex(d['data']['audio']))\"\n"
     )
     return f"**Python (music01_core)**\n```python\n{py}```\n**curl**\n```bash\n{curl}```"
+
+
+_RENDERERS = {"aimlapi/job": _job_code, "aimlapi/music01": _music01_code}

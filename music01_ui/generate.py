@@ -1,15 +1,21 @@
-"""Step 4 of the app: make the piece — music-01's generate, or a job for the live models."""
+"""Step 4 of the app: make the piece, with any model, through the one client pipeline."""
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import gradio as gr
 
-from .session import CPU_SLOTS, friendly, limit_shared_key, open_session_backend, serve_copy
+from music01_core.lyrics import prepare_text_fields
+from music01_core.models import LEGACY_MODEL, get_model
+from music01_core.settings import AudioSetting
+from music01_core.types import MusicRequest
+
+from .reference import reference_for
+from .session import friendly, limit_shared_key, open_session_backend, serve_copy
 
 
 @dataclass
@@ -63,35 +69,25 @@ def api_generate(
     progress=gr.Progress(),  # noqa: B008 - Gradio's idiom
 ):
     """music-01 (legacy): generate from lyrics and upload ids; returns (audio file, info). Saved to the history first."""
-    from music01_core.lyrics import prepare_lyrics
-    from music01_core.models import LEGACY_MODEL
-    from music01_core.settings import AudioSetting
-
-    # Fail on bad lyrics before anything is sent, by this endpoint's own model's rules (the core's
-    # default is the model in use, which a room's MUSIC01_MODEL may set to another).
-    prepare_lyrics(lyrics or "", model=LEGACY_MODEL)
-    setting = AudioSetting(sample_rate=int(sample_rate), bitrate=int(bitrate), format=str(fmt))
-    backend, shared_key = open_session_backend(api_key, request)
-    limit_shared_key(shared_key, request)
-    seed_val = None if seed in (None, "") or int(seed) < 0 else int(seed)
-    call = _Call(status="generating")
-
-    def work() -> None:
-        try:
-            kwargs = dict(voice_id=voice_id or None, instrumental_id=instrumental_id or None, audio_setting=setting)
-            if backend.name == "offline":
-                with CPU_SLOTS:
-                    call.result = backend.generate(lyrics, **kwargs, seed=seed_val)
-            else:
-                call.result = backend.generate(lyrics, **kwargs)
-        except BaseException as exc:  # handed to the request thread below
-            call.error = exc
-
-    r, elapsed = _run(work, backend, 60 if backend.name == "api" else 15, progress, call)
-    for w in r.warnings:
-        gr.Warning(w)
-    audio_path = _pcm_preview(r) if r.format == "pcm" else r.path
-    return serve_copy(audio_path), _info(r, elapsed, setting.to_dict())
+    # The same pipeline as every model (the endpoint stays for the clients that call it by name).
+    return api_make(
+        LEGACY_MODEL,
+        lyrics,
+        None,
+        None,
+        None,
+        False,
+        False,
+        sample_rate,
+        bitrate,
+        fmt,
+        seed,
+        api_key,
+        voice_id,
+        instrumental_id,
+        request=request,
+        progress=progress,
+    )
 
 
 @friendly
@@ -114,74 +110,57 @@ def api_make(
     progress=gr.Progress(),  # noqa: B008 - Gradio's idiom
 ):
     """Make a piece with any model: returns (audio file, info). Saved to the history before it is shown."""
-    from music01_core.backends.base import MusicRequest
-    from music01_core.lyrics import prepare_text_fields
-    from music01_core.models import get_model
-    from music01_core.references import route_reference
-    from music01_core.settings import AudioSetting
-
-    from .reference import reference_for
-
     m = get_model(model or None)
-    if m.protocol == "music01":
-        return api_generate(
-            lyrics or "",
-            voice_id,
-            instrumental_id,
-            sample_rate,
-            bitrate,
-            fmt,
-            seed,
-            api_key,
-            request=request,
-            progress=progress,
-        )
-    # Hidden fields keep their values when another model is chosen: send only what this model shows.
-    prompt = prompt if m.prompt is not None else ""
-    lyrics = lyrics if m.lyrics is not None else ""
-    is_instrumental = bool(is_instrumental) and "is_instrumental" in m.flags
-    lyrics_optimizer = bool(lyrics_optimizer) and "lyrics_optimizer" in m.flags
-    # Everything is checked before anything is billed: text, settings, reference and its route.
-    prepare_text_fields(
-        m, lyrics=lyrics, prompt=prompt, is_instrumental=bool(is_instrumental), lyrics_optimizer=bool(lyrics_optimizer)
-    )
     setting = AudioSetting(sample_rate=int(sample_rate), bitrate=int(bitrate), format=str(fmt))
-    backend, shared_key = open_session_backend(api_key, request)
-    ref = reference_for(m, clip, reference_url, backend, request)
-    # Routed here (and so checked) before anything is billed; make() takes a routed reference as it is,
-    # so a clip is published or Base64-encoded once.
-    ref = route_reference(ref, m, offline=backend.name == "offline", publisher=getattr(backend, "publisher", None))
-    limit_shared_key(shared_key, request)
-    seed_val = None if seed in (None, "") or int(seed) < 0 else int(seed)
+    # Hidden fields keep their values when another model is chosen: send only what this model shows.
     req = MusicRequest(
         model=m.id,
-        lyrics=lyrics or "",
-        prompt=prompt or "",
-        reference=ref,
+        lyrics=(lyrics or "") if m.lyrics is not None else "",
+        prompt=(prompt or "") if m.prompt is not None else "",
         audio_setting=setting,
-        is_instrumental=bool(is_instrumental),
-        lyrics_optimizer=bool(lyrics_optimizer),
-        seed=seed_val,
+        is_instrumental=bool(is_instrumental) and "is_instrumental" in m.flags,
+        lyrics_optimizer=bool(lyrics_optimizer) and "lyrics_optimizer" in m.flags,
+        seed=None if seed in (None, "") or int(seed) < 0 else int(seed),
+        voice_id=(voice_id or None) if m.takes_purpose else None,
+        instrumental_id=(instrumental_id or None) if m.takes_purpose else None,
     )
-    call = _Call(status="submitting" if backend.name == "api" else "generating")
+    # Everything is checked before anything is billed: the text first (before a reference is fetched).
+    fields = prepare_text_fields(
+        m,
+        lyrics=req.lyrics,
+        prompt=req.prompt,
+        is_instrumental=req.is_instrumental,
+        lyrics_optimizer=req.lyrics_optimizer,
+    )
+    backend, shared_key = open_session_backend(api_key, request)
+    if not m.takes_purpose:  # music-01's reference went up in its Upload step: its ids stand for it
+        req = replace(req, reference=reference_for(m, clip, reference_url, backend, request))
+    job = backend.prepare(req, fields=fields)  # the reference is routed here, once
+    limit_shared_key(shared_key, request)
+    r, elapsed = _make(backend, job, m, progress)
+    for w in r.warnings:
+        gr.Warning(w)
+    audio_path = _pcm_preview(r) if r.format == "pcm" else r.path
+    setting_dict = setting.to_dict(sample_rate_field=m.audio_setting.sample_rate_field) if m.audio_setting else None
+    return serve_copy(audio_path), _info(r, elapsed, setting_dict)
+
+
+def _make(backend, job, m, progress):
+    """Run the prepared job in a thread, showing its status; (piece, elapsed seconds)."""
+    call = _Call(status="generating" if backend.offline else "submitting")
 
     def on_status(status: str, _elapsed: float) -> None:
         call.status = status
 
     def work() -> None:
         try:
-            call.result = backend.make(
-                req, on_status=on_status, on_submit=lambda gid: setattr(call, "generation_id", gid)
+            call.result = backend.run(
+                job, on_status=on_status, on_submit=lambda gid: setattr(call, "generation_id", gid)
             )
         except BaseException as exc:  # handed to the request thread below
             call.error = exc
 
-    r, elapsed = _run(work, backend, m.expected_s if backend.name == "api" else 15, progress, call)
-    for w in r.warnings:
-        gr.Warning(w)
-    audio_path = _pcm_preview(r) if r.format == "pcm" else r.path
-    setting_dict = setting.to_dict(sample_rate_field=m.audio_setting.sample_rate_field) if m.audio_setting else None
-    return serve_copy(audio_path), _info(r, elapsed, setting_dict)
+    return _run(work, backend, 15 if backend.offline else m.expected_s, progress, call)
 
 
 def _pcm_preview(result) -> str:

@@ -139,7 +139,7 @@ def analysis_card(info: dict | None, model: str | None = None) -> str:
         f"vocals {vocals} ({info['vocals_confidence']:.0%}) · "
         f"{'with' if v['accompaniment'] else 'no'} accompaniment · loudness {info['rms_dbfs']:.0f} dBFS",
     ]
-    if m is None or m.protocol == "music01":
+    if m is None or m.takes_purpose:
         purpose = f"**{info['suggested_purpose']}**" if info.get("suggested_purpose") else "none — choose it yourself"
         lines.append(f"Suggested purpose: {purpose} · {segment}")
     else:
