@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -34,7 +35,7 @@ from .audio import Clip, check_input_file, load_audio
 from .errors import InputError
 from .models import model_in_use
 from .settings import CLIP_MARGIN_S, MAX_CLIP_S, MIN_CLIP_S
-from .voice import voice_activity
+from .voice import VoiceActivity, voice_activity
 
 logger = logging.getLogger(__name__)
 
@@ -354,30 +355,48 @@ def _harmonic_brightness_db(
     """
     n_bins = spectrum.shape[0]
     bin_hz = sample_rate / (2 * (n_bins - 1))
+    ratios = []
+    for col, f0_hz in _held_frame_pitches(track, sample_rate, hop, spectrum.shape[1], frame_times_s):
+        ratio = _harmonic_ratio_db(spectrum[:, col], f0_hz, sample_rate, bin_hz)
+        if ratio is not None:
+            ratios.append(ratio)
+    if not ratios:
+        return None, 0
+    return round(float(np.median(ratios)), 1), len(ratios)
+
+
+def _held_frame_pitches(
+    track: PitchTrack, sample_rate: int, hop: int, n_cols: int, frame_times_s: np.ndarray | None
+) -> Iterator[tuple[int, float]]:
+    """(spectrum column, f0 in Hz) of each frame of the track's held notes that lies in the spectrum."""
     if frame_times_s is None:
         frame_times_s = np.arange(len(track.midi)) / track.frame_rate
-    ratios = []
     for a, b in _voice_notes(track):
         for j in range(a, b):
             col = int(round(frame_times_s[j] * sample_rate / hop))
             f0_hz = 440.0 * 2 ** ((track.midi[j] - 69) / 12)
-            if not (0 <= col < spectrum.shape[1]) or not np.isfinite(f0_hz):
+            if not (0 <= col < n_cols) or not np.isfinite(f0_hz):
                 continue
-            top_hz = min(8000.0, 0.95 * sample_rate / 2)
-            k = np.arange(1, int(top_hz / f0_hz) + 1)
-            if k.size == 0 or k[-1] * f0_hz < 4000:
-                continue
-            x = spectrum[:, col]
-            # The same window halfway between harmonics: what noise alone reaches there.
-            peak, floor = _window_max(x, k * f0_hz, bin_hz), _window_max(x, (k + 0.5) * f0_hz, bin_hz)
-            energy = np.maximum(peak**2 - floor**2, 0.0)
-            low = energy[k * f0_hz < 2000].sum()
-            high = energy[k * f0_hz >= 4000].sum()
-            if low > 0:
-                ratios.append(10 * np.log10(max(high, 1e-12 * low) / low))
-    if not ratios:
-        return None, 0
-    return round(float(np.median(ratios)), 1), len(ratios)
+            yield col, f0_hz
+
+
+def _harmonic_ratio_db(x: np.ndarray, f0_hz: float, sample_rate: int, bin_hz: float) -> float | None:
+    """One spectrum column's harmonic energy of ``f0_hz`` at 4–8 kHz over that below 2 kHz, in dB.
+
+    None when the harmonics do not reach 4 kHz or none below 2 kHz stands above the noise.
+    """
+    top_hz = min(8000.0, 0.95 * sample_rate / 2)
+    k = np.arange(1, int(top_hz / f0_hz) + 1)
+    if k.size == 0 or k[-1] * f0_hz < 4000:
+        return None
+    # The same window halfway between harmonics: what noise alone reaches there.
+    peak, floor = _window_max(x, k * f0_hz, bin_hz), _window_max(x, (k + 0.5) * f0_hz, bin_hz)
+    energy = np.maximum(peak**2 - floor**2, 0.0)
+    low = energy[k * f0_hz < 2000].sum()
+    high = energy[k * f0_hz >= 4000].sum()
+    if low > 0:
+        return 10 * np.log10(max(high, 1e-12 * low) / low)
+    return None
 
 
 def _detrended(note: np.ndarray) -> np.ndarray:
@@ -584,78 +603,10 @@ def _vocals(
     brightness_db : float or None
         The held notes' :func:`_harmonic_brightness_db`; None where not measured.
     """
-    fps = track.frame_rate
-    voiced = track.voiced
-    n = max(1, len(voiced))
-    voiced_ratio = float(voiced.sum() / n)
-    glides, runs = [], 0
-    for a, b in _runs(voiced):
-        runs += 1
-        if b - a > 1:
-            glides.extend(np.abs(np.diff(track.midi[a:b])).tolist())
-    notes = _voice_notes(track)
-    wobbles = [float(np.std(_detrended(track.midi[a:b])) * 100) for a, b in notes]
-    held_frames = sum(b - a for a, b in notes)
-    # Frames of held notes that wobble like a voice (>= 4 cents): how much of the clip a
-    # voice would have to be carrying, not just whether a few notes waver.
-    living_frames = sum(b - a for (a, b), w in zip(notes, wobbles, strict=True) if w >= 4.0)
-    n_voiced = int(voiced.sum())
-    stable_ratio = held_frames / n_voiced if n_voiced else 0.0
-    wobble = float(np.median(wobbles)) if wobbles else 0.0
-    glide = float(np.median(glides)) if glides else 0.0
-    active = track.level_db > -30
-    active_s = max(active.sum() / fps, 1e-6)
-    syllable_rate = runs / active_s
-    voice_like_share = min(1.0, living_frames / fps / active_s)
-    # Vibrato counts only on enough notes: one note out of one is a share of 100 % (a clip
-    # whose partial tracker held a single note through a drum fill read "singing" on that).
-    vibrato = vibrato_share if vibrato_notes is None or vibrato_notes >= VIBRATO_NOTES_MIN else 0.0
-    # A cappella: whenever it is loud, it is the voice.  Anything loud and unpitched
-    # (drums, noise, dense chords) means something else is playing.
-    loud_unvoiced = float((~voiced[active]).mean()) if active.any() else 0.0
-    accompaniment = loud_unvoiced > 0.2
-
-    # Thresholds measured on real recordings (benchmarks/realdata.py: telephone speech in five
-    # languages, speech over music, game soundtracks), not only on synthetic voices.
-    talking = stable_ratio < 0.3 or (syllable_rate >= 2.8 and glide >= 0.2 and stable_ratio < 0.5)
-    if voiced_ratio < 0.12 or n_voiced < 10:
-        kind, conf = "none", 0.6 + 0.4 * (1 - voiced_ratio / 0.12)
-    elif talking and glide < 0.1:
-        # Short pitched pieces that hardly glide: an instrument's short notes, not a voice talking.
-        kind, conf = "none", 0.5 + 0.35 * min(1.0, (0.1 - glide) / 0.08)
-    elif talking:
-        # Pitch that never settles and slides, in syllable-sized pieces: talking.
-        kind = "speech"
-        conf = (
-            0.5
-            + 0.2 * min(1.0, (glide - 0.1) / 0.2)
-            + 0.15 * min(1.0, max(0.0, syllable_rate - 2.0) / 1.5)
-            + 0.15 * min(1.0, max(0.0, 0.45 - stable_ratio) / 0.3)
-        )
-    elif wobble < 4.0 and vibrato < 0.18:
-        # Notes held without a voice's living wobble or vibrato: most likely an instrument.
-        kind = "none"
-        conf = 0.45 + 0.25 * min(1.0, (4.0 - wobble) / 3.0) + 0.2 * min(1.0, (0.18 - vibrato) / 0.12)
-    elif brightness_db is not None and brightness_db > VOICE_BRIGHTNESS_MAX_DB:
-        # Wobble or vibrato, but harmonics reaching far above any voice's: a lead instrument
-        # (a synthesiser's saw or square wave, a reed, brass) played with vibrato or bends.
-        kind, conf = "none", 0.75
-    elif voice_like_share < CARRIES_TUNE_SHARE and vibrato < VIBRATO_SHARE_MIN:
-        # A few wavering notes among steady ones or gaps: an instrument's bend or vibrato looks
-        # like this, and so does a voice heard only here and there.  Too little to call.
-        kind, conf = "singing", 0.5
-    else:
-        # A voice's wobble on the notes that carry the tune for most of the clip, or its
-        # vibrato on note after note of the melody (a voice over a band, whose pitch track
-        # follows the bass between phrases).
-        kind = "singing"
-        conf = (
-            0.55
-            + 0.25 * min(1.0, (stable_ratio - 0.3) / 0.4)
-            + 0.2 * max(min(1.0, (wobble - 4.0) / 6.0), min(1.0, (vibrato - 0.18) / 0.2))
-        )
+    ev = _PitchEvidence.of(track, vibrato_share, vibrato_notes)
+    kind, conf = _pitch_verdict(ev, brightness_db)
     kind, conf = _with_words(
-        kind, conf, speech_share, held=stable_ratio >= 0.3, voice_like_share=voice_like_share, glide=glide
+        kind, conf, speech_share, held=ev.stable_ratio >= 0.3, voice_like_share=ev.voice_like_share, glide=ev.glide
     )
     if conf < UNSURE_BELOW:
         # Too close to call: say so rather than guess with a confident face.
@@ -663,18 +614,122 @@ def _vocals(
     return VocalsVerdict(
         kind=kind,
         confidence=round(float(min(conf, 1.0)), 3),
-        voiced_ratio=round(voiced_ratio, 3),
-        stable_ratio=round(float(stable_ratio), 3),
-        note_wobble_cents=round(wobble, 2),
-        glide_semitones=round(glide, 3),
-        syllable_rate_hz=round(float(syllable_rate), 3),
-        accompaniment=bool(accompaniment),
-        loud_unvoiced_ratio=round(loud_unvoiced, 3),
+        voiced_ratio=round(ev.voiced_ratio, 3),
+        stable_ratio=round(float(ev.stable_ratio), 3),
+        note_wobble_cents=round(ev.wobble, 2),
+        glide_semitones=round(ev.glide, 3),
+        syllable_rate_hz=round(float(ev.syllable_rate), 3),
+        accompaniment=bool(ev.accompaniment),
+        loud_unvoiced_ratio=round(ev.loud_unvoiced, 3),
         vibrato_share=round(vibrato_share, 3),
         speech_share=speech_share,
-        held_notes=len(notes),
-        voice_like_share=round(voice_like_share, 3),
+        held_notes=ev.held_notes,
+        voice_like_share=round(ev.voice_like_share, 3),
         brightness_db=brightness_db,
+    )
+
+
+@dataclass(frozen=True)
+class _PitchEvidence:
+    """What a pitch track says about a voice (see :class:`VocalsVerdict` for the measures)."""
+
+    voiced_ratio: float
+    n_voiced: int
+    stable_ratio: float
+    wobble: float
+    glide: float
+    syllable_rate: float
+    voice_like_share: float
+    vibrato: float
+    loud_unvoiced: float
+    accompaniment: bool
+    held_notes: int
+
+    @classmethod
+    def of(cls, track: PitchTrack, vibrato_share: float, vibrato_notes: int | None) -> _PitchEvidence:
+        """Measure ``track``; ``vibrato_share`` counts only from :data:`VIBRATO_NOTES_MIN` vibrato notes on."""
+        fps = track.frame_rate
+        voiced = track.voiced
+        n = max(1, len(voiced))
+        voiced_ratio = float(voiced.sum() / n)
+        glides, runs = [], 0
+        for a, b in _runs(voiced):
+            runs += 1
+            if b - a > 1:
+                glides.extend(np.abs(np.diff(track.midi[a:b])).tolist())
+        notes = _voice_notes(track)
+        wobbles = [float(np.std(_detrended(track.midi[a:b])) * 100) for a, b in notes]
+        held_frames = sum(b - a for a, b in notes)
+        # Frames of held notes that wobble like a voice (>= 4 cents): how much of the clip a
+        # voice would have to be carrying, not just whether a few notes waver.
+        living_frames = sum(b - a for (a, b), w in zip(notes, wobbles, strict=True) if w >= 4.0)
+        n_voiced = int(voiced.sum())
+        stable_ratio = held_frames / n_voiced if n_voiced else 0.0
+        wobble = float(np.median(wobbles)) if wobbles else 0.0
+        glide = float(np.median(glides)) if glides else 0.0
+        active = track.level_db > -30
+        active_s = max(active.sum() / fps, 1e-6)
+        syllable_rate = runs / active_s
+        voice_like_share = min(1.0, living_frames / fps / active_s)
+        # Vibrato counts only on enough notes: one note out of one is a share of 100 % (a clip
+        # whose partial tracker held a single note through a drum fill read "singing" on that).
+        vibrato = vibrato_share if vibrato_notes is None or vibrato_notes >= VIBRATO_NOTES_MIN else 0.0
+        # A cappella: whenever it is loud, it is the voice.  Anything loud and unpitched
+        # (drums, noise, dense chords) means something else is playing.
+        loud_unvoiced = float((~voiced[active]).mean()) if active.any() else 0.0
+        return cls(
+            voiced_ratio=voiced_ratio,
+            n_voiced=n_voiced,
+            stable_ratio=stable_ratio,
+            wobble=wobble,
+            glide=glide,
+            syllable_rate=syllable_rate,
+            voice_like_share=voice_like_share,
+            vibrato=vibrato,
+            loud_unvoiced=loud_unvoiced,
+            accompaniment=loud_unvoiced > 0.2,
+            held_notes=len(notes),
+        )
+
+
+def _pitch_verdict(ev: _PitchEvidence, brightness_db: float | None) -> tuple[str, float]:
+    """(kind, confidence) from the pitch evidence alone, before the words heard are weighed."""
+    stable_ratio, wobble, glide, vibrato = ev.stable_ratio, ev.wobble, ev.glide, ev.vibrato
+    syllable_rate, voiced_ratio = ev.syllable_rate, ev.voiced_ratio
+    # Thresholds measured on real recordings (benchmarks/realdata.py: telephone speech in five
+    # languages, speech over music, game soundtracks), not only on synthetic voices.
+    talking = stable_ratio < 0.3 or (syllable_rate >= 2.8 and glide >= 0.2 and stable_ratio < 0.5)
+    if voiced_ratio < 0.12 or ev.n_voiced < 10:
+        return "none", 0.6 + 0.4 * (1 - voiced_ratio / 0.12)
+    if talking and glide < 0.1:
+        # Short pitched pieces that hardly glide: an instrument's short notes, not a voice talking.
+        return "none", 0.5 + 0.35 * min(1.0, (0.1 - glide) / 0.08)
+    if talking:
+        # Pitch that never settles and slides, in syllable-sized pieces: talking.
+        return "speech", (
+            0.5
+            + 0.2 * min(1.0, (glide - 0.1) / 0.2)
+            + 0.15 * min(1.0, max(0.0, syllable_rate - 2.0) / 1.5)
+            + 0.15 * min(1.0, max(0.0, 0.45 - stable_ratio) / 0.3)
+        )
+    if wobble < 4.0 and vibrato < 0.18:
+        # Notes held without a voice's living wobble or vibrato: most likely an instrument.
+        return "none", 0.45 + 0.25 * min(1.0, (4.0 - wobble) / 3.0) + 0.2 * min(1.0, (0.18 - vibrato) / 0.12)
+    if brightness_db is not None and brightness_db > VOICE_BRIGHTNESS_MAX_DB:
+        # Wobble or vibrato, but harmonics reaching far above any voice's: a lead instrument
+        # (a synthesiser's saw or square wave, a reed, brass) played with vibrato or bends.
+        return "none", 0.75
+    if ev.voice_like_share < CARRIES_TUNE_SHARE and vibrato < VIBRATO_SHARE_MIN:
+        # A few wavering notes among steady ones or gaps: an instrument's bend or vibrato looks
+        # like this, and so does a voice heard only here and there.  Too little to call.
+        return "singing", 0.5
+    # A voice's wobble on the notes that carry the tune for most of the clip, or its
+    # vibrato on note after note of the melody (a voice over a band, whose pitch track
+    # follows the bass between phrases).
+    return "singing", (
+        0.55
+        + 0.25 * min(1.0, (stable_ratio - 0.3) / 0.4)
+        + 0.2 * max(min(1.0, (wobble - 4.0) / 6.0), min(1.0, (vibrato - 0.18) / 0.2))
     )
 
 
@@ -781,6 +836,42 @@ def analyze_with_features(
     """
     if purpose is not None and purpose not in PURPOSES:
         raise InputError(f"purpose must be one of {', '.join(PURPOSES)}, not {purpose!r}.")
+    y, sr = _decoded(source, audio)
+    duration_s = len(y) / sr
+    warnings: list[str] = []
+    if duration_s < 1.0:
+        raise InputError(f"the audio is only {duration_s:.2f} s long: there is nothing to analyse.")
+    levels = _measure_levels(y)
+    if levels.silence_ratio > 0.98:
+        warnings.append("the audio is silent: the models need audible singing or music.")
+    sampled = sample_above_s is not None and duration_s > sample_above_s
+    spec = _measure_spectrum(y, sr, duration_s, levels.frame_db, sampled=sampled)
+    if sampled:
+        warnings.append(
+            f"the file is {duration_s / 60:.1f} min long: tempo, key and voice were measured on "
+            f"{SAMPLE_WINDOWS} windows of {SAMPLE_WINDOW_S:.0f} s spread over it (sampled)."
+        )
+    voice = _measure_voice(y, sr, duration_s, spec)
+    if voice.heard is None:
+        warnings.append(
+            "no voice-activity model on this platform: the voice verdict rests on pitch alone and is less sure."
+        )
+    analysis = _interpret(
+        duration_s, levels, spec, voice, purpose=purpose, segment_s=segment_s, model=model, warnings=warnings
+    )
+    features = {
+        "chroma": spec.chroma,
+        "mfcc": spec.mfcc,
+        "pitch": voice.track,
+        "frame_db": levels.frame_db,
+        "frame_rate": sr / HOP,
+        "onset_env": spec.onset_env,
+    }
+    return analysis, features
+
+
+def _decoded(source: str | os.PathLike | Clip, audio: tuple[np.ndarray, int] | None) -> tuple[np.ndarray, int]:
+    """The input as mono samples at :data:`SR` (decoded from ``source`` unless ``audio`` is given)."""
     path = source.path if isinstance(source, Clip) else source
     if audio is None:
         check_input_file(path)
@@ -789,37 +880,53 @@ def analyze_with_features(
         y, sr = audio
         if sr != SR:
             y, sr = dsp.resample(y, orig_sr=sr, target_sr=SR), SR
-    duration_s = len(y) / sr
-    warnings: list[str] = []
-    if duration_s < 1.0:
-        raise InputError(f"the audio is only {duration_s:.2f} s long: there is nothing to analyse.")
+    return y, sr
 
+
+@dataclass(frozen=True)
+class _Levels:
+    """Loudness of the input: per frame (dBFS, :data:`HOP` samples a frame) and overall."""
+
+    frame_db: np.ndarray
+    rms_dbfs: float
+    peak_dbfs: float
+    silence_ratio: float
+
+
+def _measure_levels(y: np.ndarray) -> _Levels:
+    """Frame levels, RMS and peak in dBFS, and the share of silent frames (below -50 dBFS)."""
     frame_rms = dsp.frame_rms(y, frame_length=2048, hop_length=HOP)
     frame_db = 20 * np.log10(np.maximum(frame_rms * math.sqrt(2), 1e-10))  # a full-scale sine reads 0 dBFS
     rms_total = float(np.sqrt(np.mean(y.astype(np.float64) ** 2)))
     rms_dbfs = 20 * math.log10(max(rms_total * math.sqrt(2), 1e-10))
     peak_dbfs = 20 * math.log10(max(float(np.abs(y).max()), 1e-10))
     silence_ratio = float((frame_db < -50).mean())
-    if silence_ratio > 0.98:
-        warnings.append("the audio is silent: the models need audible singing or music.")
+    return _Levels(frame_db=frame_db, rms_dbfs=rms_dbfs, peak_dbfs=peak_dbfs, silence_ratio=silence_ratio)
 
+
+@dataclass(frozen=True)
+class _Spectrum:
+    """What the spectrum says: rhythm, harmony and the frame features the engine reuses."""
+
+    stft: np.ndarray
+    sampled: bool
+    harm: np.ndarray
+    onset_env: np.ndarray
+    tempo: float
+    tempo_alt: float | None
+    beats: np.ndarray
+    chroma: np.ndarray
+    chroma_mean: np.ndarray
+    key: tuple[str, str, float]
+    mfcc: np.ndarray
+    feats: np.ndarray
+
+
+def _measure_spectrum(y: np.ndarray, sr: int, duration_s: float, frame_db: np.ndarray, *, sampled: bool) -> _Spectrum:
+    """Tempo, beats, key and frame features (chroma, MFCC) of ``y``; sampled: rhythm and key on windows only."""
     stft = np.abs(dsp.stft(y, n_fft=2048, hop_length=HOP))
-    sampled = sample_above_s is not None and duration_s > sample_above_s
-    if sampled:
-        # A long file: the costly harmonic/percussive split (and what reads it: tempo, key,
-        # vibrato) runs on SAMPLE_WINDOWS windows spread over the file, so the time is bounded.
-        starts = np.linspace(0, duration_s - SAMPLE_WINDOW_S, SAMPLE_WINDOWS)
-        cols = np.concatenate([np.arange(int(s0 * sr / HOP), int((s0 + SAMPLE_WINDOW_S) * sr / HOP)) for s0 in starts])
-        cols = cols[cols < stft.shape[1]]
-    else:
-        cols = np.arange(stft.shape[1])
-    if sampled:
-        top = int(SAMPLE_TOP_HZ * 2048 / sr) + 1
-        h, pc = dsp.hpss(stft[:top, cols], kernel_size=17)
-        harm, perc = np.zeros((stft.shape[0], len(cols)), dtype=h.dtype), np.zeros((stft.shape[0], len(cols)), h.dtype)
-        harm[:top], perc[:top] = h, pc
-    else:
-        harm, perc = dsp.hpss(stft, kernel_size=17)
+    cols = _split_columns(duration_s, sr, stft.shape[1], sampled=sampled)
+    harm, perc = _harmonic_percussive(stft, cols, sr, sampled=sampled)
     onset_env = rhythm.onset_strength(dsp.amplitude_to_db(perc**2 + harm**2 * 0.3), n_fft=2048, hop_length=HOP)
     tempo, beat_frames = rhythm.track_beats(onset_env, frame_rate_hz=sr / HOP)
     tempo = _refined_tempo(np.asarray(beat_frames, dtype=float), sr / HOP, tempo)
@@ -829,7 +936,7 @@ def analyze_with_features(
     chroma = dsp.chroma(harm**2, sample_rate=sr, tuning=0.0)
     loud = frame_db[cols][: chroma.shape[1]] > -45
     chroma_mean = chroma[:, loud].mean(axis=1) if loud.any() else chroma.mean(axis=1)
-    tonic, mode, key_r = estimate_key(chroma_mean)
+    key = estimate_key(chroma_mean)
     if sampled:
         # The segment search reads the whole file, with the cheap chroma of the plain spectrum.
         chroma = dsp.chroma(stft**2, sample_rate=sr, tuning=0.0)
@@ -837,12 +944,59 @@ def analyze_with_features(
     feats = np.vstack(
         [chroma, (mfcc - mfcc.mean(axis=1, keepdims=True)) / (mfcc.std(axis=1, keepdims=True) + 1e-6) * 0.3]
     )
-    if sampled:
-        warnings.append(
-            f"the file is {duration_s / 60:.1f} min long: tempo, key and voice were measured on "
-            f"{SAMPLE_WINDOWS} windows of {SAMPLE_WINDOW_S:.0f} s spread over it (sampled)."
-        )
+    return _Spectrum(
+        stft=stft,
+        sampled=sampled,
+        harm=harm,
+        onset_env=onset_env,
+        tempo=tempo,
+        tempo_alt=tempo_alt,
+        beats=beats,
+        chroma=chroma,
+        chroma_mean=chroma_mean,
+        key=key,
+        mfcc=mfcc,
+        feats=feats,
+    )
 
+
+def _split_columns(duration_s: float, sr: int, n_cols: int, *, sampled: bool) -> np.ndarray:
+    """The spectrum columns the harmonic/percussive split reads: all of them, or windows of a long file."""
+    if not sampled:
+        return np.arange(n_cols)
+    # A long file: the costly harmonic/percussive split (and what reads it: tempo, key,
+    # vibrato) runs on SAMPLE_WINDOWS windows spread over the file, so the time is bounded.
+    starts = np.linspace(0, duration_s - SAMPLE_WINDOW_S, SAMPLE_WINDOWS)
+    cols = np.concatenate([np.arange(int(s0 * sr / HOP), int((s0 + SAMPLE_WINDOW_S) * sr / HOP)) for s0 in starts])
+    return cols[cols < n_cols]
+
+
+def _harmonic_percussive(
+    stft: np.ndarray, cols: np.ndarray, sr: int, *, sampled: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Harmonic and percussive parts of the spectrum's ``cols`` (sampled: split below :data:`SAMPLE_TOP_HZ` only)."""
+    if not sampled:
+        return dsp.hpss(stft, kernel_size=17)
+    top = int(SAMPLE_TOP_HZ * 2048 / sr) + 1
+    h, pc = dsp.hpss(stft[:top, cols], kernel_size=17)
+    harm, perc = np.zeros((stft.shape[0], len(cols)), dtype=h.dtype), np.zeros((stft.shape[0], len(cols)), h.dtype)
+    harm[:top], perc[:top] = h, pc
+    return harm, perc
+
+
+@dataclass(frozen=True)
+class _VoiceFindings:
+    """The pitch track, the words heard (None without the model), where, and the vocals verdict."""
+
+    track: PitchTrack
+    heard: VoiceActivity | None
+    spans: list[tuple[float, float]]
+    verdict: VocalsVerdict
+    vibrato_pitches: list[float]
+
+
+def _measure_voice(y: np.ndarray, sr: int, duration_s: float, spec: _Spectrum) -> _VoiceFindings:
+    """Track pitch, listen for words and weigh them, with the spectrum's vibrato and brightness, into a verdict."""
     # Pitch on at most ~90 s (three 30 s windows spread over the file) keeps long inputs fast.
     if duration_s > 100:
         starts = np.linspace(0, duration_s - 30, 3)
@@ -863,8 +1017,8 @@ def analyze_with_features(
         track_times_s = None
     if heard is not None and heard.spans_s:
         spans = list(heard.spans_s)  # where words were heard, rather than any voiced pitch
-    vibrato_share, vibrato_pitches = _vibrato_notes(harm, sr, 2048, HOP)
-    brightness_db, _ = _harmonic_brightness_db(stft, sr, HOP, track, frame_times_s=track_times_s)
+    vibrato_share, vibrato_pitches = _vibrato_notes(spec.harm, sr, 2048, HOP)
+    brightness_db, _ = _harmonic_brightness_db(spec.stft, sr, HOP, track, frame_times_s=track_times_s)
     verdict = _vocals(
         track,
         vibrato_share,
@@ -872,26 +1026,93 @@ def analyze_with_features(
         vibrato_notes=len(vibrato_pitches),
         brightness_db=brightness_db,
     )
-    if heard is None:
-        warnings.append(
-            "no voice-activity model on this platform: the voice verdict rests on pitch alone and is less sure."
-        )
-    speech_s = tuple(spans) if verdict.kind == "speech" else ()
+    return _VoiceFindings(track=track, heard=heard, spans=spans, verdict=verdict, vibrato_pitches=vibrato_pitches)
+
+
+def _interpret(
+    duration_s: float,
+    levels: _Levels,
+    spec: _Spectrum,
+    voice: _VoiceFindings,
+    *,
+    purpose: str | None,
+    segment_s: tuple[float, float],
+    model,
+    warnings: list[str],
+) -> Analysis:
+    """Read the measurements into an :class:`Analysis`, adding to ``warnings`` what does not fit."""
+    verdict, track = voice.verdict, voice.track
+    speech_s = tuple(voice.spans) if verdict.kind == "speech" else ()
     voiced_midi = track.midi[track.voiced]
+    chroma_mean, (tonic, mode, key_r) = _key_reading(spec, verdict, voiced_midi)
+    pitch_range = _sung_range(verdict, voiced_midi, voice.vibrato_pitches)
+    suggested = _suggested_purpose(verdict, speech_s, warnings)
+    warnings.extend(_purpose_mismatch(purpose, verdict))
+    lo, hi = segment_s
+    segment = _suggest_segment(
+        duration_s,
+        spec.beats,
+        levels.frame_db,
+        spec.feats,
+        min_s=max(lo, MIN_CLIP_S + CLIP_MARGIN_S),
+        max_s=min(hi, MAX_CLIP_S),
+    )
+    if (too_short := _too_short(duration_s, model)) is not None:
+        warnings.append(too_short)
+    return Analysis(
+        duration_s=round(duration_s, 3),
+        tempo_bpm=round(spec.tempo, 2),
+        beat_times_s=tuple(float(b) for b in spec.beats),
+        key=f"{tonic} {mode}",
+        key_tonic=tonic,
+        key_mode=mode,
+        key_confidence=round(key_r, 3),
+        rms_dbfs=round(levels.rms_dbfs, 2),
+        peak_dbfs=round(levels.peak_dbfs, 2),
+        silence_ratio=round(levels.silence_ratio, 3),
+        vocals=verdict.kind,
+        vocals_confidence=verdict.confidence,
+        vocals_detail=verdict,
+        pitch_range_midi=pitch_range,
+        suggested_purpose=suggested,
+        suggested_segment=segment,
+        warnings=tuple(warnings),
+        chroma_mean=tuple(float(c) for c in chroma_mean / (chroma_mean.max() + 1e-12)),
+        speech_s=speech_s,
+        sampled=spec.sampled,
+        tempo_alternative_bpm=spec.tempo_alt,
+    )
+
+
+def _key_reading(
+    spec: _Spectrum, verdict: VocalsVerdict, voiced_midi: np.ndarray
+) -> tuple[np.ndarray, tuple[str, str, float]]:
+    """The mean chroma and the key read from it: the spectrum's, or a lone voice's sung pitches'."""
     if verdict.kind == "singing" and not verdict.accompaniment and voiced_midi.size >= 20:
         # A lone voice: its harmonics smear a spectral chroma (the 3rd harmonic adds the
         # fifth, the 5th a major third), so read the key from the sung pitches themselves.
         hist = np.bincount(np.round(voiced_midi).astype(int) % 12, minlength=12).astype(float)
         chroma_mean = hist / hist.max()
-        tonic, mode, key_r = estimate_key(chroma_mean)
-    pitch_range = None
-    if verdict.kind == "singing":
-        # pYIN's range when it followed the voice (a voice's range, not a bass line);
-        # otherwise the notes that carried vibrato.
-        pool = voiced_midi if voiced_midi.size >= 10 and np.median(voiced_midi) >= 52 else np.asarray(vibrato_pitches)
-        if pool.size >= 3:
-            pitch_range = (round(float(np.percentile(pool, 10)), 2), round(float(np.percentile(pool, 90)), 2))
+        return chroma_mean, estimate_key(chroma_mean)
+    return spec.chroma_mean, spec.key
 
+
+def _sung_range(
+    verdict: VocalsVerdict, voiced_midi: np.ndarray, vibrato_pitches: list[float]
+) -> tuple[float, float] | None:
+    """The singing's range, 10th to 90th percentile in MIDI; None without singing or with too few notes."""
+    if verdict.kind != "singing":
+        return None
+    # pYIN's range when it followed the voice (a voice's range, not a bass line);
+    # otherwise the notes that carried vibrato.
+    pool = voiced_midi if voiced_midi.size >= 10 and np.median(voiced_midi) >= 52 else np.asarray(vibrato_pitches)
+    if pool.size >= 3:
+        return (round(float(np.percentile(pool, 10)), 2), round(float(np.percentile(pool, 90)), 2))
+    return None
+
+
+def _suggested_purpose(verdict: VocalsVerdict, speech_s: tuple, warnings: list[str]) -> str | None:
+    """The purpose the clip fits (None when unsure and for speech, with a warning saying why)."""
     if verdict.kind == "singing":
         suggested = "song" if verdict.accompaniment else "voice"
     elif verdict.kind == "speech":
@@ -913,6 +1134,12 @@ def analyze_with_features(
             "voice reference and music for an instrumental one, so no purpose is suggested — sing the "
             "words and record them again."
         )
+    return suggested
+
+
+def _purpose_mismatch(purpose: str | None, verdict: VocalsVerdict) -> list[str]:
+    """Warnings for a chosen purpose the clip does not fit."""
+    warnings = []
     if purpose == "voice" and verdict.kind == "singing" and verdict.accompaniment:
         warnings.append("purpose 'voice' expects a cappella singing, but this clip has accompaniment: use 'song'.")
     if purpose in ("song", "voice") and verdict.kind == "none":
@@ -924,42 +1151,4 @@ def analyze_with_features(
             "purpose 'instrumental' keeps the singing inside the accompaniment: use 'song' to "
             "separate voice and instrumental."
         )
-
-    lo, hi = segment_s
-    segment = _suggest_segment(
-        duration_s, beats, frame_db, feats, min_s=max(lo, MIN_CLIP_S + CLIP_MARGIN_S), max_s=min(hi, MAX_CLIP_S)
-    )
-    if (too_short := _too_short(duration_s, model)) is not None:
-        warnings.append(too_short)
-    analysis = Analysis(
-        duration_s=round(duration_s, 3),
-        tempo_bpm=round(tempo, 2),
-        beat_times_s=tuple(float(b) for b in beats),
-        key=f"{tonic} {mode}",
-        key_tonic=tonic,
-        key_mode=mode,
-        key_confidence=round(key_r, 3),
-        rms_dbfs=round(rms_dbfs, 2),
-        peak_dbfs=round(peak_dbfs, 2),
-        silence_ratio=round(silence_ratio, 3),
-        vocals=verdict.kind,
-        vocals_confidence=verdict.confidence,
-        vocals_detail=verdict,
-        pitch_range_midi=pitch_range,
-        suggested_purpose=suggested,
-        suggested_segment=segment,
-        warnings=tuple(warnings),
-        chroma_mean=tuple(float(c) for c in chroma_mean / (chroma_mean.max() + 1e-12)),
-        speech_s=speech_s,
-        sampled=sampled,
-        tempo_alternative_bpm=tempo_alt,
-    )
-    features = {
-        "chroma": chroma,
-        "mfcc": mfcc,
-        "pitch": track,
-        "frame_db": frame_db,
-        "frame_rate": sr / HOP,
-        "onset_env": onset_env,
-    }
-    return analysis, features
+    return warnings

@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -160,6 +161,18 @@ def check_segment(
     ------
     SegmentError, ClipTooShortError, ClipTooLongError
     """
+    start, end = _parse_segment(start_s, end_s)
+    if total_s is not None:
+        end = _end_within(total_s, start, end, declared_s=declared_s)
+    length = None if end is None else end - start
+    if length is not None:
+        whole = start == 0 and end_s is None
+        _check_length(length, whole=whole, model=model)
+    return start, length
+
+
+def _parse_segment(start_s: float | None, end_s: float | None) -> tuple[float, float | None]:
+    """(start, end) in seconds, checked on their own: a start of 0 or later, an end after it."""
     start = 0.0 if start_s is None else float(start_s)
     if not math.isfinite(start) or start < 0:
         raise SegmentError(f"start {start_s} is negative: use a start of 0 s or later.")
@@ -173,29 +186,29 @@ def check_segment(
             )
     else:
         end = None
-    if total_s is not None:
-        if declared_s and (start >= total_s or (end is not None and end > total_s + _END_TOLERANCE_S)):
-            raise SegmentError(
-                f"{_cut_off(declared_s, total_s)} The segment {start:.2f}–"
-                f"{'the end' if end is None else f'{end:.2f} s'} is past what it holds: choose one within "
-                f"the first {total_s:.2f} s."
-            )
-        if start >= total_s:
-            raise SegmentError(
-                f"start {start:.2f} s is outside the file, which is {_fmt_s(total_s)} long: choose a start inside it."
-            )
-        if end is not None and end > total_s + _END_TOLERANCE_S:
-            raise SegmentError(
-                f"end {end:.2f} s is past the end of the file, which is {_fmt_s(total_s)} long: "
-                f"choose an end of at most {total_s:.2f} s."
-            )
-        if end is None or end > total_s:
-            end = total_s
-    length = None if end is None else end - start
-    if length is not None:
-        whole = start == 0 and end_s is None
-        _check_length(length, whole=whole, model=model)
-    return start, length
+    return start, end
+
+
+def _end_within(total_s: float, start: float, end: float | None, *, declared_s: float | None) -> float:
+    """The segment's end within a file of ``total_s`` seconds (the file's end when open or a hair past it)."""
+    if declared_s and (start >= total_s or (end is not None and end > total_s + _END_TOLERANCE_S)):
+        raise SegmentError(
+            f"{_cut_off(declared_s, total_s)} The segment {start:.2f}–"
+            f"{'the end' if end is None else f'{end:.2f} s'} is past what it holds: choose one within "
+            f"the first {total_s:.2f} s."
+        )
+    if start >= total_s:
+        raise SegmentError(
+            f"start {start:.2f} s is outside the file, which is {_fmt_s(total_s)} long: choose a start inside it."
+        )
+    if end is not None and end > total_s + _END_TOLERANCE_S:
+        raise SegmentError(
+            f"end {end:.2f} s is past the end of the file, which is {_fmt_s(total_s)} long: "
+            f"choose an end of at most {total_s:.2f} s."
+        )
+    if end is None or end > total_s:
+        end = total_s
+    return end
 
 
 def _cut_off(declared_s: float, held_s: float) -> str:
@@ -274,7 +287,66 @@ def prepare_clip(
         A subclass saying exactly what is wrong with the input or the segment.
     """
     src = check_input_file(input_path)
-    out = Path(output_path)
+    out, fmt = _clip_target(src, Path(output_path), format)
+    limits, _ = _limits(model)
+    info = ffmpeg.probe(src)
+    start, length = _clip_segment(src, info, start_s, end_s, model=model)
+    whole = start == 0 and end_s is None
+    rate = info.sample_rate if info.sample_rate in STANDARD_SAMPLE_RATES else RESAMPLE_TO
+    channels = min(info.channels, MAX_CHANNELS)
+    if length is not None and fmt == "mp3":
+        # The MP3 will decode up to MP3_MAX_EXTRA_S longer than the cut; a cut at
+        # the very limit gives up that sliver of its end rather than fail after encoding.
+        length = min(length, limits.safe_max_s - MP3_MAX_EXTRA_S)
+    enc = _Encoding(fmt, rate, channels, bitrate_kbps)
+    m, data = _write_atomically(
+        out, fmt, lambda tmp: _write_clip(src, tmp, info, start, length, whole, enc, model=model, limits=limits)
+    )
+    clip = _clip_written(out, fmt, m, data, start=start, length=length, info=info)
+    logger.info("prepared %s: %.2f s %s %d Hz x%d", out.name, clip.duration_s, fmt, rate, channels)
+    return clip
+
+
+def _clip_written(
+    out: Path,
+    fmt: str,
+    m: ffmpeg.Measurement,
+    data: bytes,
+    *,
+    start: float,
+    length: float | None,
+    info: ffmpeg.MediaInfo,
+) -> Clip:
+    """The :class:`Clip` record of a clip just written as ``data`` and measured as ``m``."""
+    # The segment of the source the clip holds.  Not start + decoded length: an MP3 keeps
+    # the encoder's lead-in and frame padding (~50 ms), which are not part of the source.
+    held_s = m.duration_s if length is None else min(length, m.duration_s)
+    return Clip(
+        path=str(out),
+        format=fmt,
+        duration_s=round(m.duration_s, 6),
+        sample_rate=m.sample_rate,
+        channels=m.channels,
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        start_s=round(start, 6),
+        end_s=round(start + held_s, 6),
+        warnings=tuple(_clip_warnings(info, m)),
+    )
+
+
+@dataclass(frozen=True)
+class _Encoding:
+    """How a clip is encoded: format, sample rate, channel count and MP3 bitrate."""
+
+    fmt: str
+    rate: int
+    channels: int
+    bitrate_kbps: int
+
+
+def _clip_target(src: Path, out: Path, format: str | None) -> tuple[Path, str]:
+    """Where the clip goes and in which format (from ``format``, else the output's suffix)."""
     if out.is_dir():  # as `cp` reads a folder: the clip goes inside it, named after the input
         out = out / f"{src.stem}.{(format or DEFAULT_CLIP_FORMAT).lower()}"
     fmt = (format or out.suffix.lstrip(".") or DEFAULT_CLIP_FORMAT).lower()
@@ -283,9 +355,13 @@ def prepare_clip(
             f"music01 writes reference clips as MP3 or WAV, not {fmt!r}: use --format mp3 or wav "
             "(or an output name ending in .mp3 / .wav)."
         )
+    return out, fmt
 
-    limits, _ = _limits(model)
-    info = ffmpeg.probe(src)
+
+def _clip_segment(
+    src: Path, info: ffmpeg.MediaInfo, start_s: float | None, end_s: float | None, *, model
+) -> tuple[float, float | None]:
+    """:func:`check_segment` for the probed input, saying so when its header promised more than it holds."""
     if info.declared_s and end_s is None:
         # Two minutes recorded, fifteen seconds kept: never pass that off as the whole take.
         raise CorruptAudioError(
@@ -293,62 +369,91 @@ def prepare_clip(
             f"the first {info.duration_s:.2f} s (start/end) to use what it holds, or re-export the recording."
         )
     try:
-        start, length = check_segment(info.duration_s, start_s, end_s, model=model, declared_s=info.declared_s)
+        return check_segment(info.duration_s, start_s, end_s, model=model, declared_s=info.declared_s)
     except ClipTooShortError as exc:
         if not info.declared_s:
             raise
         # "Too short" alone would puzzle someone who recorded two minutes: say why.
         msg = str(exc)
         raise ClipTooShortError(f"{_cut_off(info.declared_s, info.duration_s)} {msg[:1].upper()}{msg[1:]}") from exc
-    whole = start == 0 and end_s is None
-    rate = info.sample_rate if info.sample_rate in STANDARD_SAMPLE_RATES else RESAMPLE_TO
-    channels = min(info.channels, MAX_CHANNELS)
 
+
+def _write_atomically(
+    out: Path, fmt: str, write: Callable[[Path], ffmpeg.Measurement]
+) -> tuple[ffmpeg.Measurement, bytes]:
+    """``write(tmp)`` to a temporary file beside ``out``, then move it there: on failure nothing is left.
+
+    Returns what ``write`` returned and the bytes written.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".partial.{fmt}", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        if length is not None:
-            if fmt == "mp3":
-                # The MP3 will decode up to MP3_MAX_EXTRA_S longer than the cut; a cut at
-                # the very limit gives up that sliver of its end rather than fail after encoding.
-                length = min(length, limits.safe_max_s - MP3_MAX_EXTRA_S)
-            # The usual case: one ffmpeg pass that seeks, cuts, fades, encodes and (for
-            # MP3) decodes what it wrote, on the other core, to prove the length.
-            m = ffmpeg.transcode_segment(
-                src,
-                tmp,
-                start_s=start,
-                duration_s=length,
-                sample_rate=rate,
-                channels=channels,
-                fmt=fmt,
-                bitrate_kbps=bitrate_kbps,
-                fade_s=EDGE_FADE_MS / 1000,
-            )
-        else:
-            # The container does not say how long it is (browser WebM recordings): decode it
-            # (such takes are short), judge its real length, then fade with pydub and encode.
-            from ._pydub import AudioSegment
-
-            pcm = ffmpeg.decode_pcm(src, start_s=start, sample_rate=rate, channels=channels)
-            _check_length(len(pcm) / (2 * channels * rate), whole=whole, model=model)
-            seg = AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=channels)
-            seg = seg.fade_in(EDGE_FADE_MS).fade_out(EDGE_FADE_MS)
-            ffmpeg.encode_pcm(
-                seg.raw_data, tmp, sample_rate=rate, channels=channels, fmt=fmt, bitrate_kbps=bitrate_kbps
-            )
-            m = ffmpeg.measure(tmp)
-        if length is not None:
-            _check_truncated(src.name, info, wanted_s=length, got_s=m.duration_s)
-        if not (limits.safe_min_s <= m.duration_s <= limits.safe_max_s):
-            _check_length(m.duration_s, whole=whole, model=model)
+        result = write(tmp)
         data = tmp.read_bytes()
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return result, data
+
+
+def _write_clip(
+    src: Path,
+    tmp: Path,
+    info: ffmpeg.MediaInfo,
+    start: float,
+    length: float | None,
+    whole: bool,
+    enc: _Encoding,
+    *,
+    model,
+    limits,
+) -> ffmpeg.Measurement:
+    """Encode the segment into ``tmp`` and check the length of what was written."""
+    if length is not None:
+        # The usual case: one ffmpeg pass that seeks, cuts, fades, encodes and (for
+        # MP3) decodes what it wrote, on the other core, to prove the length.
+        m = ffmpeg.transcode_segment(
+            src,
+            tmp,
+            start_s=start,
+            duration_s=length,
+            sample_rate=enc.rate,
+            channels=enc.channels,
+            fmt=enc.fmt,
+            bitrate_kbps=enc.bitrate_kbps,
+            fade_s=EDGE_FADE_MS / 1000,
+        )
+    else:
+        m = _write_open_ended(src, tmp, start, whole, enc, model=model)
+    if length is not None:
+        _check_truncated(src.name, info, wanted_s=length, got_s=m.duration_s)
+    if not (limits.safe_min_s <= m.duration_s <= limits.safe_max_s):
+        _check_length(m.duration_s, whole=whole, model=model)
+    return m
+
+
+def _write_open_ended(src: Path, tmp: Path, start: float, whole: bool, enc: _Encoding, *, model) -> ffmpeg.Measurement:
+    """Encode from ``start`` to the end of a file whose container does not say how long it is."""
+    # The container does not say how long it is (browser WebM recordings): decode it
+    # (such takes are short), judge its real length, then fade with pydub and encode.
+    from ._pydub import AudioSegment
+
+    rate, channels = enc.rate, enc.channels
+    pcm = ffmpeg.decode_pcm(src, start_s=start, sample_rate=rate, channels=channels)
+    _check_length(len(pcm) / (2 * channels * rate), whole=whole, model=model)
+    seg = AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=channels)
+    seg = seg.fade_in(EDGE_FADE_MS).fade_out(EDGE_FADE_MS)
+    ffmpeg.encode_pcm(
+        seg.raw_data, tmp, sample_rate=rate, channels=channels, fmt=enc.fmt, bitrate_kbps=enc.bitrate_kbps
+    )
+    return ffmpeg.measure(tmp)
+
+
+def _clip_warnings(info: ffmpeg.MediaInfo, m: ffmpeg.Measurement) -> list[str]:
+    """What is worth telling about a clip that was written: a cut-off source, silence."""
     warnings: list[str] = []
     if info.declared_s:
         warnings.append(
@@ -360,23 +465,7 @@ def prepare_clip(
             f"the clip is silent (level {level} dBFS): the model needs audible singing or music — "
             "check the microphone or choose another segment."
         )
-    # The segment of the source the clip holds.  Not start + decoded length: an MP3 keeps
-    # the encoder's lead-in and frame padding (~50 ms), which are not part of the source.
-    held_s = m.duration_s if length is None else min(length, m.duration_s)
-    clip = Clip(
-        path=str(out),
-        format=fmt,
-        duration_s=round(m.duration_s, 6),
-        sample_rate=m.sample_rate,
-        channels=m.channels,
-        bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        start_s=round(start, 6),
-        end_s=round(start + held_s, 6),
-        warnings=tuple(warnings),
-    )
-    logger.info("prepared %s: %.2f s %s %d Hz x%d", out.name, clip.duration_s, fmt, rate, channels)
-    return clip
+    return warnings
 
 
 def _check_truncated(name: str, info: ffmpeg.MediaInfo, *, wanted_s: float, got_s: float) -> None:

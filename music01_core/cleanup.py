@@ -102,46 +102,14 @@ def sweep(
     -------
     SweepReport
     """
-    from .history import History
-
     now = time.time() if now is None else now
     cutoff = now - ttl_days * 86400
     report = SweepReport()
-    sessions = Path(data_home) / "sessions"
-    for folder in sorted(sessions.iterdir()) if sessions.is_dir() else []:
-        if not folder.is_dir() or _last_change(folder) > cutoff:
-            continue
-        history = History(folder)
-        waiting = [j for j in history.pending() if j.state == "pending"]
-        for job in waiting:
-            saved = False
-            if resolve is not None:
-                try:
-                    saved = bool(resolve(folder, job))
-                except Exception as exc:  # a failed fetch only postpones the decision
-                    logger.info("could not resolve job %s during cleanup: %s", job.generation_id, exc)
-            if saved:
-                report.jobs_resolved += 1
-                continue
-            history.update_pending(
-                job.generation_id,
-                state="expired",
-                error=f"not finished after {ttl_days:g} days: expired by the cleanup",
-            )
-            report.jobs_expired += 1
-        if waiting:
-            # A job was just settled: its session is kept one more period (settling it wrote
-            # to the folder), so the person finds the result, or the expiry, where they left it.
-            report.kept_pending.append(folder.name)
-            continue
-        report.bytes_freed += _size(folder)
-        shutil.rmtree(folder, ignore_errors=True)
-        report.sessions_removed += 1
+    _sweep_sessions(Path(data_home) / "sessions", cutoff, ttl_days=ttl_days, resolve=resolve, report=report)
     served = Path(served_dir) if served_dir else None
     for folder in sorted(served.iterdir()) if served and served.is_dir() else []:
         if folder.is_dir() and _last_change(folder) <= cutoff:
-            report.bytes_freed += _size(folder)
-            shutil.rmtree(folder, ignore_errors=True)
+            _remove(folder, report)
             report.served_removed += 1
     if report.sessions_removed or report.served_removed or report.jobs_expired:
         logger.info(
@@ -153,3 +121,50 @@ def sweep(
             report.jobs_expired,
         )
     return report
+
+
+def _remove(folder: Path, report: SweepReport) -> None:
+    """Delete ``folder``, counting its bytes as freed."""
+    report.bytes_freed += _size(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep_sessions(
+    sessions: Path, cutoff: float, *, ttl_days: float, resolve: Callable | None, report: SweepReport
+) -> None:
+    """Remove the session folders unchanged since ``cutoff``, settling their pending jobs first."""
+    from .history import History
+
+    for folder in sorted(sessions.iterdir()) if sessions.is_dir() else []:
+        if not folder.is_dir() or _last_change(folder) > cutoff:
+            continue
+        history = History(folder)
+        waiting = [j for j in history.pending() if j.state == "pending"]
+        for job in waiting:
+            _settle(folder, history, job, ttl_days=ttl_days, resolve=resolve, report=report)
+        if waiting:
+            # A job was just settled: its session is kept one more period (settling it wrote
+            # to the folder), so the person finds the result, or the expiry, where they left it.
+            report.kept_pending.append(folder.name)
+            continue
+        _remove(folder, report)
+        report.sessions_removed += 1
+
+
+def _settle(folder: Path, history, job, *, ttl_days: float, resolve: Callable | None, report: SweepReport) -> None:
+    """Hand a pending job to ``resolve``; when that does not save it, mark it expired."""
+    saved = False
+    if resolve is not None:
+        try:
+            saved = bool(resolve(folder, job))
+        except Exception as exc:  # a failed fetch only postpones the decision
+            logger.info("could not resolve job %s during cleanup: %s", job.generation_id, exc)
+    if saved:
+        report.jobs_resolved += 1
+        return
+    history.update_pending(
+        job.generation_id,
+        state="expired",
+        error=f"not finished after {ttl_days:g} days: expired by the cleanup",
+    )
+    report.jobs_expired += 1

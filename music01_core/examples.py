@@ -77,63 +77,8 @@ def synthesize_example(spec: ExampleSpec, *, sample_rate: int = 44100, seed: int
     rng = np.random.default_rng(seed)
     n = int(spec.duration_s * sample_rate)
     out = np.zeros((n, 2), dtype=np.float64)
-    beat_s = 60.0 / spec.tempo_bpm
-    tonic = NOTE_NAMES.index(spec.tonic)
-    scale = _SCALES[spec.mode]
-    prog = _PROGRESSIONS[spec.mode]
-
-    def add(start_s, sig, pan=0.5):
-        i = int(start_s * sample_rate)
-        if i >= n:
-            return
-        sig = sig[: n - i]
-        out[i : i + len(sig), 0] += sig * (1 - pan) * 2**0.5
-        out[i : i + len(sig), 1] += sig * pan * 2**0.5
-
-    def note(freq, dur_s, *, decay=3.0, harmonics=(1, 0.5, 0.25, 0.12)):
-        t = np.arange(int(dur_s * sample_rate)) / sample_rate
-        env = np.minimum(1.0, t / 0.01) * np.exp(-decay * t)
-        sig = sum(a * np.sin(2 * np.pi * freq * (k + 1) * t) for k, a in enumerate(harmonics))
-        return env * sig
-
-    t_kick = np.arange(int(0.25 * sample_rate)) / sample_rate
-    kick = np.sin(2 * np.pi * (50 + 90 * np.exp(-t_kick * 30)) * t_kick) * np.exp(-t_kick * 14)
-    hat = rng.standard_normal(int(0.05 * sample_rate)) * np.exp(
-        -np.arange(int(0.05 * sample_rate)) / (0.008 * sample_rate)
-    )
-    hat = np.diff(hat, prepend=0.0)  # brighter
-
-    n_beats = int(spec.duration_s / beat_s)
-    if spec.kind == "voice":
-        n_beats = 0  # no band at all
-    for b in range(n_beats):
-        t0 = b * beat_s
-        bar, beat = divmod(b, 4)
-        degree = prog[bar % len(prog)]
-        root = 48 + tonic + scale[degree]
-        third = (scale[(degree + 2) % 7] - scale[degree]) % 12
-        if spec.mode == "minor" and degree == 4:
-            third = 4  # harmonic minor: a major dominant, which is what makes the key unmistakable
-        triad = [root + 12, root + 12 + third, root + 12 + (scale[(degree + 4) % 7] - scale[degree]) % 12]
-        if beat == 0:
-            for m, pan in zip(triad, (0.3, 0.5, 0.7), strict=True):
-                add(t0, 0.16 * note(float(_midi_hz(m)), 4 * beat_s, decay=0.8), pan)
-        add(t0, 0.35 * note(float(_midi_hz(root - 12)), beat_s * 0.9, decay=2.5, harmonics=(1, 0.3)))
-        # Melody: a scale walk that lands on chord tones, one note per beat.
-        if spec.kind == "instrumental":
-            mel_deg = (degree + (0, 2, 4, 2)[beat] + (bar // 4) % 3) % 7
-            add(
-                t0,
-                0.12
-                * note(
-                    float(_midi_hz(72 + tonic + scale[mel_deg] - (12 if tonic > 6 else 0))), beat_s * 0.8, decay=4.0
-                ),
-                0.6,
-            )
-        if beat in (0, 2):
-            add(t0, 0.6 * kick)
-        add(t0 + beat_s / 2, 0.08 * hat, 0.4)
-        add(t0, 0.1 * hat, 0.6)
+    kick, hat = _drum_sounds(sample_rate, rng)
+    _play_band(out, spec, sample_rate, kick, hat)
     if spec.kind in ("song", "voice"):
         voice = _sung_line(spec, sample_rate, rng)[:n]
         band_rms = np.sqrt(np.mean(out**2)) if spec.kind == "song" else 0.0
@@ -142,6 +87,80 @@ def synthesize_example(spec: ExampleSpec, *, sample_rate: int = 44100, seed: int
     peak = np.abs(out).max() or 1.0
     fade = np.minimum(1.0, np.minimum(np.arange(n), n - 1 - np.arange(n)) / (0.02 * sample_rate))
     return (out / peak * 0.8 * fade[:, None]).astype(np.float32)
+
+
+def _add(out, start_s, sig, sample_rate, pan=0.5):
+    """Mix ``sig`` into the stereo ``out`` from ``start_s`` on, panned (0 left, 1 right), cut at the end."""
+    n = len(out)
+    i = int(start_s * sample_rate)
+    if i >= n:
+        return
+    sig = sig[: n - i]
+    out[i : i + len(sig), 0] += sig * (1 - pan) * 2**0.5
+    out[i : i + len(sig), 1] += sig * pan * 2**0.5
+
+
+def _note(freq, dur_s, sample_rate, *, decay=3.0, harmonics=(1, 0.5, 0.25, 0.12)):
+    """A plucked note: a few harmonics under a fast attack and an exponential decay."""
+    import numpy as np
+
+    t = np.arange(int(dur_s * sample_rate)) / sample_rate
+    env = np.minimum(1.0, t / 0.01) * np.exp(-decay * t)
+    sig = sum(a * np.sin(2 * np.pi * freq * (k + 1) * t) for k, a in enumerate(harmonics))
+    return env * sig
+
+
+def _drum_sounds(sample_rate: int, rng):
+    """(kick, hi-hat) samples; the hat's noise comes from ``rng``."""
+    import numpy as np
+
+    t_kick = np.arange(int(0.25 * sample_rate)) / sample_rate
+    kick = np.sin(2 * np.pi * (50 + 90 * np.exp(-t_kick * 30)) * t_kick) * np.exp(-t_kick * 14)
+    hat = rng.standard_normal(int(0.05 * sample_rate)) * np.exp(
+        -np.arange(int(0.05 * sample_rate)) / (0.008 * sample_rate)
+    )
+    hat = np.diff(hat, prepend=0.0)  # brighter
+    return kick, hat
+
+
+def _triad(spec: ExampleSpec, degree: int, root: int) -> list[int]:
+    """The MIDI notes of the chord on scale ``degree`` (root ``root``), an octave up."""
+    scale = _SCALES[spec.mode]
+    third = (scale[(degree + 2) % 7] - scale[degree]) % 12
+    if spec.mode == "minor" and degree == 4:
+        third = 4  # harmonic minor: a major dominant, which is what makes the key unmistakable
+    return [root + 12, root + 12 + third, root + 12 + (scale[(degree + 4) % 7] - scale[degree]) % 12]
+
+
+def _play_band(out, spec: ExampleSpec, sample_rate: int, kick, hat) -> None:
+    """Add the band into ``out``, beat by beat: chords, bass, drums, and a melody for an instrumental."""
+    beat_s = 60.0 / spec.tempo_bpm
+    tonic = NOTE_NAMES.index(spec.tonic)
+    scale = _SCALES[spec.mode]
+    prog = _PROGRESSIONS[spec.mode]
+    n_beats = int(spec.duration_s / beat_s)
+    if spec.kind == "voice":
+        n_beats = 0  # no band at all
+    for b in range(n_beats):
+        t0 = b * beat_s
+        bar, beat = divmod(b, 4)
+        degree = prog[bar % len(prog)]
+        root = 48 + tonic + scale[degree]
+        triad = _triad(spec, degree, root)
+        if beat == 0:
+            for m, pan in zip(triad, (0.3, 0.5, 0.7), strict=True):
+                _add(out, t0, 0.16 * _note(float(_midi_hz(m)), 4 * beat_s, sample_rate, decay=0.8), sample_rate, pan)
+        bass = _note(float(_midi_hz(root - 12)), beat_s * 0.9, sample_rate, decay=2.5, harmonics=(1, 0.3))
+        _add(out, t0, 0.35 * bass, sample_rate)
+        # Melody: a scale walk that lands on chord tones, one note per beat.
+        if spec.kind == "instrumental":
+            mel_deg = (degree + (0, 2, 4, 2)[beat] + (bar // 4) % 3) % 7
+            midi = 72 + tonic + scale[mel_deg] - (12 if tonic > 6 else 0)
+            _add(out, t0, 0.12 * _note(float(_midi_hz(midi)), beat_s * 0.8, sample_rate, decay=4.0), sample_rate, 0.6)
+        if beat in (0, 2):
+            _add(out, t0, 0.6 * kick, sample_rate)
+        _add(out, t0 + beat_s / 2, 0.08 * hat, sample_rate, 0.4)
+        _add(out, t0, 0.1 * hat, sample_rate, 0.6)
 
 
 def _sung_line(spec: ExampleSpec, sample_rate: int, rng):

@@ -394,6 +394,28 @@ def decode_pcm(
     CorruptAudioError
         ffmpeg reported a decoding error.
     """
+    proc = _run(_decode_args(path, start_s, duration_s, sample_rate, channels, sample_format, with_info=with_info))
+    err = proc.stderr.decode("utf-8", "replace").strip()
+    if proc.returncode != 0:
+        raise _undecodable(path, err)
+    if with_info:
+        return proc.stdout, _parse_info(path, err)
+    if err:
+        logger.info("ffmpeg reported while decoding %s: %s", Path(path).name, _last_line(err))
+    return proc.stdout
+
+
+def _decode_args(
+    path: str | os.PathLike,
+    start_s: float | None,
+    duration_s: float | None,
+    sample_rate: int | None,
+    channels: int | None,
+    sample_format: str,
+    *,
+    with_info: bool,
+) -> list[str]:
+    """ffmpeg's arguments for :func:`decode_pcm`: seek on the input side, raw PCM to stdout."""
     args: list[str] = ["-v", "info", "-nostats"] if with_info else ["-v", "error"]
     if start_s:
         args += ["-ss", f"{start_s:.6f}"]
@@ -406,15 +428,7 @@ def decode_pcm(
         args += ["-ac", str(channels)]
     codec = {"s16le": "pcm_s16le", "f32le": "pcm_f32le"}[sample_format]
     args += ["-c:a", codec, "-f", sample_format, "-"]
-    proc = _run(args)
-    err = proc.stderr.decode("utf-8", "replace").strip()
-    if proc.returncode != 0:
-        raise _undecodable(path, err)
-    if with_info:
-        return proc.stdout, _parse_info(path, err)
-    if err:
-        logger.info("ffmpeg reported while decoding %s: %s", Path(path).name, _last_line(err))
-    return proc.stdout
+    return args
 
 
 def _output_args(fmt: str, bitrate_kbps: int | None) -> list[str]:
@@ -577,51 +591,18 @@ def _encode_streaming(args: list[str], out_path: Path, *, src: str | os.PathLike
     errs: dict[str, bytes] = {}
     threads: list[threading.Thread] = []
     try:
-        try:
-            procs.append(
-                subprocess.Popen(enc_cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            )
-            procs.append(
-                subprocess.Popen(dec_cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            )
-        except OSError as exc:
-            raise FFmpegNotFoundError(f"Could not run ffmpeg at {ff!r}: {exc}") from exc
+        _spawn_pair(ff, enc_cmd, dec_cmd, procs)
         enc, dec = procs
         # stderr is drained on the side so that neither process can block on a full pipe.
         for key, proc in (("enc", enc), ("dec", dec)):
             t = threading.Thread(target=_drain, args=(proc.stderr, errs, key), daemon=True)
             t.start()
             threads.append(t)
-        feeding, written = True, 0
-        with open(out_path, "wb") as f:
-            while chunk := os.read(enc.stdout.fileno(), 1 << 16):
-                f.write(chunk)
-                written += len(chunk)
-                if feeding:
-                    try:
-                        dec.stdin.write(chunk)
-                    except BrokenPipeError:  # the decoder gave up; its stderr says why
-                        feeding = False
-        try:
-            dec.stdin.close()
-        except BrokenPipeError:
-            pass
+        feeding, written = _tee(enc, dec, out_path)
         enc.wait()
         dec.wait()
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        for t in threads:  # the processes have ended, so their stderr is at EOF
-            t.join(timeout=5)
-        for proc in procs:
-            for pipe in (proc.stdin, proc.stdout, proc.stderr):
-                if pipe is not None:
-                    try:
-                        pipe.close()
-                    except OSError:  # a closed pipe whose reader left: nothing to flush to
-                        pass
+        _reap(procs, threads)
     if enc.returncode != 0:
         if _wheel_fallback(ff, errs.get("enc", b"")) is not None:
             return _encode_streaming(args, out_path, src=src)
@@ -634,6 +615,55 @@ def _encode_streaming(args: list[str], out_path: Path, *, src: str | os.PathLike
             "this is a bug in music01 or ffmpeg: please report it."
         )
     return _parse_measurement(out_path.name, errs.get("dec", b"").decode("utf-8", "replace"), path=out_path)
+
+
+def _spawn_pair(ff: str, enc_cmd: list[str], dec_cmd: list[str], procs: list[subprocess.Popen]) -> None:
+    """Start the encoder and the measuring decoder, appending each to ``procs`` as it starts (for clean-up)."""
+    try:
+        procs.append(
+            subprocess.Popen(enc_cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        )
+        procs.append(
+            subprocess.Popen(dec_cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        )
+    except OSError as exc:
+        raise FFmpegNotFoundError(f"Could not run ffmpeg at {ff!r}: {exc}") from exc
+
+
+def _tee(enc: subprocess.Popen, dec: subprocess.Popen, out_path: Path) -> tuple[bool, int]:
+    """Copy the encoder's output into ``out_path`` and the decoder; (decoder still fed, bytes written)."""
+    feeding, written = True, 0
+    with open(out_path, "wb") as f:
+        while chunk := os.read(enc.stdout.fileno(), 1 << 16):
+            f.write(chunk)
+            written += len(chunk)
+            if feeding:
+                try:
+                    dec.stdin.write(chunk)
+                except BrokenPipeError:  # the decoder gave up; its stderr says why
+                    feeding = False
+    try:
+        dec.stdin.close()
+    except BrokenPipeError:
+        pass
+    return feeding, written
+
+
+def _reap(procs: list[subprocess.Popen], threads: list[threading.Thread]) -> None:
+    """Kill what still runs, wait for the stderr readers, and close every pipe."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for t in threads:  # the processes have ended, so their stderr is at EOF
+        t.join(timeout=5)
+    for proc in procs:
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:  # a closed pipe whose reader left: nothing to flush to
+                    pass
 
 
 @dataclass(frozen=True)

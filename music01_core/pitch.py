@@ -17,6 +17,8 @@ using probabilistic threshold distributions", ICASSP 2014.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.fft
 import scipy.special
@@ -194,20 +196,17 @@ def pyin(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fundamental frequency, voicing and voicing probability per frame by pYIN, as ``librosa.pyin``.
 
-    Every dip of the YIN difference function is a pitch candidate, weighted by how likely
-    it is to be the first dip below a threshold drawn from a Beta distribution; a hidden
-    Markov model over pitch bins (``resolution`` semitones wide) times voiced/unvoiced
-    picks the most likely path, with pitch moving at most ``max_transition_rate`` octaves
-    per second.
+    Every dip of the YIN difference function is a pitch candidate, weighted by how likely it is to be
+    the first dip below a threshold drawn from a Beta distribution; a hidden Markov model over pitch
+    bins (``resolution`` semitones wide) times voiced/unvoiced picks the most likely path, with pitch
+    moving at most ``max_transition_rate`` octaves per second.
 
     Parameters
     ----------
     y : np.ndarray, shape (n,)
         Mono samples.
-    fmin, fmax : float
-        Pitch range in Hz.
-    sr : float
-        Sample rate in Hz.
+    fmin, fmax, sr : float
+        Pitch range, and the sample rate, in Hz.
     frame_length, hop_length : int
         Frame length and hop in samples (hop: a quarter frame when not given).
     n_thresholds : int
@@ -216,10 +215,8 @@ def pyin(
         Shape of the Beta prior over thresholds.
     boltzmann_parameter : float
         How strongly earlier dips are preferred.
-    resolution : float
-        Pitch bin width in semitones.
-    max_transition_rate : float
-        Octaves per second.
+    resolution, max_transition_rate : float
+        Pitch bin width in semitones; fastest pitch change in octaves per second.
     switch_prob : float
         Probability of switching between voiced and unvoiced from one frame to the next.
     no_trough_prob : float
@@ -235,51 +232,99 @@ def pyin(
     voiced_prob : np.ndarray, shape (frames,)
     """
     diff, shifts, min_period, hop_length = _periods(y, fmin, fmax, sr, frame_length, hop_length, center)
+    dip_probs = _dip_probabilities(diff, n_thresholds, beta_parameters, boltzmann_parameter, no_trough_prob)
+    grid = _PitchGrid.spanning(fmin, fmax, resolution)
+    observation, voiced_prob = _observations(dip_probs, shifts, min_period, sr, grid)
+    f0, voiced = _decode_pitch(observation, grid, max_transition_rate * 12 * hop_length / sr, switch_prob)
+    return f0, voiced, voiced_prob
+
+
+def _dip_probabilities(
+    diff: np.ndarray,
+    n_thresholds: int,
+    beta_parameters: tuple[float, float],
+    boltzmann_parameter: float,
+    no_trough_prob: float,
+) -> np.ndarray:
+    """Probability of each dip of ``diff`` being the period, frame by frame (zero off the dips)."""
     thresholds = np.linspace(0, 1, n_thresholds + 1)
     beta_probs = np.diff(scipy.special.betainc(beta_parameters[0], beta_parameters[1], thresholds))
-    bins_per_semitone = int(np.ceil(1.0 / resolution))
-    n_bins = int(np.floor(12 * bins_per_semitone * np.log2(fmax / fmin))) + 1
-
-    # Probability of each dip being the period, frame by frame.
     dip_probs = np.zeros_like(diff)
     troughs = _troughs(diff)
-    lam = boltzmann_parameter
     for i in range(diff.shape[1]):
         (idx,) = np.nonzero(troughs[:, i])
         if len(idx) == 0:
             continue
-        heights = diff[idx, i]
-        below = np.less.outer(heights, thresholds[1:])  # [dip, threshold]
-        position = np.cumsum(below, axis=0) - 1
-        n_below = np.count_nonzero(below, axis=0)
-        prior = np.zeros(below.shape)
-        # Boltzmann prior on the dip's rank among the dips below the threshold.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fact = np.broadcast_to((1 - np.exp(-lam)) / (1 - np.exp(-lam * n_below)), below.shape)
-        prior[below] = fact[below] * np.exp(-lam * position[below])
-        probs = prior.dot(beta_probs)
-        deepest = np.argmin(heights)
-        n_thresholds_below_min = np.count_nonzero(~below[deepest, :])
-        probs[deepest] += no_trough_prob * np.sum(beta_probs[:n_thresholds_below_min])
-        dip_probs[idx, i] = probs
+        dip_probs[idx, i] = _frame_dip_probs(diff[idx, i], thresholds, beta_probs, boltzmann_parameter, no_trough_prob)
+    return dip_probs
 
+
+def _frame_dip_probs(
+    heights: np.ndarray, thresholds: np.ndarray, beta_probs: np.ndarray, lam: float, no_trough_prob: float
+) -> np.ndarray:
+    """One frame's dip probabilities, from the heights of its dips."""
+    below = np.less.outer(heights, thresholds[1:])  # [dip, threshold]
+    position = np.cumsum(below, axis=0) - 1
+    n_below = np.count_nonzero(below, axis=0)
+    prior = np.zeros(below.shape)
+    # Boltzmann prior on the dip's rank among the dips below the threshold.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fact = np.broadcast_to((1 - np.exp(-lam)) / (1 - np.exp(-lam * n_below)), below.shape)
+    prior[below] = fact[below] * np.exp(-lam * position[below])
+    probs = prior.dot(beta_probs)
+    deepest = np.argmin(heights)
+    n_thresholds_below_min = np.count_nonzero(~below[deepest, :])
+    probs[deepest] += no_trough_prob * np.sum(beta_probs[:n_thresholds_below_min])
+    return probs
+
+
+@dataclass(frozen=True)
+class _PitchGrid:
+    """pYIN's pitch bins: ``n_bins`` bins, ``bins_per_semitone`` to a semitone, from ``fmin`` Hz up."""
+
+    fmin: float
+    bins_per_semitone: int
+    n_bins: int
+
+    @classmethod
+    def spanning(cls, fmin: float, fmax: float, resolution: float) -> _PitchGrid:
+        """The grid from ``fmin`` to ``fmax`` with bins ``resolution`` semitones wide."""
+        bins_per_semitone = int(np.ceil(1.0 / resolution))
+        return cls(fmin, bins_per_semitone, int(np.floor(12 * bins_per_semitone * np.log2(fmax / fmin))) + 1)
+
+
+def _observations(
+    dip_probs: np.ndarray, shifts: np.ndarray, min_period: int, sr: float, grid: _PitchGrid
+) -> tuple[np.ndarray, np.ndarray]:
+    """The HMM's observation likelihoods (voiced pitch bins, then unvoiced ones) and each frame's voicing probability."""
+    n_bins = grid.n_bins
     period_idx, frame_idx = np.nonzero(dip_probs)
     f0_candidates = sr / (min_period + period_idx + shifts[period_idx, frame_idx])
-    bin_idx = 12 * bins_per_semitone * np.log2(f0_candidates / fmin)
+    bin_idx = 12 * grid.bins_per_semitone * np.log2(f0_candidates / grid.fmin)
     bin_idx = np.clip(np.round(bin_idx), 0, n_bins).astype(int)
-    observation = np.zeros((2 * n_bins, diff.shape[1]))
+    observation = np.zeros((2 * n_bins, dip_probs.shape[1]))
     observation[bin_idx, frame_idx] = dip_probs[period_idx, frame_idx]
     voiced_prob = np.clip(np.sum(observation[:n_bins], axis=0, keepdims=True), 0, 1)
     observation[n_bins:] = (1 - voiced_prob) / n_bins
+    return observation, voiced_prob[0]
 
-    max_semitones_per_frame = round(max_transition_rate * 12 * hop_length / sr)
-    pitch_moves = _local_transitions(n_bins, max_semitones_per_frame * bins_per_semitone + 1)
+
+def _decode_pitch(
+    observation: np.ndarray, grid: _PitchGrid, semitones_per_frame: float, switch_prob: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Viterbi path through pitch bins times voiced/unvoiced: (f0 in Hz, NaN where unvoiced; voiced).
+
+    Pitch moves by at most ``semitones_per_frame`` (rounded) from one frame to the next.
+    """
+    n_bins = grid.n_bins
+    max_semitones_per_frame = round(semitones_per_frame)
+    pitch_moves = _local_transitions(n_bins, max_semitones_per_frame * grid.bins_per_semitone + 1)
     stay = 1 - switch_prob
     switch = np.array([[stay, 1.0 - stay], [1.0 - stay, stay]])
     transition = np.kron(switch, pitch_moves)
     states = _viterbi(observation, transition, np.ones(2 * n_bins) / (2 * n_bins))
-    freqs = fmin * 2 ** (np.arange(n_bins) / (12 * bins_per_semitone))
+    freqs = grid.fmin * 2 ** (np.arange(n_bins) / (12 * grid.bins_per_semitone))
     f0 = freqs[states % n_bins]
     voiced = states < n_bins
     f0[~voiced] = np.nan
-    return f0, voiced, voiced_prob[0]
+    return f0, voiced

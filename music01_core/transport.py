@@ -106,29 +106,60 @@ def error_from_response(
     billed = operation == "generate"
     base = body.get("base_resp") if isinstance(body, dict) else None
     code = _int_or_none(base.get("status_code")) if isinstance(base, dict) else None
+    ids = {"trace_id": trace_id, "inference_id": inference_id}
     if not 200 <= status < 300 and code not in BASE_RESP_ERRORS:
         # A known upstream code says more than the gateway's status (400 + 1026 is "change the
         # lyrics", not "invalid"), so only an unknown or missing code is classified by status.
-        detail, request_id = _gateway_detail(body)
-        cls, template = HTTP_STATUS_ERRORS.get(
-            status, (ServerError if status >= 500 else ApiError, f"the service answered HTTP {status}: {{detail}}")
-        )
-        msg = template.format(detail=redact(detail) or "no details given")
-        if detail and "{detail}" not in template:
-            msg += f" The service said: {redact(detail).rstrip('.')}."
-        # A rejection before the work started is not billed; a 5xx/504 after it may be.
-        may_be_billed = billed and status >= 500
-        return cls(
-            msg,
-            http_status=status,
-            code=code,
-            trace_id=trace_id,
-            inference_id=inference_id,
-            request_id=request_id,
-            may_be_billed=may_be_billed,
-            retryable=status in RETRYABLE_HTTP,
-            retry_after_s=retry_after_s(headers),
-        )
+        return _http_status_error(status, body, headers, code=code, billed=billed, redact=redact, **ids)
+    if (malformed := _malformed(status, body, base, code, billed=billed, **ids)) is not None:
+        return malformed
+    if code == 0:
+        return None
+    cls, msg = _base_resp_message(code, base, operation=operation, redact=redact, has_ids=has_ids)
+    _, request_id = _gateway_detail(body) if not 200 <= status < 300 else (None, None)
+    return cls(
+        msg,
+        http_status=status,
+        code=code,
+        trace_id=trace_id,
+        inference_id=inference_id,
+        request_id=request_id,
+        retryable=code in RETRYABLE_CODES,
+        may_be_billed=billed and (code in (1001, 1027, 1000, 1024, 1033) or status >= 500),
+        retry_after_s=retry_after_s(headers),
+    )
+
+
+def _http_status_error(
+    status: int, body, headers, *, code: int | None, billed: bool, redact, trace_id, inference_id
+) -> ApiError:
+    """The error a gateway's non-2xx status means when no known upstream code says more."""
+    detail, request_id = _gateway_detail(body)
+    cls, template = HTTP_STATUS_ERRORS.get(
+        status, (ServerError if status >= 500 else ApiError, f"the service answered HTTP {status}: {{detail}}")
+    )
+    msg = template.format(detail=redact(detail) or "no details given")
+    if detail and "{detail}" not in template:
+        msg += f" The service said: {redact(detail).rstrip('.')}."
+    # A rejection before the work started is not billed; a 5xx/504 after it may be.
+    may_be_billed = billed and status >= 500
+    return cls(
+        msg,
+        http_status=status,
+        code=code,
+        trace_id=trace_id,
+        inference_id=inference_id,
+        request_id=request_id,
+        may_be_billed=may_be_billed,
+        retryable=status in RETRYABLE_HTTP,
+        retry_after_s=retry_after_s(headers),
+    )
+
+
+def _malformed(
+    status: int, body, base, code: int | None, *, billed: bool, trace_id, inference_id
+) -> ProtocolError | None:
+    """The :class:`ProtocolError` for a body without a usable ``base_resp`` code; None when it has one."""
     if not isinstance(body, dict):
         return ProtocolError(
             "the service's answer is not JSON: try again later.",
@@ -151,8 +182,11 @@ def error_from_response(
             trace_id=trace_id,
             inference_id=inference_id,
         )
-    if code == 0:
-        return None
+    return None
+
+
+def _base_resp_message(code: int, base: dict, *, operation: str, redact, has_ids: bool) -> tuple[type[ApiError], str]:
+    """(error class, message) for a non-zero ``base_resp`` code, with a hint on what to do."""
     detail = redact(str(base.get("status_msg") or "no details given"))
     cls, template = BASE_RESP_ERRORS.get(code, (ApiError, f"music-01 answered error {code}: {{detail}}"))
     msg = template.format(detail=detail)
@@ -167,18 +201,7 @@ def error_from_response(
             msg += " — check the purpose and that the file is a valid MP3/WAV of 10 s to 10 min."
     elif "{detail}" not in template and detail and detail != "success":
         msg += f" (music-01 said: {detail})"
-    _, request_id = _gateway_detail(body) if not 200 <= status < 300 else (None, None)
-    return cls(
-        msg,
-        http_status=status,
-        code=code,
-        trace_id=trace_id,
-        inference_id=inference_id,
-        request_id=request_id,
-        retryable=code in RETRYABLE_CODES,
-        may_be_billed=billed and (code in (1001, 1027, 1000, 1024, 1033) or status >= 500),
-        retry_after_s=retry_after_s(headers),
-    )
+    return cls, msg
 
 
 _ID_WORDS = re.compile(

@@ -120,32 +120,33 @@ def plan_song(
     edge = (2 if with_instrumental else 1) if accompaniment_wrap else 0
     max_bars = max(2, int(max_s // bar_s))
     lines = [(bi, syllabify(line)) for bi, block in enumerate(blocks) for line in block]
-
-    def layout(step_beats: float) -> tuple[list[Phrase], int]:
-        phrases, bar, last_block = [], edge, None
-        for bi, syl in lines:
-            if last_block is not None and bi != last_block:
-                bar += 1  # a pause: one bar of rest
-            last_block = bi
-            beats = max(2.0, len(syl) * step_beats + 1.5)  # the last syllable is held
-            bars = max(1, math.ceil(beats / 4))
-            phrases.append(Phrase(tuple(syl), bar, bars, step_beats))
-            bar += bars
-        return phrases, bar + edge
-
     min_bars = min(max_bars, max(4, math.ceil(min_s / bar_s)))
-    phrases, total = layout(0.5)
+    phrases, total = _layout(lines, 0.5, edge)
     if total <= max_bars:
         # Short lyrics still make a piece, not a jingle: pad the end up to ``min_s``.
         return Plan(tuple(phrases), max(total, min_bars), edge, edge + max(0, min_bars - total), capped=False)
     # Too long for one piece: sing faster, drop what still does not fit, and fill exactly
     # ``max_bars`` so that a longer text can never come out shorter than a shorter one.
     for step in (0.375, 0.25):
-        phrases, total = layout(step)
+        phrases, total = _layout(lines, step, edge)
         if total <= max_bars:
             break
     kept = [p for p in phrases if p.bar + p.bars <= max_bars - edge]
     return Plan(tuple(kept), max_bars, edge, max_bars - (kept[-1].bar + kept[-1].bars) if kept else edge, capped=True)
+
+
+def _layout(lines: list[tuple[int, list[Syllable]]], step_beats: float, edge: int) -> tuple[list[Phrase], int]:
+    """Lines (block index, syllables) as phrases after ``edge`` intro bars; also the bar count with the outro."""
+    phrases, bar, last_block = [], edge, None
+    for bi, syl in lines:
+        if last_block is not None and bi != last_block:
+            bar += 1  # a pause: one bar of rest
+        last_block = bi
+        beats = max(2.0, len(syl) * step_beats + 1.5)  # the last syllable is held
+        bars = max(1, math.ceil(beats / 4))
+        phrases.append(Phrase(tuple(syl), bar, bars, step_beats))
+        bar += bars
+    return phrases, bar + edge
 
 
 def melody_for(
@@ -180,6 +181,26 @@ def melody_for(
         Pitches per phrase, aligned with each phrase's syllables.
     """
     scale = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10)
+    pitches, centre = _singable_pitches(tonic_pc, scale, pitch_range)
+    stable = {(tonic_pc + scale[d]) % 12 for d in (0, 2, 4)}
+    pos = int(np.argmin([abs(p - centre) for p in pitches]))
+    out: list[list[float]] = []
+    for pi, phrase in enumerate(plan.phrases):
+        # Phrases end on a stable degree; the last phrase of the song ends on the tonic.
+        targets = {tonic_pc % 12} if pi == len(plan.phrases) - 1 else stable
+        notes, pos = _phrase_melody(
+            phrase, pitches, pos, targets=targets, bar_chroma=bar_chroma, key_chroma=key_chroma, rng=rng
+        )
+        # Drift back towards the middle of the range between phrases.
+        pos = int(round((pos + int(np.argmin([abs(p - centre) for p in pitches]))) / 2))
+        out.append(notes)
+    return out
+
+
+def _singable_pitches(
+    tonic_pc: int, scale: tuple[int, ...], pitch_range: tuple[float, float]
+) -> tuple[list[int], float]:
+    """The scale's MIDI pitches in the singer's range (widened to at least 9 semitones), and the range's centre."""
     lo, hi = pitch_range
     if hi - lo < 7:
         mid = (lo + hi) / 2
@@ -191,47 +212,60 @@ def melody_for(
     ]
     if not pitches:
         pitches = list(range(int(lo), int(hi) + 1))
-    centre = (lo + hi) / 2
-    stable = {(tonic_pc + scale[d]) % 12 for d in (0, 2, 4)}
-    pos = int(np.argmin([abs(p - centre) for p in pitches]))
-    out: list[list[float]] = []
-    for pi, phrase in enumerate(plan.phrases):
-        notes: list[float] = []
-        n = len(phrase.syllables)
-        for si in range(n):
-            beat = si * phrase.step_beats
-            bar = phrase.bar + int(beat // 4)
-            strong = (beat % 2) == 0
-            step = int(rng.choice([-2, -1, -1, 0, 1, 1, 2]))
-            # Arch: rise through the first half of the phrase, fall through the second.
-            if n > 3:
-                step += (
-                    1 if si < n // 2 and rng.random() < 0.35 else (-1 if si >= n // 2 and rng.random() < 0.35 else 0)
-                )
-            cand = int(np.clip(pos + step, 0, len(pitches) - 1))
-            if si == n - 1:
-                # End on a stable degree; the last phrase of the song ends on the tonic.
-                targets = {tonic_pc % 12} if pi == len(plan.phrases) - 1 else stable
-                cand = min(range(len(pitches)), key=lambda i: (pitches[i] % 12 not in targets, abs(i - cand)))
-            else:
-                # Lean on what sounds under the note (chord tones, strongly on strong beats)
-                # and on the pitch classes the reference uses most.
-                here = bar_chroma[bar] if bar_chroma is not None and bar < len(bar_chroma) else None
-                window = range(max(0, cand - 1), min(len(pitches), cand + 2))
+    return pitches, (lo + hi) / 2
 
-                def score(i: int, here=here, strong=strong, cand=cand) -> float:
-                    pc = pitches[i] % 12
-                    v = -0.25 * abs(i - cand)
-                    if here is not None:
-                        v += (1.0 if strong else 0.5) * float(here[pc])
-                    if key_chroma is not None:
-                        v += 0.2 * float(np.sqrt(key_chroma[pc]))
-                    return v
 
-                cand = max(window, key=score)
-            pos = cand
-            notes.append(float(pitches[pos]))
-        # Drift back towards the middle of the range between phrases.
-        pos = int(round((pos + int(np.argmin([abs(p - centre) for p in pitches]))) / 2))
-        out.append(notes)
-    return out
+def _phrase_melody(
+    phrase: Phrase,
+    pitches: list[int],
+    pos: int,
+    *,
+    targets: set[int],
+    bar_chroma: list[np.ndarray] | None,
+    key_chroma: np.ndarray | None,
+    rng: np.random.Generator,
+) -> tuple[list[float], int]:
+    """One phrase's pitches, walking on from index ``pos`` of ``pitches``; also the index it ends on.
+
+    The last syllable lands on a pitch class in ``targets``.
+    """
+    notes: list[float] = []
+    n = len(phrase.syllables)
+    for si in range(n):
+        beat = si * phrase.step_beats
+        bar = phrase.bar + int(beat // 4)
+        strong = (beat % 2) == 0
+        cand = int(np.clip(pos + _step(rng, si, n), 0, len(pitches) - 1))
+        if si == n - 1:
+            cand = min(range(len(pitches)), key=lambda i: (pitches[i] % 12 not in targets, abs(i - cand)))
+        else:
+            # Lean on what sounds under the note (chord tones, strongly on strong beats)
+            # and on the pitch classes the reference uses most.
+            here = bar_chroma[bar] if bar_chroma is not None and bar < len(bar_chroma) else None
+            window = range(max(0, cand - 1), min(len(pitches), cand + 2))
+            cand = max(window, key=lambda i: _fit(i, pitches, here, strong, cand, key_chroma))
+        pos = cand
+        notes.append(float(pitches[pos]))
+    return notes, pos
+
+
+def _step(rng: np.random.Generator, si: int, n: int) -> int:
+    """A random step along the scale for syllable ``si`` of ``n``."""
+    step = int(rng.choice([-2, -1, -1, 0, 1, 1, 2]))
+    # Arch: rise through the first half of the phrase, fall through the second.
+    if n > 3:
+        step += 1 if si < n // 2 and rng.random() < 0.35 else (-1 if si >= n // 2 and rng.random() < 0.35 else 0)
+    return step
+
+
+def _fit(
+    i: int, pitches: list[int], here: np.ndarray | None, strong: bool, cand: int, key_chroma: np.ndarray | None
+) -> float:
+    """How well ``pitches[i]`` fits in place of ``pitches[cand]`` over the chroma ``here``, in the reference's key."""
+    pc = pitches[i] % 12
+    v = -0.25 * abs(i - cand)
+    if here is not None:
+        v += (1.0 if strong else 0.5) * float(here[pc])
+    if key_chroma is not None:
+        v += 0.2 * float(np.sqrt(key_chroma[pc]))
+    return v

@@ -202,6 +202,51 @@ def render(
     lead = instrumental or voice
     assert lead is not None
     rng = np.random.default_rng(_seed_for(seed, lead.sha256, voice.sha256 if voice else "", blocks, accompaniment_wrap))
+    tempo, bar_s, plan = _timeline(blocks, lead, instrumental, accompaniment_wrap=accompaniment_wrap)
+    tonic_pc = NOTE_NAMES.index(lead.key_tonic)
+    acc, bar_starts, bar_lengths, bar_chroma = _arrangement(
+        plan, bar_s, instrumental, instrumental_audio, instrumental_is_song, sample_rate, rng
+    )
+    vocal = None
+    if voice is not None and plan.phrases:
+        notes = _sung_notes(plan, voice, lead, tonic_pc, bar_starts, bar_lengths, bar_chroma=bar_chroma, rng=rng)
+        length_s = plan.total_bars * bar_s
+        vocal = sing(notes, sample_rate=sample_rate, duration_s=length_s, seed=int(rng.integers(1 << 31)))
+    # The piece is exactly ``total_bars`` nominal bars long, whatever bars the walk chose,
+    # so the length depends on the lyrics alone (and grows with them).
+    out = _mix(int(round(plan.total_bars * bar_s * sample_rate)), acc, vocal, sample_rate)
+    return Rendered(
+        audio=out,
+        sample_rate=sample_rate,
+        tempo_bpm=round(tempo, 2),
+        key=f"{lead.key_tonic} {lead.key_mode}",
+        bars=plan.total_bars,
+        capped=plan.capped,
+    )
+
+
+def _timeline(
+    blocks: list[list[str]],
+    lead: ReferenceFeatures,
+    instrumental: ReferenceFeatures | None,
+    *,
+    accompaniment_wrap: bool,
+) -> tuple[float, float, Plan]:
+    """(tempo in BPM, bar length in seconds, the lyrics placed on the bars)."""
+    tempo = _tempo_for(lead, instrumental)
+    bar_s = _bar_seconds(instrumental, tempo)
+    plan = plan_song(
+        blocks,
+        bar_s=bar_s,
+        accompaniment_wrap=accompaniment_wrap,
+        max_s=MAX_PIECE_S,
+        with_instrumental=instrumental is not None,
+    )
+    return tempo, bar_s, plan
+
+
+def _tempo_for(lead: ReferenceFeatures, instrumental: ReferenceFeatures | None) -> float:
+    """The piece's tempo: the lead reference's, when plausible (else 96 BPM)."""
     tempo = float(lead.tempo_bpm) if 50 <= lead.tempo_bpm <= 200 else 96.0
     if instrumental is None:
         # Beat trackers are unreliable on a lone voice (they often lock onto twice the
@@ -210,68 +255,81 @@ def render(
             tempo /= 2
         while tempo < 63:
             tempo *= 2
+    return tempo
+
+
+def _bar_seconds(instrumental: ReferenceFeatures | None, tempo: float) -> float:
+    """The length of one bar: the instrumental's median bar, else four beats of ``tempo``."""
     if instrumental is not None and instrumental.n_bars >= 2:
         lengths = np.asarray(instrumental.bar_ends_s) - np.asarray(instrumental.bar_starts_s)
-        bar_s = float(np.median(lengths))
-    else:
-        bar_s = 4 * 60.0 / tempo
-    plan: Plan = plan_song(
-        blocks,
-        bar_s=bar_s,
-        accompaniment_wrap=accompaniment_wrap,
-        max_s=MAX_PIECE_S,
-        with_instrumental=instrumental is not None,
+        return float(np.median(lengths))
+    return 4 * 60.0 / tempo
+
+
+def _arrangement(
+    plan: Plan,
+    bar_s: float,
+    instrumental: ReferenceFeatures | None,
+    instrumental_audio: np.ndarray | None,
+    instrumental_is_song: bool,
+    sample_rate: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray | None, list[float], list[float], list[np.ndarray] | None]:
+    """The accompaniment (None without an instrumental), its bar starts and lengths, and each bar's chroma.
+
+    Without an accompaniment the bars are ``bar_s`` apart and have no chroma.
+    """
+    if instrumental is None or instrumental_audio is None or not instrumental.n_bars:
+        return None, [i * bar_s for i in range(plan.total_bars)], [bar_s] * plan.total_bars, None
+    seq = arrange_bars(instrumental, plan.total_bars, rng)
+    src = reduce_vocals(instrumental_audio, sample_rate, instrumental) if instrumental_is_song else instrumental_audio
+    acc, bar_starts, bar_lengths = _render_accompaniment(src, sample_rate, instrumental, seq)
+    return acc, bar_starts, bar_lengths, [np.asarray(instrumental.bar_chroma[i]) for i in seq]
+
+
+def _sung_notes(
+    plan: Plan,
+    voice: ReferenceFeatures,
+    lead: ReferenceFeatures,
+    tonic_pc: int,
+    bar_starts: list[float],
+    bar_lengths: list[float],
+    *,
+    bar_chroma: list[np.ndarray] | None,
+    rng: np.random.Generator,
+) -> list[Note]:
+    """The lyrics' syllables as notes: a melody in the lead's key and the singer's range, placed on the bars."""
+    pr = voice.pitch_range_midi or [55.0, 67.0]
+    pitches = melody_for(
+        plan,
+        tonic_pc=tonic_pc,
+        mode=lead.key_mode,
+        pitch_range=(pr[0], pr[1]),
+        bar_chroma=bar_chroma,
+        rng=rng,
+        key_chroma=np.asarray(lead.chroma_mean),
     )
-    tonic_pc = NOTE_NAMES.index(lead.key_tonic)
+    notes: list[Note] = []
+    for phrase, phrase_pitches in zip(plan.phrases, pitches, strict=True):
+        n = len(phrase.syllables)
+        for si, (syl, midi) in enumerate(zip(phrase.syllables, phrase_pitches, strict=True)):
+            beat = si * phrase.step_beats
+            bar = min(phrase.bar + int(beat // 4), len(bar_starts) - 1)
+            beat_len = bar_lengths[bar] / 4
+            start = bar_starts[bar] + (beat % 4) * beat_len
+            dur = phrase.step_beats * beat_len * 0.92
+            if si == n - 1:
+                # Hold the last syllable into the rest of the phrase's bars (up to 3 beats),
+                # breathing half a beat before the next line.
+                last = min(phrase.bar + phrase.bars, len(bar_starts)) - 1
+                phrase_end = bar_starts[last] + bar_lengths[last]
+                dur = max(dur, min(3 * beat_len, phrase_end - start - 0.5 * beat_len))
+            notes.append(Note(start, dur, midi, syl.vowel, syl.onset, 0.75 + 0.2 * ((beat % 2) == 0)))
+    return notes
 
-    acc = None
-    bar_starts = [i * bar_s for i in range(plan.total_bars)]
-    bar_lengths = [bar_s] * plan.total_bars
-    bar_chroma = None
-    if instrumental is not None and instrumental_audio is not None and instrumental.n_bars:
-        seq = arrange_bars(instrumental, plan.total_bars, rng)
-        src = (
-            reduce_vocals(instrumental_audio, sample_rate, instrumental) if instrumental_is_song else instrumental_audio
-        )
-        acc, bar_starts, bar_lengths = _render_accompaniment(src, sample_rate, instrumental, seq)
-        bar_chroma = [np.asarray(instrumental.bar_chroma[i]) for i in seq]
 
-    vocal = None
-    if voice is not None and plan.phrases:
-        pr = voice.pitch_range_midi or [55.0, 67.0]
-        pitches = melody_for(
-            plan,
-            tonic_pc=tonic_pc,
-            mode=lead.key_mode,
-            pitch_range=(pr[0], pr[1]),
-            bar_chroma=bar_chroma,
-            rng=rng,
-            key_chroma=np.asarray(lead.chroma_mean),
-        )
-        notes: list[Note] = []
-        for phrase, phrase_pitches in zip(plan.phrases, pitches, strict=True):
-            n = len(phrase.syllables)
-            for si, (syl, midi) in enumerate(zip(phrase.syllables, phrase_pitches, strict=True)):
-                beat = si * phrase.step_beats
-                bar = min(phrase.bar + int(beat // 4), len(bar_starts) - 1)
-                beat_len = bar_lengths[bar] / 4
-                start = bar_starts[bar] + (beat % 4) * beat_len
-                dur = phrase.step_beats * beat_len * 0.92
-                if si == n - 1:
-                    # Hold the last syllable into the rest of the phrase's bars (up to 3 beats),
-                    # breathing half a beat before the next line.
-                    phrase_end = (
-                        bar_starts[min(phrase.bar + phrase.bars, len(bar_starts)) - 1]
-                        + bar_lengths[min(phrase.bar + phrase.bars, len(bar_starts)) - 1]
-                    )
-                    dur = max(dur, min(3 * beat_len, phrase_end - start - 0.5 * beat_len))
-                notes.append(Note(start, dur, midi, syl.vowel, syl.onset, 0.75 + 0.2 * ((beat % 2) == 0)))
-        length_s = plan.total_bars * bar_s
-        vocal = sing(notes, sample_rate=sample_rate, duration_s=length_s, seed=int(rng.integers(1 << 31)))
-
-    # The piece is exactly ``total_bars`` nominal bars long, whatever bars the walk chose,
-    # so the length depends on the lyrics alone (and grows with them).
-    n = int(round(plan.total_bars * bar_s * sample_rate))
+def _mix(n: int, acc: np.ndarray | None, vocal: np.ndarray | None, sample_rate: int) -> np.ndarray:
+    """``n`` stereo samples of accompaniment and voice at fixed loudness, faded at both ends and limited."""
     mix = np.zeros((n, 2))
     if acc is not None:
         acc = acc if acc.shape[1] == 2 else np.repeat(acc, 2, axis=1)
@@ -291,12 +349,4 @@ def render(
     if fade > 0:
         mix[: int(0.01 * sample_rate)] *= np.linspace(0, 1, int(0.01 * sample_rate))[:, None]
         mix[-fade:] *= np.linspace(1, 0, fade)[:, None] ** 2
-    out = limit(mix, sample_rate).astype(np.float32)
-    return Rendered(
-        audio=out,
-        sample_rate=sample_rate,
-        tempo_bpm=round(tempo, 2),
-        key=f"{lead.key_tonic} {lead.key_mode}",
-        bars=plan.total_bars,
-        capped=plan.capped,
-    )
+    return limit(mix, sample_rate).astype(np.float32)
