@@ -23,6 +23,7 @@ from pathlib import Path
 from .errors import InputError
 from .settings import data_home
 from .storage import atomic_write_bytes, atomic_write_json
+from .types import Piece, piece_fields
 
 logger = logging.getLogger(__name__)
 
@@ -51,34 +52,31 @@ def _rescue(result) -> Path | None:
     return path
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    """A saved generation.  ``created`` is a Unix time in seconds."""
+@dataclass(frozen=True, kw_only=True)
+class HistoryEntry(Piece):
+    """A saved generation: the :class:`~music01_core.types.Piece` fields, and where and when it was saved.
+
+    Attributes
+    ----------
+    id : str
+    created : float
+        Unix time in seconds.
+    bytes : int
+    audio_file : str
+        The audio's file name in the entry's folder.
+    reference_sha256, reference_name : str or None
+        The reference behind it, when known.
+    audio_path : str
+        The audio's full path (not stored: set when the entry is read).
+    """
 
     id: str
     created: float
-    lyrics: str
-    voice_id: str | None
-    instrumental_id: str | None
-    backend: str
-    format: str
-    sample_rate: int
-    bitrate: int
-    duration_s: float
     bytes: int
-    trace_id: str
     audio_file: str
-    seed: int | None = None
-    inference_id: str | None = None
-    credits_used: str | None = None
-    usd_spent: str | None = None
     reference_sha256: str | None = None
     reference_name: str | None = None
     warnings: list = field(default_factory=list)
-    model: str = "music-01"
-    prompt: str | None = None
-    generation_id: str | None = None
-    reference: dict | None = None
     audio_path: str = ""
 
     def to_dict(self) -> dict:
@@ -197,30 +195,13 @@ class History:
         audio_name = f"music01-{entry_id}.{_EXT.get(result.format, 'bin')}"
         atomic_write_bytes(folder / audio_name, result.audio)
         entry = HistoryEntry(
+            **{**piece_fields(result), "warnings": list(result.warnings)},
             id=entry_id,
             created=created,
-            lyrics=result.lyrics,
-            voice_id=result.voice_id,
-            instrumental_id=result.instrumental_id,
-            backend=result.backend,
-            format=result.format,
-            sample_rate=result.sample_rate,
-            bitrate=result.bitrate,
-            duration_s=result.duration_s,
             bytes=len(result.audio),
-            trace_id=result.trace_id,
             audio_file=audio_name,
-            seed=result.seed,
-            inference_id=result.inference_id,
-            credits_used=result.credits_used,
-            usd_spent=result.usd_spent,
             reference_sha256=reference_sha256 or (result.reference or {}).get("sha256"),
             reference_name=reference_name or (result.reference or {}).get("name"),
-            warnings=list(result.warnings),
-            model=getattr(result, "model", "music-01"),
-            prompt=getattr(result, "prompt", None),
-            generation_id=getattr(result, "generation_id", None),
-            reference=getattr(result, "reference", None),
         )
         record = entry.to_dict()
         record.pop("audio_path")

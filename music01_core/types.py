@@ -7,13 +7,16 @@ show them.  (Moved here from ``backends.base``, which still re-exports them.)
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from .ffmpeg import convert_audio
 from .settings import AudioSetting
 
 __all__ = [
+    "Piece",
+    "PIECE_FIELDS",
+    "piece_fields",
     "UploadResult",
     "GenerationResult",
     "MusicRequest",
@@ -55,63 +58,89 @@ class UploadResult:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class GenerationResult:
-    """A generated piece.
+@dataclass(frozen=True, kw_only=True)
+class Piece:
+    """What is known of a finished piece, in hand or on disk: one declaration for both.
+
+    :class:`GenerationResult` (the piece with its audio) and
+    :class:`~music01_core.history.HistoryEntry` (its record on disk) share these fields, and
+    are mapped onto each other by name (:func:`piece_fields`).
+
+    Attributes
+    ----------
+    format : str
+        ``mp3``, ``wav``, ``pcm`` (or what a provider returned).
+    sample_rate, bitrate : int
+        Hz and bit/s.
+    duration_s : float
+    backend : str
+        The provider adapter's name (``api``, ``offline``…).
+    model : str
+        The model id (records from before models existed are music-01's).
+    lyrics : str
+        The lyrics as sent.
+    prompt : str or None
+        The style prompt, for the models that take one.
+    trace_id, generation_id, inference_id : str or None
+        The provider's ids, for support and for resume.
+    credits_used, usd_spent : str or None
+        The cost the provider reported, when it did.
+    seed : int or None
+        Offline engine only.
+    voice_id, instrumental_id : str or None
+        music-01's ids of the reference (provenance; None for every other model).
+    reference : dict or None
+        A description of the reference (:meth:`~music01_core.references.Reference.describe`).
+    warnings : tuple of str
+    """
+
+    format: str
+    sample_rate: int
+    bitrate: int
+    duration_s: float
+    backend: str
+    model: str = "music-01"
+    lyrics: str = ""
+    prompt: str | None = None
+    trace_id: str = ""
+    generation_id: str | None = None
+    inference_id: str | None = None
+    credits_used: str | None = None
+    usd_spent: str | None = None
+    seed: int | None = None
+    voice_id: str | None = None
+    instrumental_id: str | None = None
+    reference: dict | None = None
+    warnings: tuple[str, ...] = ()
+
+
+#: The names :class:`Piece` declares (what a result and a history record share).
+PIECE_FIELDS = tuple(f.name for f in fields(Piece))
+
+
+def piece_fields(piece) -> dict:
+    """The :class:`Piece` fields of a result or a history entry, by name."""
+    return {name: getattr(piece, name) for name in PIECE_FIELDS}
+
+
+@dataclass(frozen=True, kw_only=True)
+class GenerationResult(Piece):
+    """A generated piece with its audio (the :class:`Piece` fields, and these).
 
     Attributes
     ----------
     audio : bytes
         The encoded audio (MP3, WAV, or raw s16le PCM).
-    format : str
-    sample_rate, bitrate : int
-        Hz and bit/s as requested.
     channels : int
-    duration_s : float
-    voice_id, instrumental_id : str or None
-    backend : str
-    trace_id : str
-    seed : int or None
-    lyrics : str
-        The lyrics as sent.
-    inference_id, credits_used, usd_spent : optional
-        Response headers (music-01) or ``meta.usage`` (job models) of the paid API, when known.
-    warnings : tuple of str
     path : str or None
         Where the audio was saved, once it was.
-    model : str
-        The model id.
-    prompt : str or None
-        The style prompt, for the models that take one.
-    generation_id : str or None
-        The provider's job id (job models).
-    reference : dict or None
-        A description of the reference (:meth:`~music01_core.references.Reference.describe`).
     history_id : str or None
         The history entry it was saved as.
     """
 
     audio: bytes = field(repr=False)
-    format: str
-    sample_rate: int
-    bitrate: int
-    channels: int
-    duration_s: float
-    voice_id: str | None
-    instrumental_id: str | None
-    backend: str
-    trace_id: str
-    seed: int | None
-    lyrics: str
-    inference_id: str | None = None
-    credits_used: str | None = None
-    usd_spent: str | None = None
-    warnings: tuple[str, ...] = ()
+    channels: int = 2
     path: str | None = None
-    model: str = "music-01"
-    prompt: str | None = None
-    generation_id: str | None = None
-    reference: dict | None = None
     history_id: str | None = None
 
     @property
@@ -295,26 +324,9 @@ class JobStatus:
 def result_from_entry(entry) -> GenerationResult:
     """A :class:`GenerationResult` for a generation already in the history."""
     return GenerationResult(
+        **{**piece_fields(entry), "warnings": tuple(entry.warnings)},
         audio=Path(entry.audio_path).read_bytes(),
-        format=entry.format,
-        sample_rate=entry.sample_rate,
-        bitrate=entry.bitrate,
         channels=2,
-        duration_s=entry.duration_s,
-        voice_id=entry.voice_id,
-        instrumental_id=entry.instrumental_id,
-        backend=entry.backend,
-        trace_id=entry.trace_id,
-        seed=entry.seed,
-        lyrics=entry.lyrics,
-        inference_id=entry.inference_id,
-        credits_used=entry.credits_used,
-        usd_spent=entry.usd_spent,
-        warnings=tuple(entry.warnings),
         path=entry.audio_path,
-        model=entry.model,
-        prompt=entry.prompt,
-        generation_id=entry.generation_id,
-        reference=entry.reference,
         history_id=entry.id,
     )

@@ -159,3 +159,50 @@ def test_atomic_copy_from_many_threads_at_once(tmp_path):
         list(pool.map(lambda _: atomic_copy(src, dst), range(32)))
     assert dst.read_bytes() == src.read_bytes()
     assert [p.name for p in dst.parent.iterdir()] == ["clip.bin"]
+
+
+# A record exactly as 25daccb (before the one pipeline) wrote it: the format on disk has not moved.
+RECORD_25DACCB = {
+    "id": "20261206T174839-cb27e7de",
+    "created": 1796579319.2241063,
+    "lyrics": "la la\nla",
+    "voice_id": None,
+    "instrumental_id": None,
+    "backend": "api",
+    "format": "mp3",
+    "sample_rate": 44100,
+    "bitrate": 256000,
+    "duration_s": 12.5,
+    "bytes": 103,
+    "trace_id": "",
+    "audio_file": "music01-20261206T174839-cb27e7de.mp3",
+    "seed": None,
+    "inference_id": None,
+    "credits_used": "126000",
+    "usd_spent": None,
+    "reference_sha256": "ff" * 32,
+    "reference_name": None,
+    "warnings": [],
+    "model": "minimax-music",
+    "prompt": None,
+    "generation_id": "abc:minimax-music",
+    "reference": {"kind": "url", "url": "https://example.com/r.mp3", "sha256": "ff" * 32},
+}
+
+
+def test_a_history_written_before_the_pipeline_still_loads_and_resumes_as_it_was(tmp_path):
+    from music01_core.backends import OfflineBackend
+
+    folder = tmp_path / "history" / RECORD_25DACCB["id"]
+    folder.mkdir(parents=True)
+    (folder / RECORD_25DACCB["audio_file"]).write_bytes(b"ID3" + b"\0" * 100)
+    (folder / "record.json").write_text(json.dumps(RECORD_25DACCB))
+    (entry,) = History(tmp_path).list()
+    assert entry.model == "minimax-music" and entry.credits_used == "126000" and entry.bytes == 103
+    # Resume of a saved piece gives it back whole, without asking anyone.
+    piece = OfflineBackend(home=tmp_path).resume("abc:minimax-music")
+    assert piece.history_id == entry.id and piece.audio == b"ID3" + b"\0" * 100 and piece.reference["url"]
+    # Written again, a record has the same keys as then.
+    again = History(tmp_path / "again").save(piece)
+    written = json.loads((tmp_path / "again" / "history" / again.id / "record.json").read_text())
+    assert set(written) == set(RECORD_25DACCB)
