@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -885,8 +886,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
     except Exception as exc:  # the last line of defence: no traceback without --debug
         return _fail(exc, EXIT_UNEXPECTED, args.debug, unexpected=True)
+
+
+def _reader_gone() -> int:
+    """The output's reader went away (``music01 history | head``): stop quietly, as ``ls | head`` does."""
+    # Python would report the same error again when it flushes stdout at exit: point it at nothing.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141  # 128 + SIGPIPE, what a shell reports for a tool stopped the same way
 
 
 def _fail(exc: BaseException, code: int, debug: bool, *, unexpected: bool = False) -> int:

@@ -152,3 +152,26 @@ def test_unexpected_errors_have_no_traceback_without_debug(monkeypatch, capsys):
     assert err.startswith("error: unexpected RuntimeError: kaboom") and "Traceback" not in err
     assert cli.main(["--debug", "prepare", "in.wav", "-o", "out.mp3"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path):
+    """`music01 models | head -1`: no 'unexpected BrokenPipeError', no traceback, the shell's own code."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    env = {**os.environ, "MUSIC01_HOME": str(tmp_path)}
+    try:
+        p = subprocess.run(
+            [sys.executable, "-m", "music01_core", "models"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert p.returncode == 141 and p.stderr == ""
