@@ -276,18 +276,6 @@ class JobClient:
         raise BadAudioError(f"the finished audio could not be downloaded ({type(last).__name__}).", retryable=True)
 
 
-def _job_failed(status: JobStatus) -> JobFailedError:
-    name = status.error_name or "error"
-    detail = status.error_message or "no details given"
-    return JobFailedError(
-        f"the provider reports the generation failed: {name}: {detail}. Check the lyrics, prompt "
-        "and reference, then try again.",
-        generation_id=status.id,
-        error_name=status.error_name,
-        error_message=status.error_message,
-    )
-
-
 def check_job_audio(audio: bytes, fmt: str) -> tuple[float, int]:
     """Check a job's audio decodes as ``fmt``; return (duration_s, channels).  Raises BadAudioError."""
     if fmt == "pcm":

@@ -34,7 +34,7 @@ from ..errors import (
 from ..models import LEGACY_MODEL, get_model
 from ..secret import redact_url
 from ..settings import GENERATE_PATH, MODEL, UPLOAD_PATH, AudioSetting
-from ..transport import auth_headers, error_from_response, jittered_backoff_s, json_or_none, send_billed
+from ..transport import auth_headers, error_from_response, jittered_backoff_s, json_or_none, read_capped, send_billed
 from ..types import GenerationResult, Job, JobStatus, UploadResult
 from .music01 import PURPOSE_IDS, Music01Calls
 
@@ -294,21 +294,21 @@ class AimlApiMusic01(Music01Calls):
 
     def _download(self, url: str, ids: dict) -> bytes:
         """Fetch audio given as a URL (free to repeat), capped in size."""
-
         for attempt in range(3):
             try:
                 with self.session.get(url, timeout=self.timeout, stream=True) as r:
                     if r.status_code != 200:
                         raise BadAudioError(f"the audio URL answered HTTP {r.status_code}.", may_be_billed=True, **ids)
-                    chunks, total = [], 0
-                    for chunk in r.iter_content(1 << 16):
-                        total += len(chunk)
-                        if total > MAX_AUDIO_DOWNLOAD_BYTES:
-                            raise BadAudioError(
-                                "the audio at the URL is larger than 64 MiB; refusing it.", may_be_billed=True, **ids
-                            )
-                        chunks.append(chunk)
-                    return b"".join(chunks)
+                    return read_capped(
+                        r,
+                        max_bytes=MAX_AUDIO_DOWNLOAD_BYTES,
+                        too_big=lambda _n: BadAudioError(
+                            f"the audio at the URL is larger than {MAX_AUDIO_DOWNLOAD_BYTES / 2**20:.0f} MiB; "
+                            "refusing it.",
+                            may_be_billed=True,
+                            **ids,
+                        ),
+                    )
             except requests.exceptions.RequestException:
                 if attempt == 2:
                     raise BadAudioError("the audio URL could not be downloaded.", may_be_billed=True, **ids) from None
