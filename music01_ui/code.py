@@ -102,7 +102,7 @@ def _music01_code(info: dict, m=None) -> str:
     if info.get("instrumental_id"):
         payload["refer_instrumental"] = info["instrumental_id"]
     payload["audio_setting"] = s
-    mode = "offline" if info.get("backend") == "offline" else "api"
+    mode = info.get("backend") or "api"  # the backend that made it is also the mode that opens it again
     py = (
         "# music-01 is retired by the provider (August 2026): this runs offline or against the emulator.\n"
         "from music01_core.backends import open_backend\n"

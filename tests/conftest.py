@@ -8,6 +8,77 @@ import pytest
 
 from tests.audiogen import tone, write_audio  # noqa: F401
 
+# --- Parallel runs ---------------------------------------------------------------------------
+# pyproject's addopts run the suite with pytest-xdist on every core (`-n auto --dist loadfile`;
+# `-n 0` runs it in one process). Under loadfile each test file goes to one worker whole, in
+# its own order, so a file's module fixtures (an app server, an emulator, a browser) start once,
+# as in a serial run; tests that wait on a server's clock never share a server with another
+# worker. The scheduler below adds two things to loadfile: files that must not run at the same
+# time go out as one unit (TOGETHER), and the longest units go out first (SECONDS), so the run
+# does not end with one worker busy on a long file while the other idles.
+
+# Both build music01 and its kernel package with pip from this folder (in-tree builds: build/,
+# *.egg-info); two such builds at once can trip over each other's files.
+TOGETHER = {
+    "tests/notebooks/test_install.py": "tests/notebooks/(pip installs)",
+    "tests/notebooks/test_kernel.py": "tests/notebooks/(pip installs)",
+}
+# Roughly how long each unit of 4 s or more takes alone, in seconds, on 2 cores (measured
+# 2026-12). Only the order depends on them: a stale figure costs time, never a test. A unit not
+# listed counts PER_TEST_S for each of its tests.
+SECONDS = {
+    "tests/notebooks/test_notebooks.py": 190,
+    "tests/browser/test_browser.py": 130,
+    "tests/unit/test_analysis.py": 47,
+    "tests/server/test_fault_matrix.py": 41,
+    "tests/unit/test_engine.py": 31,
+    "tests/server/test_jobs_emulator.py": 24,
+    "tests/app/test_app_client.py": 23,
+    "tests/server/test_emulator.py": 23,
+    "tests/unit/test_cli_backend.py": 20,
+    "tests/server/test_secrets.py": 20,
+    "tests/notebooks/(pip installs)": 15,
+    "tests/app/test_app_bad_input.py": 12,
+    "tests/unit/test_audio.py": 7,
+    "tests/unit/test_vocals_verdict.py": 7,
+    "tests/unit/test_room.py": 7,
+    "tests/app/test_app_isolation.py": 6,
+    "tests/app/test_app_wiring.py": 6,
+    "tests/app/test_app_room.py": 6,
+    "tests/unit/test_bad_input.py": 6,
+    "tests/unit/test_rhythm.py": 5,
+    "tests/app/test_app_ui.py": 4,
+}
+PER_TEST_S = 0.05
+
+
+def _unit(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return TOGETHER.get(path, path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None  # another --dist given on the command line: xdist's own
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LongestFileFirst(LoadScopeScheduling):
+        _ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            if not self._ordered:  # the first assignment: the queue is complete, nothing sent yet
+                self._ordered = True
+                units = sorted(self.workqueue.items(), key=lambda u: -SECONDS.get(u[0], PER_TEST_S * len(u[1])))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+            super()._assign_work_unit(node)
+
+    return LongestFileFirst(config, log)
+
 
 @pytest.fixture(scope="session")
 def audio_dir(tmp_path_factory) -> Path:
