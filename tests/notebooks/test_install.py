@@ -63,3 +63,42 @@ def test_the_readme_workshop_guide_and_handout_give_the_same_setup(doc):
     text = (ROOT / doc).read_text(encoding="utf-8")
     missing = [line for line in SETUP if line not in text]
     assert not missing, f"{doc} lacks {missing}"
+
+
+@pytest.mark.slow
+def test_pip_install_dot_then_python_app_py_serves_the_page(venv, tmp_path):
+    """`pip install .` (a real, non-editable install) holds the app's handlers too: app.py started
+    from elsewhere finds music01_ui and music01_core in the venv, not in this checkout."""
+    import os
+    import time
+    import urllib.request
+
+    from tests.appserver import free_port
+
+    venv.pip_install(".")
+    where = subprocess.run(
+        [str(venv.python), "-c", "import music01_core.client, music01_ui.page; print(music01_ui.page.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert where.returncode == 0 and str(venv.path) in where.stdout, where.stdout + where.stderr
+    shutil.copy(ROOT / "app.py", tmp_path / "app.py")  # its folder holds no music01_ui to fall back on
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "MUSIC01_HOME": str(tmp_path / "home")}
+    env.pop("AIML_API_KEY", None)
+    proc = subprocess.Popen(
+        [str(venv.python), "app.py"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline, status = time.monotonic() + 120, None
+        while time.monotonic() < deadline and proc.poll() is None and status != 200:
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).status
+            except OSError:
+                time.sleep(0.5)
+        assert status == 200, proc.stdout.read().decode(errors="replace") if proc.poll() is not None else "no answer"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
