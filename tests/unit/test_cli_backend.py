@@ -205,3 +205,25 @@ def test_a_local_file_for_a_url_only_model_is_refused_at_once_with_the_model_tha
     )  # fmt: skip
     assert p.returncode == 2, p.stderr
     assert "--model minimax/music-cover --prompt" in p.stderr and "does not exist" not in p.stderr
+
+
+def test_a_music01_reference_is_prepared_with_music01s_own_bounds(run, tmp_path):
+    """12 s is over music-01's 10 s: its --reference was refused with minimax-music's 15 s (the default model's)."""
+    from tests.audiogen import tone, write_audio
+
+    clip = write_audio(tmp_path / "twelve.wav", tone(12.0), 44100)
+    proc = run(
+        "generate",
+        "--model",
+        "music-01",
+        "--reference",
+        clip,
+        "--purpose",
+        "voice",
+        "--lyrics",
+        "la la la",
+        "-o",
+        "o.mp3",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "reference uploaded: voice_id=vocal-" in proc.stderr and (tmp_path / "o.mp3").stat().st_size > 1000
