@@ -399,9 +399,15 @@ def _interrupted_job(backend, model, submitted: list[str]) -> str:
             f"interrupted: generation {gid} is kept and still running at the provider; nothing more is billed. "
             f"Fetch it with `music01 resume {gid}` (do not run generate again: that would pay twice)."
         )
+    if backend.provider_for(model).answers_once:  # music-01: its answer cannot be looked up again
+        return (
+            f"interrupted while submitting to {model.id}: if the request reached the provider it may be billed, "
+            "but no generation id came back. Check `music01 jobs` and your AI/ML API usage page before trying again."
+        )
     return (
-        f"interrupted while submitting to {model.id}: if the request reached the provider it may be billed, "
-        "but no generation id came back. Check `music01 jobs` and your AI/ML API usage page before trying again."
+        f"interrupted while submitting to {model.id}: no generation id came back, and the request is kept as "
+        "'answer lost'. `music01 resume` finds it in the provider's usage log if it arrived, without sending it "
+        "again (do not run generate again: that could pay twice)."
     )
 
 
@@ -517,14 +523,18 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(j.created))
         what = (j.prompt or j.lyrics or "").replace("\n", " ")[:40]
         state = j.state if j.state != "pending" else j.status
+        if j.answer_lost:
+            state = "answer lost — checking the provider's logs"
         print(f"{j.generation_id}  {when}  {j.model}  {state}  “{what}”" + (f"  ({j.error})" if j.error else ""))
-    print("resume one with: music01 resume ID -o OUT", file=sys.stderr)
+    print("resume one with: music01 resume ID -o OUT (or every open one: music01 resume)", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from .storage import output_file
 
+    if not args.id:
+        return _resume_every_open_record(args)
     target = None
     if args.output:  # checked before waiting, like generate's
         target = output_file(args.output, default_name=f"{args.id.split(':')[0].strip()}.mp3")
@@ -537,11 +547,47 @@ def cmd_resume(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
-        print(
-            f"saved {result.path}: {result.format}, {result.duration_s:.2f} s · {result.model} · "
-            f"generation {result.generation_id}"
-        )
+        _print_saved(result)
     return EXIT_OK
+
+
+def _print_saved(result) -> None:
+    cost = f" · {result.credits_used} credits" if result.credits_used else ""
+    print(
+        f"saved {result.path}: {result.format}, {result.duration_s:.2f} s · {result.model} · "
+        f"generation {result.generation_id}{cost}"
+    )
+
+
+def _resume_every_open_record(args: argparse.Namespace) -> int:
+    """`music01 resume` alone: every job still running and every lost answer, each said plainly."""
+    if args.output:
+        raise InputError("-o needs the id of one job: `music01 resume ID -o OUT` (`music01 jobs` lists them).")
+    backend = _open_backend(args)
+    records = backend.open_records()
+    if not records:
+        print("nothing to resume: no job is running and no answer was lost")
+        return EXIT_OK
+    outcomes, code = [], EXIT_OK
+    for rec in records:
+        try:
+            result = backend.resume(rec.generation_id, wait_s=args.wait_s)
+        except JobPendingError as exc:
+            outcomes.append({"id": rec.generation_id, "outcome": "pending", "message": str(exc)})
+            code = max(code, EXIT_PENDING)
+            print(f"{rec.generation_id}: still open — {exc}", file=sys.stderr)
+            continue
+        except Music01Error as exc:
+            outcomes.append({"id": rec.generation_id, "outcome": "error", "message": str(exc)})
+            code = max(code, getattr(exc, "exit_code", EXIT_UNEXPECTED))
+            print(f"{rec.generation_id}: {exc}", file=sys.stderr)
+            continue
+        outcomes.append({"id": rec.generation_id, "outcome": "saved", **result.to_dict()})
+        if not args.json:
+            _print_saved(result)
+    if args.json:
+        print(json.dumps(outcomes, ensure_ascii=False))
+    return code
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -778,7 +824,9 @@ def _add_job_commands(sub) -> None:
     jo.set_defaults(func=cmd_jobs)
 
     re_ = sub.add_parser("resume", help="fetch a pending job's result without submitting again")
-    re_.add_argument("id", metavar="ID", help="the generation id (`music01 jobs` lists them)")
+    re_.add_argument(
+        "id", nargs="?", metavar="ID", help="the generation id (`music01 jobs` lists them); none: every open one"
+    )
     re_.add_argument("-o", "--output", metavar="OUT", help="also write the audio here")
     re_.add_argument("--wait-s", type=float, default=600.0, metavar="S", help="how long to wait this time")
     re_.add_argument("--json", action="store_true", help="print one JSON object")

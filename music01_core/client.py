@@ -46,14 +46,32 @@ from .providers import Provider, adapter_name, open_provider
 from .providers.aimlapi import job_failed
 from .providers.music01 import check_ids
 from .references import is_loopback_url, route_reference
-from .settings import DEFAULT_WAIT_S, POLL_FIRST_S, POLL_FRACTION, POLL_MAX_S, POLL_RETRIES, AudioSetting, data_home
+from .settings import (
+    DEFAULT_WAIT_S,
+    LOGS_WAITS_S,
+    POLL_FIRST_S,
+    POLL_FRACTION,
+    POLL_MAX_S,
+    POLL_RETRIES,
+    AudioSetting,
+    data_home,
+)
 from .types import GenerationResult, Job, JobStatus, MusicRequest, UploadResult, result_from_entry
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Client", "poll_delays"]
+__all__ = ["Client", "poll_delays", "new_client_request_id"]
 
 StatusCallback = Callable[[str, float], None]
+
+
+def new_client_request_id() -> str:
+    """A fresh ``X-Client-Request-Id``: 1–128 characters of ``A–Z a–z 0–9 . _ : -``.
+
+    Any other value is silently dropped by the provider (request-tracing-and-cost.md), and then
+    nothing would find the request again.
+    """
+    return f"music01-{uuid.uuid4().hex}"
 
 
 def poll_delays(*, first_s: float = POLL_FIRST_S, fraction: float = POLL_FRACTION, max_s: float = POLL_MAX_S):
@@ -97,6 +115,8 @@ class Client:
     _sleep = staticmethod(time.sleep)
     _clock = staticmethod(time.monotonic)
     _poll_delays = None
+    #: Waits before each look in the provider's usage log (default settings.LOGS_WAITS_S; tests pass short ones).
+    _log_waits = None
 
     def __init__(self, home=None, *, history=None, library=None) -> None:
         self.home = Path(home) if home is not None else data_home()
@@ -219,12 +239,11 @@ class Client:
         if provider.answers_once:
             piece = self._run_once(provider, job, on_status)
         else:
-            status = provider.submit(job)  # the billed call: sent once
-            pending = self._keep_pending(provider, job, status)
+            pending = self._submit_traced(provider, job)
             if on_submit is not None:
-                on_submit(status.id)
+                on_submit(pending.generation_id)
             if on_status is not None:
-                on_status(status.status, 0.0)
+                on_status(pending.status, 0.0)
             piece = self._follow(provider, pending, wait_s=wait_s, on_status=on_status)
         return replace(piece, warnings=(*job.warnings, *piece.warnings)) if job.warnings else piece
 
@@ -244,29 +263,16 @@ class Client:
             if marker is not None:
                 self.history.forget_pending(marker.generation_id)
 
-    def _sent_record(self, provider: Provider, job: Job) -> PendingJob:
-        m = job.model
-        return PendingJob(
-            generation_id=f"sent-{uuid.uuid4().hex}:{m.id}",
-            model=m.id,
-            created=time.time(),
-            base_url=provider.base_url,
-            key_fp=provider.key_fp,
-            lyrics=job.lyrics,
-            audio_setting=(job.audio_setting or AudioSetting()).to_dict(),
-            status="sent",
-            state="interrupted",
-            error=f"{m.id} was asked to generate, and the program stopped before its answer was saved",
-        )
-
-    def _keep_pending(self, provider: Provider, job: Job, status: JobStatus) -> PendingJob:
-        """Write the submitted job's id to disk before anything else happens to it."""
+    def _sent_record(self, provider: Provider, job: Job, *, state: str = "interrupted") -> PendingJob:
+        """What is on its way, written before the billed call leaves (never the key, never a Base64 payload)."""
         m = job.model
         setting = None
         if job.audio_setting is not None:
-            setting = job.audio_setting.to_dict(sample_rate_field=m.audio_setting.sample_rate_field)
-        pending = PendingJob(
-            generation_id=status.id,
+            setting = job.audio_setting.to_dict(
+                sample_rate_field=m.audio_setting.sample_rate_field if m.audio_setting else "sample_rate"
+            )
+        return PendingJob(
+            generation_id=f"sent-{job.client_request_id or uuid.uuid4().hex}:{m.id}",
             model=m.id,
             created=time.time(),
             base_url=provider.base_url,
@@ -276,17 +282,104 @@ class Client:
             flags=job.flags,
             audio_setting=setting,
             reference=job.reference.describe() if job.reference is not None else None,
-            status=status.status,
+            status="sent",
+            state=state,
+            error=f"{m.id} was asked to generate, and the program stopped before its answer was saved",
+            client_request_id=job.client_request_id,
         )
+
+    def _submit_traced(self, provider: Provider, job: Job) -> PendingJob:
+        """The billed submit, traceable: a "sent" record with a fresh client request id goes to disk
+        first; the answer's id replaces it. A lost answer is looked up, never sent again."""
+        job = replace(job, client_request_id=new_client_request_id())
+        sent = self._save_pending(self._sent_record(provider, job, state="sent"), None)
         try:
-            return self.history.add_pending(pending)
+            status = provider.submit(job)  # the billed call: sent once
+        except ApiError as exc:
+            if not exc.may_be_billed:
+                self.history.forget_pending(sent.generation_id)  # refused before any work: nothing to find
+                raise
+            status = self._recovered(provider, sent, exc)
+        return self._answered(sent, status)
+
+    def _answered(self, sent: PendingJob, status: JobStatus) -> PendingJob:
+        """Replace the "sent" record by the job's own (saved first, so a crash in between loses nothing)."""
+        pending = replace(
+            sent,
+            generation_id=status.id,
+            created=time.time(),
+            status=status.status,
+            state="pending",
+            error=None,
+            inference_id=status.inference_id or status.id,
+            client_request_id=status.client_request_id or sent.client_request_id,
+            credits_used=status.credits_used or sent.credits_used,
+            usd_spent=status.usd_spent or sent.usd_spent,
+        )
+        pending = self._save_pending(pending, status.id)
+        self.history.forget_pending(sent.generation_id)
+        return pending
+
+    def _save_pending(self, record: PendingJob, generation_id: str | None) -> PendingJob:
+        try:
+            return self.history.add_pending(record)
         except OSError as exc:
+            if generation_id is None:
+                raise JobError(
+                    f"nothing was sent: the record of the request could not be saved ({exc.strerror or exc}). "
+                    "Free some disk space and try again."
+                ) from None
             raise JobError(
                 f"the job was submitted but its id could not be saved ({exc.strerror or exc}): keep this "
-                f"id and run `music01 resume {status.id}` once there is disk space.",
-                generation_id=status.id,
+                f"id and run `music01 resume {generation_id}` once there is disk space.",
+                generation_id=generation_id,
                 may_be_billed=True,
             ) from None
+
+    def _recovered(self, provider: Provider, sent: PendingJob, exc: ApiError | None) -> JobStatus:
+        """The job behind a submit whose answer was lost, from the provider's own records; never re-sent."""
+        why = str(exc) if exc is not None else (sent.error or "the answer to the submit was never saved")
+        self.history.update_pending(sent.generation_id, state="lost", error=why)
+        recover = getattr(provider, "recover", None)
+        found, trouble = self._look_up(recover, sent) if recover is not None else (None, None)
+        if found is None:
+            raise JobPendingError(
+                f"the answer to the {sent.model} submit was lost ({why.rstrip('.')}); it was not sent again. "
+                "The provider's usage log does not list it yet"
+                + (f" ({trouble})" if trouble else " (it can lag a few minutes)")
+                + ": `music01 resume` looks again (`music01 jobs` lists it as 'answer lost').",
+                generation_id=sent.generation_id,
+                status="answer lost",
+            )
+        if not found.billed:
+            self.history.forget_pending(sent.generation_id)
+            raise JobError(
+                f"the answer to the {sent.model} submit was lost ({why.rstrip('.')}), and the provider's usage log "
+                "shows the request failed there: it was not billed and nothing was made. Try again."
+            )
+        return JobStatus(
+            id=found.generation_id,
+            status="queued",
+            credits_used=found.credits_used,
+            usd_spent=found.usd_spent,
+            inference_id=found.generation_id,
+            client_request_id=sent.client_request_id,
+        )
+
+    def _look_up(self, recover, sent: PendingJob):
+        """(Recovery or None, what went wrong with the last look): a few looks, spaced for the log's lag."""
+        trouble = None
+        for wait_s in self._log_waits if self._log_waits is not None else LOGS_WAITS_S:
+            self._sleep(wait_s)
+            try:
+                found = recover(sent)
+            except ApiError as err:  # a refusal or a bad page: the record stays, nothing is re-sent
+                trouble = f"the usage log could not be read: {err}"
+                logger.info("logs lookup for %s failed: %s", sent.client_request_id, err)
+                continue
+            if found is not None:
+                return found, None
+        return None, trouble
 
     # --- resume ------------------------------------------------------------------------------
     def resume(
@@ -307,7 +400,14 @@ class Client:
         if provider.offline:
             provider.poll(gid)  # the engine keeps no jobs: it says so, and what to do
         job = self._resumable(gid, job, provider)
+        if job.answer_lost:
+            # Its answer never came: the provider's usage log says what became of it. Never re-sent.
+            job = self._answered(job, self._recovered(provider, job, None))
         return self._follow(provider, job, wait_s=wait_s, on_status=on_status)
+
+    def open_records(self) -> list[PendingJob]:
+        """Every record ``resume`` can still do something with: jobs running, answers lost."""
+        return [j for j in self.history.pending() if j.state == "pending" or j.answer_lost]
 
     def _resumable(self, gid: str, job: PendingJob | None, provider: Provider) -> PendingJob:
         """The pending record to follow, or a clear error when there is nothing to fetch."""
@@ -372,8 +472,12 @@ class Client:
             duration_s=round(duration_s, 3),
             backend=provider.name,
             lyrics=job.lyrics or "",
-            credits_used=status.credits_used,
-            usd_spent=status.usd_spent,
+            trace_id=status.trace_id or "",
+            inference_id=job.inference_id,
+            client_request_id=job.client_request_id,
+            # The submit's answer carries the cost (meta.usage, x-aimlapi-* headers); a poll seldom does.
+            credits_used=status.credits_used or job.credits_used,
+            usd_spent=status.usd_spent or job.usd_spent,
             model=job.model,
             prompt=job.prompt,
             generation_id=gid,
@@ -422,7 +526,7 @@ class _Follower:
         self.delays = iter(client._poll_delays() if client._poll_delays else poll_delays())
         self.wait_s = DEFAULT_WAIT_S if wait_s is None else wait_s
         self.gid, self.last_status = job.generation_id, job.status
-        self.failures = 0
+        self.failures = self.unknown = 0
         self.started = self.clock()
 
     def until_done(self) -> JobStatus:
@@ -444,7 +548,7 @@ class _Follower:
                 self.history.update_pending(self.gid, state="failed", status="error", error=str(err))
                 raise err
             if status.status != "completed":
-                logger.warning("unknown job status %r for %s: treating it as pending", status.status, self.gid)
+                self._unknown(status.status)
                 continue
             if not status.audio_url:
                 raise ProtocolError("the job is completed but has no audio_file.url: resume later.", retryable=True)
@@ -479,6 +583,19 @@ class _Follower:
             return None
         self.failures = 0
         return status
+
+    def _unknown(self, status: str) -> None:
+        """A status outside the documented enum: polled again a few times, then the job is left pending."""
+        self.unknown += 1
+        logger.warning("unknown job status %r for %s: polling again", status, self.gid)
+        if self.unknown >= POLL_RETRIES:
+            self.history.update_pending(self.gid, status=status)
+            raise JobPendingError(
+                f"the provider keeps reporting the status {status!r}, which its reference does not list; "
+                f"the job is kept: resume later with `music01 resume {self.gid}`. Nothing more is billed.",
+                generation_id=self.gid,
+                status=status,
+            )
 
     def _failed(self, exc: ApiError) -> None:
         self.failures += 1

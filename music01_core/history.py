@@ -107,12 +107,19 @@ class PendingJob:
         ``Reference.describe()``: kind, sha256, length, never a Base64 payload.
     status : str
         The provider's last reported status (``queued``, ``generating``…).
-    state : {"pending", "failed", "unknown", "expired", "interrupted"}
+    state : {"pending", "sent", "lost", "failed", "unknown", "expired", "interrupted"}
+        ``sent``: the billed call is on its way (a record left in this state means the
+        process stopped before the answer came); ``lost``: the answer never came (a timeout,
+        a dropped connection, a 5xx): the provider's usage log is asked, nothing is re-sent;
         ``failed``: the provider reported an error; ``unknown``: it does not know the id;
         ``interrupted``: a music-01 generate whose process stopped before its answer was
         saved (music-01 has no poll: it may have been billed, and cannot be fetched).
     error : str or None
     updated : float
+    client_request_id : str or None
+        The ``X-Client-Request-Id`` sent with the submit.
+    inference_id, credits_used, usd_spent : str or None
+        From the submit's answer (headers and ``meta.usage``), when it came.
     """
 
     generation_id: str
@@ -129,6 +136,15 @@ class PendingJob:
     state: str = "pending"
     error: str | None = None
     updated: float = 0.0
+    client_request_id: str | None = None
+    inference_id: str | None = None
+    credits_used: str | None = None
+    usd_spent: str | None = None
+
+    @property
+    def answer_lost(self) -> bool:
+        """A billed call whose answer never arrived (or whose process stopped while it was on its way)."""
+        return self.state in ("sent", "lost")
 
     def to_dict(self) -> dict:
         return asdict(self)

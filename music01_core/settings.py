@@ -25,6 +25,13 @@ UPLOAD_PATH = "/v2/generate/audio/minimax/upload"  # contract
 GENERATE_PATH = "/v2/generate/audio/minimax/generate"  # contract
 MODEL = "music-01"
 JOB_PATH = "/v2/generate/audio"  # the asynchronous interface: POST submits, GET ?generation_id= polls
+# Usage logs: one row per request with its client_request_id and inference_id (usage-logs.md, logs-v2.json).
+LOGS_PATH = "/v2/logs"
+LOGS_PAGE = 100  # the largest page the endpoint serves
+LOGS_WINDOW_S = 900.0  # rows looked at around a lost submit: its send time ± this
+# Waits before each look in the logs after a submit's answer was lost: they come from an analytics
+# pipeline and can lag; past these, the record stays and `music01 resume` looks again later.
+LOGS_WAITS_S = (2.0, 5.0, 10.0)
 
 # --- the job path (live-models.md) ------------------------------------------------------
 DEFAULT_WAIT_S = 600.0  # how long to wait for a job before leaving it pending (the provider's example: 600 s)

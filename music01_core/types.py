@@ -22,6 +22,7 @@ __all__ = [
     "MusicRequest",
     "Job",
     "JobStatus",
+    "Recovery",
     "PENDING_STATUSES",
     "result_from_entry",
 ]
@@ -83,6 +84,9 @@ class Piece:
         The style prompt, for the models that take one.
     trace_id, generation_id, inference_id : str or None
         The provider's ids, for support and for resume.
+    client_request_id : str or None
+        The ``X-Client-Request-Id`` music01 sent with the billed call (the provider's usage log
+        lists it): how a piece whose answer was lost is found again.
     credits_used, usd_spent : str or None
         The cost the provider reported, when it did.
     seed : int or None
@@ -105,6 +109,7 @@ class Piece:
     trace_id: str = ""
     generation_id: str | None = None
     inference_id: str | None = None
+    client_request_id: str | None = None
     credits_used: str | None = None
     usd_spent: str | None = None
     seed: int | None = None
@@ -254,6 +259,8 @@ class Job:
         music-01's ids of an earlier upload.
     warnings : tuple of str
         From the checks; shown with the piece.
+    client_request_id : str or None
+        Set by the pipeline just before the billed call: sent as ``X-Client-Request-Id``.
     """
 
     model: object
@@ -268,6 +275,7 @@ class Job:
     voice_id: str | None = None
     instrumental_id: str | None = None
     warnings: tuple[str, ...] = ()
+    client_request_id: str | None = None
 
     @property
     def flags(self) -> dict:
@@ -295,7 +303,9 @@ class JobStatus:
         Expected byte count of the audio, when given.
     error_name, error_message : str or None
     credits_used, usd_spent : str or None
-        From ``meta.usage``.
+        From ``meta.usage``, else the ``x-aimlapi-*`` headers.
+    inference_id, client_request_id, trace_id : str or None
+        From the answer's headers and body, when it has them.
     piece : GenerationResult or None
         The finished piece itself, from providers that answer a submit with it (music-01,
         the offline engine): nothing is polled or downloaded then.
@@ -313,12 +323,34 @@ class JobStatus:
     error_message: str | None = None
     credits_used: str | None = None
     usd_spent: str | None = None
+    inference_id: str | None = None
+    client_request_id: str | None = None
+    trace_id: str | None = None
     piece: GenerationResult | None = field(default=None, repr=False)
     provenance: dict = field(default_factory=dict)
 
     @property
     def pending(self) -> bool:
         return self.status in PENDING_STATUSES
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What the provider's own records say of a billed call whose answer was lost.
+
+    Attributes
+    ----------
+    billed : bool
+        False: the request failed at the provider and cost nothing.
+    generation_id : str or None
+        The id to poll (for a job, the provider's inference id).
+    credits_used, usd_spent : str or None
+    """
+
+    billed: bool
+    generation_id: str | None = None
+    credits_used: str | None = None
+    usd_spent: str | None = None
 
 
 def result_from_entry(entry) -> GenerationResult:

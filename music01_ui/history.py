@@ -60,7 +60,10 @@ def pending_rows(request: gr.Request):
 
     rows = []
     for j in History(session_home(request)).pending():
-        state = j.status if j.state == "pending" else f"{j.state}: {j.error or ''}"[:60]
+        if j.answer_lost:
+            state = "answer lost — checking the provider's logs"
+        else:
+            state = j.status if j.state == "pending" else f"{j.state}: {j.error or ''}"[:60]
         rows.append(
             [
                 time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(j.created)),
@@ -92,7 +95,7 @@ def api_resume(generation_id: str | None, api_key: str | None = None, request: g
     if not gid:
         # Clicking Resume right after a row can beat the row's own event; with a single
         # pending job there is no doubt which one the person means.
-        waiting = [j for j in History(session_home(request)).pending() if j.state == "pending"]
+        waiting = [j for j in History(session_home(request)).pending() if j.state == "pending" or j.answer_lost]
         if len(waiting) != 1:
             raise gr.Error("Pick a pending job in the list (or paste its generation id) first.")
         gid = waiting[0].generation_id

@@ -117,6 +117,9 @@ class ApiBackend(Client):
         Returns an iterator of waits before each poll (default :func:`music01_core.jobs.poll_delays`).
     clock : callable
         ``time.monotonic``.
+    log_waits_s : sequence of float, optional
+        Waits before each look in the provider's usage log for a submit whose answer was lost
+        (default :data:`music01_core.settings.LOGS_WAITS_S`).
     """
 
     name = "api"
@@ -140,6 +143,7 @@ class ApiBackend(Client):
         publisher=None,
         poll_delays=None,
         clock=time.monotonic,
+        log_waits_s=None,
     ) -> None:
         if isinstance(api_key, Secret):
             api_key = api_key.reveal()
@@ -162,6 +166,7 @@ class ApiBackend(Client):
         self.publisher = publisher  # the app's link publisher, when it runs at a public address
         self._poll_delays = poll_delays  # a factory of poll waits (tests pass short ones)
         self._clock = clock
+        self._log_waits = log_waits_s  # waits before each look in the usage log (tests pass short ones)
 
     def __repr__(self) -> str:
         return f"ApiBackend(base_url={self.base_url!r}, api_key=<set>)"

@@ -19,6 +19,8 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,9 +38,9 @@ from ..errors import (
     ResultExpiredError,
 )
 from ..models import get_model
-from ..settings import JOB_PATH, MAX_RESULT_BYTES, AudioSetting
+from ..settings import JOB_PATH, LOGS_PAGE, LOGS_PATH, LOGS_WINDOW_S, MAX_RESULT_BYTES, AudioSetting
 from ..transport import auth_headers, error_from_response, jittered_backoff_s, json_or_none, read_capped, send_billed
-from ..types import Job, JobStatus
+from ..types import Job, JobStatus, Recovery
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ def _parse_status(body, *, expect_id: str | None = None) -> JobStatus:
         error_message=(str(err["message"]) if err.get("message") else None),
         credits_used=None if usage.get("credits_used") is None else str(usage["credits_used"]),
         usd_spent=None if usage.get("usd_spent") is None else str(usage["usd_spent"]),
+        trace_id=str(body["trace_id"]) if body.get("trace_id") else None,
     )
 
 
@@ -160,19 +163,21 @@ class JobClient:
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         return jittered_backoff_s(attempt, retry_after, base_s=self.backoff_s, max_s=self.max_backoff_s)
 
-    def submit(self, payload: dict) -> JobStatus:
-        """POST the job once.
+    def submit(self, payload: dict, *, client_request_id: str | None = None) -> JobStatus:
+        """POST the job once, with ``X-Client-Request-Id`` when given.
 
         Only a connection that never opened, or an explicit HTTP 429, is tried again
         (the server surely did not take the job).  Anything after the request may have
         reached the server raises an error with ``may_be_billed``.
         """
-
+        headers = self._headers()
+        if client_request_id:
+            headers["X-Client-Request-Id"] = client_request_id
         resp = send_billed(
             self.session,
             self.base_url + JOB_PATH,
             payload,
-            headers=self._headers(),
+            headers=headers,
             timeout=self.timeout,
             sleep=self._sleep,
             backoff=self._backoff,
@@ -194,7 +199,7 @@ class JobClient:
             ) from None
         if status.status == "error":
             raise job_failed(status)
-        return status
+        return _with_headers(status, resp.headers, client_request_id)
 
     def poll(self, generation_id: str) -> JobStatus:
         """GET the job's status once (safe to repeat).
@@ -227,6 +232,54 @@ class JobClient:
         if body is None:
             raise ProtocolError("the status answer is not JSON.", http_status=resp.status_code, retryable=True)
         return _parse_status(body, expect_id=generation_id)
+
+    def logged(self, client_request_id: str, *, model: str, sent_at: float) -> dict | None:
+        """The usage log's row of the request sent with ``client_request_id``, or None (not there yet).
+
+        Reads every page of the window around ``sent_at`` for ``model`` (the endpoint has no filter
+        by client request id: it is matched here).
+
+        Raises
+        ------
+        ApiError
+            The logs endpoint refused (401/403, 429 over 200 calls a minute, 5xx) or answered rows
+            that cannot be read; nothing is re-sent either way.
+        """
+        params = {
+            "start": _iso(sent_at - LOGS_WINDOW_S),
+            "end": _iso(sent_at + LOGS_WINDOW_S),
+            "model": model,
+            "limit": LOGS_PAGE,
+        }
+        offset = 0
+        while True:
+            page = self._logs_page({**params, "offset": offset})
+            for row in page["data"]:
+                if isinstance(row, dict) and row.get("client_request_id") == client_request_id:
+                    return row
+            if not page["pagination"].get("has_more") or not page["data"]:
+                return None
+            offset += len(page["data"])
+
+    def _logs_page(self, params: dict) -> dict:
+        try:
+            resp = self.session.get(
+                self.base_url + LOGS_PATH, params=params, headers=self._headers(), timeout=self.timeout
+            )
+        except requests.exceptions.RequestException as exc:
+            raise ApiConnectionError(
+                f"the usage log could not be read ({type(exc).__name__}).", retryable=True
+            ) from None
+        body = json_or_none(resp)
+        if not 200 <= resp.status_code < 300:
+            raise error_from_response(resp.status_code, body, resp.headers, operation="logs", redact=self._redact)
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("data"), list)
+            or not isinstance(body.get("pagination"), dict)
+        ):
+            raise ProtocolError("the usage log's answer is not the documented {data, pagination}.", retryable=True)
+        return body
 
     def download(self, url: str, *, expected_size: int | None = None, max_bytes: int = MAX_RESULT_BYTES) -> bytes:
         """Fetch the finished audio without any credentials, capped and checked against ``expected_size``."""
@@ -274,6 +327,17 @@ class JobClient:
         if isinstance(last, BadAudioError):
             raise last
         raise BadAudioError(f"the finished audio could not be downloaded ({type(last).__name__}).", retryable=True)
+
+
+def _with_headers(status: JobStatus, headers, client_request_id: str | None) -> JobStatus:
+    """The submit's status with what only its headers say: the cost (when ``meta.usage`` lacks it) and the ids."""
+    return replace(
+        status,
+        credits_used=status.credits_used or headers.get("x-aimlapi-credits-used"),
+        usd_spent=status.usd_spent or headers.get("x-aimlapi-usd-spent"),
+        inference_id=headers.get("x-inference-id") or status.id,
+        client_request_id=headers.get("x-client-request-id") or client_request_id,
+    )
 
 
 def check_job_audio(audio: bytes, fmt: str) -> tuple[float, int]:
@@ -349,7 +413,31 @@ class AimlApiJobs:
             lyrics_optimizer=job.lyrics_optimizer,
         )
         logger.info("submitting a %s job to %s", job.model.id, self.base_url)
-        return self.client.submit(payload)
+        return self.client.submit(payload, client_request_id=job.client_request_id)
+
+    def recover(self, record) -> Recovery | None:
+        """What the usage log says of a submit whose answer was lost; None while it does not list it.
+
+        Parameters
+        ----------
+        record : PendingJob
+            The "sent" record: its ``client_request_id``, ``model`` and send time.
+        """
+        row = self.client.logged(record.client_request_id, model=record.model, sent_at=record.created)
+        if row is None:
+            return None
+        cost = row.get("cost") if isinstance(row.get("cost"), dict) else {}
+        if row.get("status") != "succeeded":
+            return Recovery(billed=False)
+        gid = row.get("inference_id")
+        if not isinstance(gid, str) or not gid:
+            raise ProtocolError("the usage log lists the request but without its inference id.", retryable=True)
+        return Recovery(
+            billed=True,
+            generation_id=gid,
+            credits_used=None if cost.get("credits") is None else str(cost["credits"]),
+            usd_spent=None if cost.get("usd") is None else str(cost["usd"]),
+        )
 
     def poll(self, generation_id: str) -> JobStatus:
         """GET the job's status once."""
@@ -362,3 +450,8 @@ class AimlApiJobs:
     def check_audio(self, audio: bytes, fmt: str) -> tuple[float, int]:
         """``(duration_s, channels)``; raises BadAudioError when it does not decode."""
         return check_job_audio(audio, fmt)
+
+
+def _iso(t: float) -> str:
+    """A Unix time as the logs endpoint's ISO-8601 UTC."""
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -51,6 +51,7 @@ def api(tmp_path, clock):
         clock=clock.now,
         backoff_s=0.5,
         poll_delays=lambda: iter([2.0] * 10_000),
+        log_waits_s=(0.0, 1.0),  # two looks in the usage log, on the fake clock
     )
 
 
@@ -123,20 +124,134 @@ def test_submit_poll_download_save(api, mp3_bytes, tmp_path):
     no_key_anywhere(api.home)
 
 
-@pytest.mark.parametrize("failure", ["timeout", "reset", "http500", "http504"])
-@responses.activate
-def test_submit_is_never_resent_once_it_may_have_arrived(api, failure):
+LOGS = BASE + "/v2/logs"
+
+
+def logs_page(*rows, has_more=False, offset=0):
+    return {
+        "data": list(rows),
+        "pagination": {"limit": 100, "offset": offset, "total": len(rows), "has_more": has_more},
+    }
+
+
+def log_row(crid, *, status="succeeded", inference_id=GID, credits=84000):
+    return {
+        "created": "2026-12-06T10:00:00.000Z",
+        "status": status,
+        "origin": "api",
+        "model": "minimax/music-2.6",
+        "cost": {"usd": credits / 2_000_000, "credits": credits if status == "succeeded" else 0},
+        "tokens": {"input": 0, "output": 0, "total": 0},
+        "request_id": "req-1",
+        "inference_id": inference_id,
+        "client_request_id": crid,
+    }
+
+
+def lose_the_answer(failure):
     if failure == "timeout":
         responses.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
     elif failure == "reset":
         responses.post(URL, body=requests.exceptions.ConnectionError("Connection reset by peer"))
     else:
         responses.post(URL, status=int(failure[4:]), json={"message": "boom", "statusCode": failure[4:]})
-    with pytest.raises(E.ApiError) as exc:
+
+
+def sent_crid():
+    return posts()[0].request.headers["X-Client-Request-Id"]
+
+
+@pytest.mark.parametrize("failure", ["timeout", "reset", "http500", "http504"])
+@responses.activate
+def test_submit_is_never_resent_once_it_may_have_arrived(api, failure):
+    lose_the_answer(failure)
+    responses.get(LOGS, json=logs_page())  # the log does not list it (yet)
+    with pytest.raises(E.JobPendingError) as exc:
         api.make(REQ)
-    assert len(posts()) == 1 and exc.value.may_be_billed and not exc.value.retryable
-    assert "not sent again" in str(exc.value)
-    assert History(api.home).pending() == []
+    assert len(posts()) == 1 and exc.value.status == "answer lost"
+    assert "not sent again" in str(exc.value) and "usage log does not list it yet" in str(exc.value)
+    # The record stays: the request can still be found, never re-sent.
+    (rec,) = History(api.home).pending()
+    assert rec.state == "lost" and rec.answer_lost and rec.client_request_id == sent_crid()
+    assert rec.model == "minimax/music-2.6" and rec.prompt == "warm lofi hip hop"
+    no_key_anywhere(api.home)
+
+
+@responses.activate
+def test_a_lost_answer_found_in_the_logs_is_followed_and_saved_without_a_second_submit(api, mp3_bytes):
+    lose_the_answer("timeout")
+    calls = []
+
+    def logs_cb(request):
+        calls.append(request.url)
+        # The analytics pipeline lags: the row shows up on the second look.
+        rows = [] if len(calls) == 1 else [log_row("someone-else"), log_row(sent_crid())]
+        return 200, {}, json.dumps(logs_page(*rows))
+
+    responses.add_callback(responses.GET, LOGS, callback=logs_cb)
+    responses.get(URL, json=done(mp3_bytes) | {"meta": None})
+    responses.get(CDN, body=mp3_bytes)
+    r = api.make(REQ)
+    assert len(posts()) == 1 and len(calls) == 2 and "model=minimax%2Fmusic-2.6" in calls[0]
+    assert r.generation_id == GID and r.client_request_id == sent_crid() and r.credits_used == "84000"
+    assert History(api.home).pending() == [] and History(api.home).find_generation(GID) is not None
+
+
+@responses.activate
+def test_a_lost_answer_the_logs_show_failed_was_not_billed_and_the_record_closes(api):
+    lose_the_answer("http500")
+    responses.add_callback(
+        responses.GET,
+        LOGS,
+        callback=lambda req: (200, {}, json.dumps(logs_page(log_row(sent_crid(), status="failed")))),
+    )
+    with pytest.raises(E.JobError, match="it was not billed and nothing was made"):
+        api.make(REQ)
+    assert len(posts()) == 1 and History(api.home).pending() == []
+
+
+@responses.activate
+def test_a_logs_endpoint_that_refuses_keeps_the_record_and_says_why(api, mp3_bytes):
+    lose_the_answer("reset")
+    responses.get(LOGS, status=429, json={"message": "Too many requests", "statusCode": 429})
+    with pytest.raises(E.JobPendingError, match="usage log could not be read") as exc:
+        api.make(REQ)
+    lost = exc.value.generation_id
+    assert len(posts()) == 1 and [j.state for j in History(api.home).pending()] == ["lost"]
+    # Later the log lists it: resume follows it, still without a second submit.
+    responses.replace(responses.GET, LOGS, json=logs_page(log_row(sent_crid())))
+    responses.get(URL, json=done(mp3_bytes))
+    responses.get(CDN, body=mp3_bytes)
+    r = api.resume(lost)
+    assert r.generation_id == GID and len(posts()) == 1 and History(api.home).pending() == []
+
+
+@responses.activate
+def test_the_submit_carries_a_client_request_id_and_its_answer_gives_the_cost(api, mp3_bytes):
+    responses.post(
+        URL,
+        status=201,
+        json={"id": GID, "status": "queued", "meta": {"usage": {"credits_used": 390000, "usd_spent": 0.195}}},
+        headers={"x-inference-id": GID},
+    )
+    responses.get(URL, json={"id": GID, "status": "completed", "audio_file": {"url": CDN}})  # no meta, url only
+    responses.get(CDN, body=mp3_bytes)
+    r = api.make(REQ)
+    crid = sent_crid()
+    assert 1 <= len(crid) <= 128 and all(c.isalnum() or c in "._:-" for c in crid)
+    assert r.credits_used == "390000" and r.usd_spent == "0.195" and r.client_request_id == crid
+    assert r.inference_id == GID and r.format == "mp3"
+    entry = History(api.home).find_generation(GID)
+    assert entry.credits_used == "390000" and entry.client_request_id == crid
+
+
+@responses.activate
+def test_a_status_outside_the_documented_enum_ends_the_wait_with_the_job_kept(api):
+    responses.post(URL, status=201, json={"id": GID, "status": "queued"})
+    responses.get(URL, json={"id": GID, "status": "waiting_for_gpu"})
+    with pytest.raises(E.JobPendingError, match="waiting_for_gpu"):
+        api.make(REQ)
+    assert [j.status for j in History(api.home).pending()] == ["waiting_for_gpu"]
 
 
 @responses.activate
