@@ -94,7 +94,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_lyrics_check(args: argparse.Namespace) -> int:
-    from .lyrics import check_lyrics
+    from .lyrics import COUNTED_AS_PROVIDER, check_lyrics
 
     if args.file is not None:
         text = _read_lyrics_file(args.file)
@@ -114,8 +114,11 @@ def cmd_lyrics_check(args: argparse.Namespace) -> int:
             if report.style == "music01"
             else _count(len(report.tags), "structure tag")
         )
+        counted = (
+            "" if report.chars == report.visible_chars else f" ({COUNTED_AS_PROVIDER}; you see {report.visible_chars})"
+        )
         print(
-            f"{state}: {report.chars} / {report.max_chars} characters, {_count(len(report.lines), 'line')}, "
+            f"{state}: {report.chars} / {report.max_chars} characters{counted}, {_count(len(report.lines), 'line')}, "
             f"{_count(report.pauses, 'pause')}, {shape}"
         )
     if not report.ok:
@@ -496,7 +499,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         for spec in (m.prompt, m.lyrics):
             if spec is not None:
                 texts.append(
-                    f"{spec.label} {spec.min_chars}–{spec.max_chars}{'' if spec.required else ' optional'}"
+                    f"{spec.label} {spec.min_chars}–{spec.max_chars}{spec.need}"
                     + (" (##…##)" if spec.style == "music01" else " ([Verse]…)" if spec.style == "tags" else "")
                     + (f" as '{spec.api_field}'" if spec.api_field != spec.label.split()[-1] else "")
                 )

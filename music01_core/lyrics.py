@@ -4,6 +4,11 @@ music-01 reads ``\\n`` as a new line, ``\\n\\n`` as a pause, and ``##`` at the v
 beginning and end as "add accompaniment".  Invisible characters (zero-width spaces, byte
 order marks, bidi marks, control characters) make the upstream fail with error 1042, so
 they are removed here and the report says so.
+
+Every length limit (lyrics and style prompt, every model) is counted as the provider counts:
+its gateway is JavaScript, whose ``string.length`` is in UTF-16 code units, so an emoji counts
+two (:func:`provider_length`).  When that count differs from what a person sees, the message
+says so.
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ __all__ = [
     "TextFields",
     "prepare_text_fields",
     "sung_blocks",
+    "provider_length",
+    "clean_prompt",
+    "switch_label",
+    "COUNTED_AS_PROVIDER",
 ]
 
 # A structure tag on its own, e.g. "[Verse]", "[Chorus 2]", "[Intro][Verse]:".
@@ -40,6 +49,39 @@ PAUSE = ""
 _TO_SPACE = {"\t", "\u00a0", "\u2007", "\u202f", "\u3000", "\u1680"} | {chr(c) for c in range(0x2000, 0x200B)}
 _TO_NEWLINE = {"\u2028", "\u2029", "\u0085", "\x0b", "\x0c"}
 
+#: Said next to a count whenever the provider's count differs from the characters a person sees.
+COUNTED_AS_PROVIDER = "as the provider counts: emoji and some symbols count as two"
+
+# The switches a TextSpec's ``required_unless`` can name: (what people call it, what it does).
+_SWITCHES = {
+    "is_instrumental": ("instrumental", "a piece with no vocals, made from the style prompt alone"),
+    "lyrics_optimizer": ("lyrics optimizer", "the model writes the lyrics from the style prompt"),
+}
+
+
+def provider_length(text: str) -> int:
+    """The length of ``text`` as the provider counts it: UTF-16 code units.
+
+    The AI/ML API's gateway is JavaScript, whose ``string.length`` counts UTF-16 code units:
+    a character outside the Basic Multilingual Plane (most emoji, 𝄞) counts two.  Every
+    length limit of lyrics and the style prompt is checked with this count.
+
+    Examples
+    --------
+    >>> provider_length("la la")
+    5
+    >>> provider_length("🎵 la")
+    5
+    """
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _length_words(what: str, n: int, seen: int) -> str:
+    """ "the lyrics are 603 characters" — or, when the provider's count differs from what a person sees, says so."""
+    if n == seen:
+        return f"{what} {n} characters"
+    return f"{what} {n} ({COUNTED_AS_PROVIDER}; you see {seen} characters)"
+
 
 @dataclass(frozen=True)
 class LyricsReport:
@@ -50,7 +92,9 @@ class LyricsReport:
     text : str
         The lyrics exactly as they will be sent (cleaned).
     chars : int
-        ``len(text)``: the count music-01's limit applies to.
+        The length of ``text`` as the provider counts it (UTF-16 code units, see
+        :func:`provider_length`): the count every limit applies to.  It exceeds
+        :attr:`visible_chars` by one per emoji or other character outside the BMP.
     max_chars : int
         The limit (600).
     lines : tuple of str
@@ -94,8 +138,13 @@ class LyricsReport:
 
     @property
     def excess(self) -> int:
-        """Characters over the limit (0 when within it)."""
+        """Characters over the limit (0 when within it), as the provider counts them."""
         return max(0, self.chars - self.max_chars)
+
+    @property
+    def visible_chars(self) -> int:
+        """The number of characters a person sees (code points); :attr:`chars` is the provider's count."""
+        return len(self.text)
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict of the fields plus ``ok`` and ``excess``."""
@@ -202,7 +251,7 @@ def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> Lyri
     stripped = cleaned.strip()
     wrapped, lines, pauses, tags = _structure(stripped, style)
 
-    chars = len(cleaned)
+    chars = provider_length(cleaned)
     errors, warnings = _lyrics_problems(
         cleaned,
         stripped,
@@ -270,14 +319,14 @@ def _lyrics_problems(
         errors.append(
             "the lyrics are empty" + (" between the ## marks" if wrapped else "") + ": write at least one line to sing."
         )
-    chars = len(cleaned)
+    chars, seen = provider_length(cleaned), len(cleaned)
+    size = _length_words("the lyrics are", chars, seen)
     if chars > max_chars:
-        errors.append(
-            f"the lyrics are {chars} characters; {name} takes at most {max_chars} — "
-            f"remove {chars - max_chars} character{'s' if chars - max_chars != 1 else ''}."
-        )
+        n = chars - max_chars
+        unit = f" character{'s' if n != 1 else ''}" if chars == seen else ""
+        errors.append(f"{size}; {name} takes at most {max_chars} — remove {n}{unit}.")
     elif lines and chars < min_chars:
-        errors.append(f"the lyrics are {chars} characters; {name} needs at least {min_chars} — write a little more.")
+        errors.append(f"{size}; {name} needs at least {min_chars} — write a little more.")
     if style == "tags" and lines and "##" in cleaned:
         warnings.append(
             f"{name} does not read ##…## as 'add accompaniment' (that is music-01's format): "
@@ -366,7 +415,8 @@ def prepare_text_fields(
         As typed; empty means "not given".
     is_instrumental, lyrics_optimizer : bool
         Switches of the models that take them (``minimax/music-2.6``): either one makes the
-        lyrics unnecessary.
+        lyrics unnecessary; without either, a model whose lyrics are ``required_unless``
+        them (its table entry) refuses a request with no lyrics, naming both.
 
     Returns
     -------
@@ -387,6 +437,11 @@ def prepare_text_fields(
     warnings: list[str] = []
     out_lyrics = _lyrics_field(m, lyrics or "", is_instrumental, lyrics_optimizer, warnings)
     out_prompt = _prompt_field(m, prompt or "", is_instrumental, lyrics_optimizer, warnings)
+    # After the prompt's own check, so a prompt that is too long is said first (both must be fixed).
+    unless = m.lyrics.required_unless if m.lyrics is not None else ()
+    switches = {"is_instrumental": is_instrumental, "lyrics_optimizer": lyrics_optimizer}
+    if out_lyrics is None and unless and not any(switches.get(flag) for flag in unless):
+        raise LyricsError(_needs_lyrics_or_switch(m.id, unless))
     if out_lyrics is None and out_prompt is None and not is_instrumental:
         raise LyricsError(f"{m.id} needs lyrics or a style prompt: write at least one of them.")
     return TextFields(lyrics=out_lyrics, prompt=out_prompt, warnings=tuple(warnings))
@@ -408,6 +463,21 @@ def _lyrics_field(m, lyrics: str, is_instrumental: bool, lyrics_optimizer: bool,
     return report.text
 
 
+def switch_label(flag: str) -> str:
+    """What people call a model's switch (``is_instrumental`` → "instrumental")."""
+    return _SWITCHES.get(flag, (flag.replace("_", " "), ""))[0]
+
+
+def _needs_lyrics_or_switch(model_id: str, flags: tuple[str, ...]) -> str:
+    """Why lyrics are needed when none of ``flags`` is on, naming each switch and what it does."""
+    ways = []
+    for flag in flags:
+        label, does = _SWITCHES.get(flag, (flag.replace("_", " "), "see the model's reference"))
+        ways.append(f'"{label}" ({flag}: {does})')
+    either = " or ".join(ways) if len(ways) < 3 else ", ".join(ways[:-1]) + " or " + ways[-1]
+    return f"{model_id} needs lyrics unless a switch is on: write the lyrics, or turn on {either}."
+
+
 def _prompt_field(m, prompt: str, is_instrumental: bool, lyrics_optimizer: bool, warnings: list) -> str | None:
     """The style prompt to send for ``m`` (None: left out); appends to ``warnings``."""
     if m.prompt is None:
@@ -417,8 +487,7 @@ def _prompt_field(m, prompt: str, is_instrumental: bool, lyrics_optimizer: bool,
                 "style prompt, or choose minimax/music-cover or a minimax/music-2.x model."
             )
         return None
-    cleaned, removed = _clean(prompt)
-    cleaned = cleaned.strip()
+    cleaned, removed = _clean_prompt(prompt)
     spec = m.prompt
     if not cleaned and (spec.required or lyrics_optimizer or is_instrumental):
         why = (
@@ -434,19 +503,32 @@ def _prompt_field(m, prompt: str, is_instrumental: bool, lyrics_optimizer: bool,
         )
     if not cleaned:
         return None
-    if len(cleaned) < spec.min_chars:
-        raise PromptError(
-            f"the style prompt is {len(cleaned)} characters; {m.id} needs at least "
-            f"{spec.min_chars} — say a little more about the style."
-        )
-    if len(cleaned) > spec.max_chars:
-        raise PromptError(
-            f"the style prompt is {len(cleaned)} characters; {m.id} takes at most "
-            f"{spec.max_chars} — remove {len(cleaned) - spec.max_chars}."
-        )
+    n = provider_length(cleaned)
+    size = _length_words("the style prompt is", n, len(cleaned))
+    if n < spec.min_chars:
+        raise PromptError(f"{size}; {m.id} needs at least {spec.min_chars} — say a little more about the style.")
+    if n > spec.max_chars:
+        raise PromptError(f"{size}; {m.id} takes at most {spec.max_chars} — remove {n - spec.max_chars}.")
     if removed:
         warnings.append("removed invisible characters from the style prompt.")
     return cleaned
+
+
+def _clean_prompt(prompt: str) -> tuple[str, dict]:
+    """The style prompt as it is sent (invisible characters removed, ends stripped), and what was removed."""
+    cleaned, removed = _clean(prompt)
+    return cleaned.strip(), removed
+
+
+def clean_prompt(prompt: str) -> str:
+    """The style prompt exactly as it will be sent; its limits apply to ``provider_length`` of this.
+
+    Examples
+    --------
+    >>> clean_prompt("  warm lo-fi,\u200b rain 🌧  ")
+    'warm lo-fi, rain 🌧'
+    """
+    return _clean_prompt(prompt)[0]
 
 
 def sung_blocks(text: str) -> list[list[str]]:

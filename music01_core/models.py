@@ -115,8 +115,16 @@ class TextSpec:
     label : str
         What people call it ("lyrics", "style prompt").
     min_chars, max_chars : int
-        Length bounds after cleaning (``min_chars`` 1 means "not empty").
+        Length bounds after cleaning, counted as the provider counts them: in UTF-16 code
+        units (its gateway is JavaScript), so an emoji counts two
+        (:func:`music01_core.lyrics.provider_length`).  ``min_chars`` 1 means "not empty".
     required : bool
+        Listed in the schema's ``required``.
+    required_unless : tuple of str
+        Flags (``Model.flags``) without one of which the field is needed even though the
+        schema does not require it: music-2.6's lyrics are optional only "when
+        is_instrumental is true", and ``lyrics_optimizer`` writes them "when set to true and
+        lyrics is empty".
     style : {"music01", "tags", "prose"}
         ``music01``: ``\\n`` lines, ``\\n\\n`` pauses, ``##…##`` accompaniment;
         ``tags``: lines with structure tags ``[Verse]``, ``[Chorus]``…; ``prose``: free text.
@@ -128,6 +136,15 @@ class TextSpec:
     max_chars: int
     required: bool = True
     style: str = "prose"
+    required_unless: tuple[str, ...] = ()
+
+    @property
+    def need(self) -> str:
+        """How much it is needed, for menus: "" (required), " (optional)", or " (optional with …)"."""
+        if self.required_unless:
+            names = (f.removeprefix("is_").replace("_", " ") for f in self.required_unless)
+            return f" (optional with {' or '.join(names)})"
+        return "" if self.required else " (optional)"
 
 
 @dataclass(frozen=True)
@@ -223,6 +240,7 @@ class Model:
 
 
 _MUSIC01_LYRICS = TextSpec("lyrics", "lyrics", 1, 600, style="music01")
+# music-2.0.json and music-1.5.json (aimlapi/api-docs f14fa72): lyrics minLength 10, maxLength 3000, required.
 _TAG_LYRICS = TextSpec("lyrics", "lyrics", 10, 3000, style="tags")
 
 MODELS: dict[str, Model] = {
@@ -237,7 +255,8 @@ MODELS: dict[str, Model] = {
             reference=ReferenceSpec(
                 ways=("url",), limits=ClipLimits(15.0, 600.0), formats=("mp3", "wav"), content=("music", "vocals")
             ),
-            # Its lyrics travel in "prompt", in music-01's own format and limit.
+            # Its lyrics travel in "prompt", in music-01's own format and limit: minimax-music.json
+            # (aimlapi/api-docs f14fa72) says "Maximum 600 characters" in prose and has no length bound.
             lyrics=TextSpec("prompt", "lyrics", 1, 600, style="music01"),
             prompt=None,
             audio_setting=None,
@@ -261,6 +280,8 @@ MODELS: dict[str, Model] = {
                 formats=("mp3", "wav", "flac", "ogg", "m4a"),
                 max_bytes=50 * 1024 * 1024,
             ),
+            # music-cover.json (aimlapi/api-docs f14fa72): prompt minLength 10, maxLength 2000, required
+            # (prose: "Length: 10–2000 characters"); lyrics minLength 10, maxLength 3000, optional.
             lyrics=TextSpec("lyrics", "lyrics", 10, 3000, required=False, style="tags"),
             prompt=TextSpec("prompt", "style prompt", 10, 2000),
             audio_setting=AudioSettingSpec("sample_rate"),
@@ -274,8 +295,20 @@ MODELS: dict[str, Model] = {
             status="live",
             protocol="job",
             reference=ReferenceSpec(),
-            lyrics=TextSpec("lyrics", "lyrics", 1, 3000, required=False, style="tags"),
-            prompt=TextSpec("prompt", "style prompt", 1, 2000, required=False),
+            # music-2.6.json (aimlapi/api-docs f14fa72): the schema has maxLength only and requires only
+            # "model"; the prose says "Length: 10–3000 characters" (lyrics) and "Length: 10–2000 characters"
+            # (prompt), is_instrumental "When set to true, the lyrics field is not required", lyrics_optimizer
+            # generates lyrics "When set to true and lyrics is empty": the stricter reading is followed.
+            lyrics=TextSpec(
+                "lyrics",
+                "lyrics",
+                10,
+                3000,
+                required=False,
+                style="tags",
+                required_unless=("is_instrumental", "lyrics_optimizer"),
+            ),
+            prompt=TextSpec("prompt", "style prompt", 10, 2000, required=False),
             audio_setting=AudioSettingSpec("audio_sample_rate"),
             flags=("is_instrumental", "lyrics_optimizer"),
             summary="text to music: a style prompt and lyrics with [Verse]/[Chorus] tags; instrumental or "
@@ -288,6 +321,7 @@ MODELS: dict[str, Model] = {
             protocol="job",
             reference=ReferenceSpec(),
             lyrics=_TAG_LYRICS,
+            # music-2.0.json: prompt minLength 10, maxLength 2000, required.
             prompt=TextSpec("prompt", "style prompt", 10, 2000),
             audio_setting=AudioSettingSpec("audio_sample_rate"),
             summary="text to music: a style prompt (10–2000) and lyrics (10–3000).",
@@ -299,6 +333,7 @@ MODELS: dict[str, Model] = {
             protocol="job",
             reference=ReferenceSpec(),
             lyrics=_TAG_LYRICS,
+            # music-1.5.json: prompt minLength 10, maxLength 300, required.
             prompt=TextSpec("prompt", "style prompt", 10, 300),
             audio_setting=AudioSettingSpec("audio_sample_rate"),
             summary="text to music: a short style prompt (10–300) and lyrics (10–3000).",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
+from music01_core.lyrics import COUNTED_AS_PROVIDER, switch_label
+
 DOCS_EXAMPLE_LYRICS = (
     "##Swing to the rhythm of the night\nLet the music take control\n\nDancing in the silver "
     "light\nWe will never let it go##"
@@ -53,7 +55,10 @@ def lyrics_view(text: str | None, model: str | None = None):
     if m.lyrics is None:
         return f"{m.id} takes no lyrics.", ""
     report = check_lyrics(text or "", model=m)
+    # The provider's own count (emoji count two), so the counter and its refusal never disagree.
     counter = f"**{report.chars} / {report.max_chars}**" + (f" — {report.excess} over" if report.excess else "")
+    if report.chars != report.visible_chars:
+        counter += f" ({COUNTED_AS_PROVIDER}; you see {report.visible_chars} characters)"
     if report.style == "music01":
         shape = (
             f"{_count(len(report.lines), 'line')} · {_count(report.pauses, 'pause')} · accompaniment wrap "
@@ -63,6 +68,11 @@ def lyrics_view(text: str | None, model: str | None = None):
         tags = f"({', '.join(report.tags[:6])})" if report.tags else "— add [Verse] / [Chorus] lines to shape it"
         shape = f"{_count(len(report.lines), 'line')} · {_count(len(report.tags), 'structure tag')} {tags}"
     optional = "" if m.lyrics.required else " · optional"
+    if m.lyrics.required_unless:
+        # music-2.6: lyrics are optional only with one of its switches on (its table entry says which).
+        optional = (
+            " · needed unless " + " or ".join(f'"{switch_label(f)}"' for f in m.lyrics.required_unless) + " is on"
+        )
     parts = [counter + optional, shape]
     parts += [f"⚠️ {w}" for w in report.warnings] + [f"❌ {e}" for e in report.errors if text]
     structure = "\n".join(f"{i + 1:>2}. {ln}" for i, ln in enumerate(report.lines)) or "(no lines yet)"
@@ -70,17 +80,21 @@ def lyrics_view(text: str | None, model: str | None = None):
 
 
 def prompt_view(text: str | None, model: str | None = None) -> str:
+    """The style prompt's counter: its length as the provider counts it (emoji count two), against the model's bounds."""
+    from music01_core.lyrics import clean_prompt, provider_length
     from music01_core.models import get_model
 
     m = get_model(model or None)
     if m.prompt is None:
         return ""
-    n = len((text or "").strip())
+    sent = clean_prompt(text or "")
+    n = provider_length(sent)
     spec = m.prompt
     bad = n > spec.max_chars or (n and n < spec.min_chars) or (not n and spec.required)
     return (
         f"{'❌' if bad else '✅'} {n} / {spec.max_chars} characters"
         + (f" (at least {spec.min_chars})" if spec.min_chars > 1 else "")
+        + ("" if n == len(sent) else f" ({COUNTED_AS_PROVIDER}; you see {len(sent)})")
         + ("" if spec.required else " · optional")
     )
 

@@ -35,11 +35,7 @@ def model_card(model_id: str | None) -> str:
             else " — with an API key, paste a public URL in step 1 (or run "
             "the app at a public address); the offline engine reads your clip directly"
         )
-    texts = [
-        f"{s.label} {s.min_chars}–{s.max_chars}{'' if s.required else ' (optional)'}"
-        for s in (m.prompt, m.lyrics)
-        if s is not None
-    ]
+    texts = [f"{s.label} {s.min_chars}–{s.max_chars}{s.need}" for s in (m.prompt, m.lyrics) if s is not None]
     retired = "" if m.live else f"\n\n⚠️ Retired by the provider on {m.retired_on}: choose **{m.replacement}**."
     return f"**{m.id}** — {m.summary}\n\n{ref} · {' · '.join(texts)}{retired}"
 
@@ -50,7 +46,7 @@ def model_info(model_id: str | None) -> str:
 
     m = get_model(model_id)
     takes = ["a reference track"] if m.takes_reference else []
-    takes += [f"{s.label}{'' if s.required else ' (optional)'}" for s in (m.prompt, m.lyrics) if s is not None]
+    takes += [f"{s.label}{s.need}" for s in (m.prompt, m.lyrics) if s is not None]
     retired = "" if m.live else f" · retired: choose {m.replacement}"
     return f"{m.id} takes {' + '.join(takes) or 'nothing'}{retired}"
 

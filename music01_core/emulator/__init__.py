@@ -1,9 +1,10 @@
 """A loopback emulator of the AI/ML API's music endpoints, for tests and workshops.
 
-Four routers, one per interface: music-01's legacy upload/generate
+Five routers, one per interface: music-01's legacy upload/generate
 (:mod:`.music01`), the asynchronous job interface of the live models (:mod:`.jobs`), the
-file URLs finished audio is fetched from (:mod:`.files`), and the control endpoints
-(:mod:`.control`: ``POST /_emulator/faults``, ``GET /_emulator/stats``,
+file URLs finished audio is fetched from (:mod:`.files`), the usage logs ``GET /v2/logs``
+with the tracing and cost headers of the billed endpoints (:mod:`.logs`), and the control
+endpoints (:mod:`.control`: ``POST /_emulator/faults``, ``GET /_emulator/stats``,
 ``POST /_emulator/reset``).  Requests are validated against the provider's own contract
 (:mod:`.contract`), never against our client-side model table; audio is rendered by the
 offline engine.  It binds to 127.0.0.1 unless told otherwise.
@@ -13,7 +14,7 @@ Faults are queued per endpoint with ``POST /_emulator/faults`` (JSON such as
 request in the ``X-Music01-Fault`` header.  music-01 (endpoints "upload", "generate"):
 ``http:<status>[;retry-after=S]``, ``code:<base_resp code>``, ``status1``, ``badjson``,
 ``oddhex``, ``size``, ``url``, ``notaudio``, ``reset``, ``hang``, ``slow`` (the answer
-dribbles in over 1.5 s).  Jobs: see :mod:`.jobs`.
+dribbles in over 1.5 s).  Jobs: see :mod:`.jobs`; ``GET /v2/logs`` ("logs"): see :mod:`.logs`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .common import EmulatorState, gateway
 from .control import control_router
 from .files import files_router
 from .jobs import jobs_router
+from .logs import logs_router
 from .music01 import music01_router
 
 __all__ = ["create_app", "serve", "EmulatorServer"]
@@ -47,6 +49,12 @@ def create_app(
     retire_music01: bool = False,
     queue_s: float = 0.0,
     file_ttl_s: float = 3600.0,
+    id_style: str = "uuid",
+    poll_meta: bool = True,
+    sparse_audio_file: bool = False,
+    logs_lag_s: float = 0.0,
+    logs_rate_limit: int = 200,
+    logs_rate_window_s: float = 60.0,
 ):
     """Build the emulator's FastAPI app.
 
@@ -55,42 +63,49 @@ def create_app(
     key : str, optional
         The Bearer key to require; None accepts any non-empty key.
     latency_s : float
-        Seconds a music-01 generate takes to answer, and a job takes to complete
-        (the provider's take 50–60 s).
+        Seconds a music-01 generate takes to answer, and a job to complete (the provider's: 50–60 s).
     home : path-like, optional
         Where the offline engine keeps references (default: a temporary folder).
     hang_s : float
-        How long the ``hang`` fault stalls before answering.
+        How long the ``hang`` and ``lost:hang`` faults stall.
     retire_music01 : bool
         Answer music-01's endpoints as the provider does since August 2026 (404 / 400).
     queue_s : float
         Seconds a job reports ``queued`` (default a third of ``latency_s``).
     file_ttl_s : float
         Seconds a finished file's URL stays valid.
+    id_style : {"uuid", "nanoid"}
+        Generation ids as ``<uuid4>:<model>`` (the older pages) or 21-character nanoids (music-2.6's).
+    poll_meta, sparse_audio_file : bool
+        A completed poll carries ``meta.usage``; its ``audio_file`` holds only ``url``.
+    logs_lag_s : float
+        Seconds before a request's row shows in ``GET /v2/logs``.
+    logs_rate_limit, logs_rate_window_s : int, float
+        ``GET /v2/logs`` answers 429 past this many calls per key in this window (200 per 60 s).
 
     Returns
     -------
     ASGI app
-        The FastAPI app wrapped so the ``reset`` fault can drop a connection; its ``state``
-        is the app's.
+        The FastAPI app wrapped so the ``reset`` fault can drop a connection; its ``state`` is the app's.
     """
+    if id_style not in ("uuid", "nanoid"):
+        raise ValueError(f"id_style must be 'uuid' or 'nanoid', not {id_style!r}")
     home = Path(home) if home is not None else Path(tempfile.mkdtemp(prefix="music01-emulator-"))
-    state = EmulatorState(
-        backend=_backend(home),
-        home=home,
-        key=key,
-        latency_s=latency_s,
-        hang_s=hang_s,
-        queue_s=queue_s,
-        retire_music01=retire_music01,
-        file_ttl_s=file_ttl_s,
-    )
+    options = dict(latency_s=latency_s, hang_s=hang_s, queue_s=queue_s, retire_music01=retire_music01)
+    options.update(file_ttl_s=file_ttl_s, id_style=id_style, poll_meta=poll_meta, sparse_audio_file=sparse_audio_file)
+    options.update(logs_lag_s=logs_lag_s, logs_rate_limit=logs_rate_limit, logs_rate_window_s=logs_rate_window_s)
+    return _build(EmulatorState(backend=_backend(home), home=home, key=key, **options))
+
+
+def _build(state: EmulatorState):
+    """The app over ``state``: its routers, counter and 404 answers, wrapped for the ``reset`` fault."""
     app = FastAPI(title="music01 emulator of the AI/ML API music endpoints", docs_url=None, redoc_url=None)
     app.state.emulator = state
     app.state.faults, app.state.stats, app.state.backend = state.faults, state.stats, state.backend
     app.middleware("http")(_counter(state))
-    for router in (control_router(state), files_router(state), music01_router(state), jobs_router(state)):
-        app.include_router(router)
+    routers = (control_router, files_router, music01_router, jobs_router, logs_router)
+    for router in routers:
+        app.include_router(router(state))
     # The gateway answers an unknown path, and a known path with the wrong method, with 404 "Cannot …".
     app.add_exception_handler(404, _cannot)
     app.add_exception_handler(405, _cannot)

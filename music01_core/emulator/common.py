@@ -59,6 +59,12 @@ class EmulatorState:
     queue_s: float = 0.0
     retire_music01: bool = False
     file_ttl_s: float = 3600.0
+    id_style: str = "uuid"  # "uuid" (<uuid4>:<model>) or "nanoid" (21 characters)
+    poll_meta: bool = True  # completed polls carry meta.usage
+    sparse_audio_file: bool = False  # completed polls' audio_file holds only url
+    logs_lag_s: float = 0.0  # a /v2/logs row shows this long after its request
+    logs_rate_limit: int = 200  # /v2/logs calls per key and window (usage-logs.md: 200 per 60 s)
+    logs_rate_window_s: float = 60.0
     faults: dict = field(default_factory=lambda: defaultdict(deque))
     stats: dict = field(
         default_factory=lambda: {
@@ -71,6 +77,8 @@ class EmulatorState:
     )
     files: dict = field(default_factory=dict)  # token -> (bytes, content type, name, expires or None)
     jobs: dict = field(default_factory=dict)
+    logs: list = field(default_factory=list)  # one entry per call to a billed endpoint (see .logs)
+    logs_calls: dict = field(default_factory=dict)  # key hash -> times of its /v2/logs calls
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take_fault(self, endpoint: str, request: Request) -> str | None:
@@ -94,6 +102,8 @@ class EmulatorState:
             self.stats["bytes"].clear()
             self.stats["submits"].clear()
             self.stats["file_auth_headers"] = 0
+            self.logs.clear()
+            self.logs_calls.clear()
 
 
 def gateway_body(status: int, path: str, message) -> dict:

@@ -6,24 +6,37 @@ rendered by the offline engine in a thread, reports ``queued`` then ``generating
 the configured latency, then ``completed`` with an ``audio_file.url`` on the emulator's
 own file server.  Each submit is logged in ``/_emulator/stats`` (``submits``).
 
+The submit answers as the music-2.6 page's example does: ``{id, status: "queued", meta:
+{usage: {credits_used, usd_spent}}}`` with the tracing and cost headers of :mod:`.logs`
+(``x-inference-id`` is the generation id); every submit received with a key is one row of
+``GET /v2/logs``.  Ids are ``<uuid4>:<model>`` (``id_style="uuid"``, the older pages) or
+21-character nanoids (``id_style="nanoid"``, the music-2.6 page).  A completed poll carries
+``meta`` unless ``poll_meta`` is off (the music pages' example polls have none), and only
+``audio_file.url`` with ``sparse_audio_file`` (as the music-2.6 page's example).
+
 Faults, queued per endpoint ("submit", "poll", "job") or sent in ``X-Music01-Fault``:
 
-- submit: ``http:<status>``, ``reset``, ``hang``;
+- submit: ``http:<status>``, ``reset``, ``hang`` (no job is created: a failed, unbilled
+  row), and the faults that lose the answer *after* the job was created and billed (a
+  succeeded row): ``lost:reset`` (the connection is reset instead of the answer),
+  ``lost:hang`` (no answer for ``hang_s``), ``lost:504`` (a gateway 504 body);
 - poll: ``http:<status>``, ``reset``, ``badjson``, ``slow`` (the answer dribbles in);
 - job (applies to the next job submitted): ``job:error``, ``job:stuck`` (stays queued),
   ``job:expired`` (the file URL has expired), ``job:size`` (``file_size`` is wrong),
-  ``job:notaudio`` (the file is not audio).
+  ``job:notaudio`` (the file is not audio), ``job:unknown_status[;polls=N][;status=S]``
+  (the first N polls, default 3, report status S, default ``waiting_for_gpu``, which is
+  outside the documented enum; then the job goes on as usual).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -33,9 +46,10 @@ from ..errors import Music01Error, ReferenceUrlError
 from ..lyrics import TextFields
 from ..references import reference_from_file, reference_from_url
 from ..settings import JOB_PATH, AudioSetting
-from .common import EmulatorState, before, fault_answer, gateway, json_request, slow_json
+from .common import EmulatorState, abort_connection, before, fault_answer, gateway, json_request, slow_json
 from .contract import CREDITS, JOB_CONTRACTS, ModelContract, job_model_ids
 from .files import add_file, expire_file
+from .logs import Call, client_request_id, looks_issued, new_id, open_call, usd
 from .validation import body_problems, model_problem
 
 logger = logging.getLogger(__name__)
@@ -81,16 +95,27 @@ def jobs_router(state: EmulatorState) -> APIRouter:
 
     @router.post(JOB_PATH)
     async def submit(request: Request):
-        return await _submit(state, request)
+        call = open_call(state, request)
+        await call.note_model()
+        try:
+            resp = await _submit(state, request, call)
+        finally:
+            call.record(succeeded=False)  # no-op once the created job was logged
+        return call.answer(resp)
 
     @router.get(JOB_PATH)
     async def poll(request: Request):
-        return await _poll(state, request)
+        resp = await _poll(state, request)
+        if looks_issued(gid := request.query_params.get("generation_id") or ""):
+            resp.headers["x-inference-id"] = gid  # an id that does not look issued gets none
+        if (cid := client_request_id(request)) is not None:
+            resp.headers["x-client-request-id"] = cid
+        return resp
 
     return router
 
 
-async def _submit(state: EmulatorState, request: Request):
+async def _submit(state: EmulatorState, request: Request, call: Call):
     submit_fault, body, resp = await json_request(state, request, "submit", JOB_PATH)
     if resp is not None:
         return resp
@@ -101,28 +126,53 @@ async def _submit(state: EmulatorState, request: Request):
         return answer
     # A fault sent in the header is the submit's own; only queued ones reach the job.
     fault = state.take_fault("job", request) if not request.headers.get("x-music01-fault") else None
-    job = _new_job(contract, body, fault, str(request.base_url).rstrip("/"))
+    job = _new_job(state, contract, body, fault, str(request.base_url).rstrip("/"))
+    call.inference_id, call.credits = job["id"], CREDITS[contract.id]
     with state.lock:
         state.jobs[job["id"]] = job
         state.stats["submits"].append(_submit_record(job))
+    call.record(succeeded=True)  # created and billed: logged now, whatever becomes of the answer
     threading.Thread(target=_work, args=(state, job), name="music01-emulator-job", daemon=True).start()
-    return JSONResponse({"id": job["id"], "status": "queued"}, status_code=201)
+    return await _submit_answer(state, request, call, submit_fault)
 
 
-def _new_job(contract: ModelContract, body: dict, fault: str | None, base_url: str) -> dict:
-    gid = f"{uuid.uuid4()}:{contract.id.split('/')[-1]}"
+async def _submit_answer(state: EmulatorState, request: Request, call: Call, fault: str | None):
+    """The answer of a submit that created its job, or its loss (``lost:reset``, ``lost:hang``, ``lost:504``)."""
+    if fault == "lost:reset":
+        return await abort_connection(request, JOB_PATH)
+    if fault == "lost:504":
+        return gateway(504, JOB_PATH)
+    if fault == "lost:hang":
+        await asyncio.sleep(state.hang_s)  # past the client's read timeout: nobody reads what follows
+    usage = {"credits_used": call.credits, "usd_spent": usd(call.credits)}
+    answer = JSONResponse({"id": call.inference_id, "status": "queued", "meta": {"usage": usage}}, status_code=201)
+    return call.answer(answer, cost=True)
+
+
+def _new_job(state: EmulatorState, contract: ModelContract, body: dict, fault: str | None, base_url: str) -> dict:
+    odd_polls, odd_status = _odd_status_spec(fault)
     return {
-        "id": gid,
+        "id": new_id(state.id_style, contract.id.split("/")[-1]),
         "contract": contract,
         "body": body,
         "created": time.monotonic(),
         "fault": fault,
+        "odd_polls": odd_polls,
+        "odd_status": odd_status,
         "done": False,
         "result": None,
         "error": None,
         "url": None,
         "base_url": base_url,
     }
+
+
+def _odd_status_spec(fault: str | None) -> tuple[int, str | None]:
+    """The ``job:unknown_status[;polls=N][;status=S]`` fault: (polls, status), or (0, None)."""
+    if not fault or fault.split(";")[0] != "job:unknown_status":
+        return 0, None
+    kv = dict(p.split("=", 1) for p in fault.split(";")[1:] if "=" in p)
+    return int(kv.get("polls", 3)), kv.get("status", "waiting_for_gpu")
 
 
 def _submit_record(job: dict) -> dict:
@@ -154,6 +204,11 @@ def _status(state: EmulatorState, job: dict) -> dict:
     elapsed = time.monotonic() - job["created"]
     queue_s = state.queue_s if state.queue_s else state.latency_s / 3
     out = {"id": job["id"]}
+    with state.lock:
+        odd = job["odd_polls"] > 0
+        job["odd_polls"] -= odd
+    if odd:
+        return {**out, "status": job["odd_status"]}
     if job["fault"] == "job:stuck" or elapsed < queue_s:
         return {**out, "status": "queued"}
     if not job["done"] or elapsed < state.latency_s:
@@ -183,16 +238,14 @@ def _completed(state: EmulatorState, job: dict) -> dict:
         )
         if job["fault"] == "job:expired":
             expire_file(state, job["url"])
-    usage = {"credits_used": CREDITS.get(job["contract"].id, 84000), "usd_spent": 0.06}
-    return {
-        "audio_file": {
-            "url": job["url"],
-            "content_type": ctype,
-            "file_name": job["url"].rsplit("/", 1)[-1],
-            "file_size": size,
-        },
-        "meta": {"usage": usage},
-    }
+    audio_file = {"url": job["url"]}
+    if not state.sparse_audio_file:
+        audio_file.update(content_type=ctype, file_name=job["url"].rsplit("/", 1)[-1], file_size=size)
+    out = {"audio_file": audio_file}
+    if state.poll_meta:
+        credits = CREDITS[job["contract"].id]
+        out["meta"] = {"usage": {"credits_used": credits, "usd_spent": usd(credits)}}
+    return out
 
 
 _CTYPE = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "application/octet-stream"}

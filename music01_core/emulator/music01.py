@@ -4,7 +4,10 @@ It answers exactly as the contract says (multipart upload, JSON generate, hex au
 ``base_resp``), is strict about request shapes (the gateway's 400 bodies, 401 without
 the key, 2013 for unknown ids), renders audio with the offline engine, and can inject
 every fault the client must survive.  With ``retire_music01`` it answers as the provider
-does since August 2026: the model is gone.
+does since August 2026: the model is gone.  A generate is billed (:mod:`.logs`): every
+answer carries ``x-inference-id`` and the echo of a valid ``X-Client-Request-Id``, a
+successful one the cost headers too, and each generate received with a key is one row of
+``GET /v2/logs`` (failed ones with zero cost).
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import asyncio
 import logging
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -27,6 +29,7 @@ from ..settings import GENERATE_PATH, UPLOAD_PATH, AudioSetting
 from .common import EmulatorState, base_resp, before, fault_answer, gateway, json_request, slow_json
 from .contract import CREDITS, MUSIC01, UPLOAD_PURPOSES, job_model_ids
 from .files import add_file
+from .logs import Call, open_call
 from .validation import body_problems, model_problem
 
 logger = logging.getLogger(__name__)
@@ -56,7 +59,13 @@ def music01_router(state: EmulatorState) -> APIRouter:
 
     @router.post(GENERATE_PATH)
     async def generate(request: Request):
-        return await _generate(state, request)
+        call = open_call(state, request)
+        await call.note_model()
+        try:
+            resp = await _generate(state, request, call)
+        finally:
+            call.record(succeeded=False)  # no-op once the billed answer was logged
+        return call.answer(resp)
 
     return router
 
@@ -138,7 +147,7 @@ def generate_problems(body) -> list[str]:
     return problems + body_problems(MUSIC01, body)
 
 
-async def _generate(state: EmulatorState, request: Request):
+async def _generate(state: EmulatorState, request: Request, call: Call):
     fault, body, resp = await json_request(state, request, "generate", GENERATE_PATH)
     if resp is not None:
         return resp
@@ -160,11 +169,9 @@ async def _generate(state: EmulatorState, request: Request):
     if wait > 0:
         await asyncio.sleep(wait)
     payload = _generate_payload(state, request, fault, result, setting)
-    headers = {
-        "x-inference-id": str(uuid.uuid4()),
-        "x-aimlapi-credits-used": str(CREDITS[MUSIC01.id]),
-        "x-aimlapi-usd-spent": "0.0315",
-    }
+    call.credits = CREDITS[MUSIC01.id]
+    call.record(succeeded=True)
+    headers = call.headers(cost=True)  # a non-streaming JSON answer: the cost headers too
     if fault == "slow":
         return slow_json(payload, headers=headers)
     return JSONResponse(payload, headers=headers)

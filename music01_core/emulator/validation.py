@@ -10,7 +10,14 @@ import re
 
 from .contract import AudioSettingField, ModelContract, ReferenceField, StringField
 
-__all__ = ["body_problems", "model_problem", "string_problems", "reference_problems", "audio_setting_problems"]
+__all__ = [
+    "js_length",
+    "body_problems",
+    "model_problem",
+    "string_problems",
+    "reference_problems",
+    "audio_setting_problems",
+]
 
 # An absolute URI (RFC 3986: scheme ":" and the rest, no whitespace): the schemas' "format": "uri".
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+\Z")
@@ -59,6 +66,24 @@ def body_problems(contract: ModelContract, body: dict) -> list[str]:
     return problems
 
 
+def js_length(text: str) -> int:
+    """The length of ``text`` as the provider's gateway measures it.
+
+    The gateway runs on JavaScript, whose ``String.length`` counts UTF-16 code units: a
+    character outside the Basic Multilingual Plane (most emoji, e.g. U+1F3B5) counts 2,
+    where Python's ``len`` counts 1.  Every length limit here is checked with this.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    int
+    """
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def string_problems(spec: StringField, body: dict) -> list[str]:
     """The messages for one string field: presence, type, ``minLength`` / ``maxLength``.
 
@@ -76,9 +101,10 @@ def string_problems(spec: StringField, body: dict) -> list[str]:
     value = body[spec.name]
     if not isinstance(value, str):
         return [f"{spec.name} must be a string"]
-    if spec.min_length is not None and len(value) < spec.min_length:
+    length = js_length(value)
+    if spec.min_length is not None and length < spec.min_length:
         return [f"{spec.name} must be longer than or equal to {spec.min_length} characters"]
-    if spec.max_length is not None and len(value) > spec.max_length:
+    if spec.max_length is not None and length > spec.max_length:
         return [f"{spec.name} must be shorter than or equal to {spec.max_length} characters"]
     return []
 

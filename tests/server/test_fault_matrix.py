@@ -64,7 +64,9 @@ def clip(examples, tmp_path_factory):
 def backend(emu, home, **kw):
     emu.reset()
     kw.setdefault("read_timeout_s", 60)
-    return ApiBackend(api_key=KEY, base_url=emu.url, home=home, backoff_s=0.01, poll_delays=FAST, **kw)
+    return ApiBackend(
+        api_key=KEY, base_url=emu.url, home=home, backoff_s=0.01, poll_delays=FAST, log_waits_s=(0.2, 1.0, 4.0), **kw
+    )
 
 
 def sends(emu, path, method="POST"):
@@ -212,7 +214,7 @@ def test_connection_refused_sends_nothing_and_says_so(tmp_path, clip):
         api.generate("hello", voice_id="vocal-2025010100000000-a0AAAaaa", instrumental_id=None)
     assert not exc.value.may_be_billed
     with pytest.raises(E.ApiConnectionError, match="Nothing was sent"):
-        api.make(MusicRequest(model="minimax/music-2.6", prompt="lofi", lyrics="[Verse]\nhello"))
+        api.make(MusicRequest(model="minimax/music-2.6", prompt="warm lofi beats", lyrics="[Verse]\nhello moon"))
     assert_settled(api.home, completed=0)
 
 
@@ -225,13 +227,18 @@ JOB_ROWS = [
     ("submit", "http:403", E.InsufficientCreditsError, "top up", 1, 0),
     ("submit", "http:404", E.EndpointNotFoundError, "check AIML_API_BASE", 1, 0),
     ("submit", "http:429;retry-after=0", None, "", 2, 0),
-    ("submit", "http:500", E.ServerError, "may be billed", 1, 0),
-    ("submit", "http:502", E.ServerError, "may be billed", 1, 0),
-    ("submit", "http:503", E.ServerError, "may be billed", 1, 0),
-    ("submit", "http:504", E.GenerationTimeoutError, "may be billed", 1, 0),
-    ("submit", "badjson", E.ProtocolError, "may be billed", 1, 0),
-    ("submit", "reset", E.ApiConnectionError, "may be billed", 1, 0),
-    ("submit", "hang", E.GenerationTimeoutError, "no answer to the submit", 1, 0),
+    # A lost or failed answer is settled by the provider's usage log (issue 22), never by sending again:
+    # failed there (no job) -> "not billed"; the job exists -> followed and saved from its log row.
+    ("submit", "http:500", E.JobError, "it was not billed", 1, 0),
+    ("submit", "http:502", E.JobError, "it was not billed", 1, 0),
+    ("submit", "http:503", E.JobError, "it was not billed", 1, 0),
+    ("submit", "http:504", E.JobError, "it was not billed", 1, 0),
+    ("submit", "badjson", E.JobError, "it was not billed", 1, 0),
+    ("submit", "reset", E.JobError, "it was not billed", 1, 0),
+    ("submit", "hang", None, "", 1, 0),
+    ("submit", "lost:reset", None, "", 1, 0),
+    ("submit", "lost:hang", None, "", 1, 0),
+    ("submit", "lost:504", None, "", 1, 0),
     # Polls are GETs: any number of failures is polled again, never submitted again.
     ("poll", "http:429", None, "", 1, 0),
     ("poll", "http:500", None, "", 1, 0),
@@ -255,7 +262,7 @@ JOB_ROWS = [
 @pytest.mark.parametrize("where,fault,cls,message,sent,pending", JOB_ROWS, ids=[f"{r[0]}-{r[1]}" for r in JOB_ROWS])
 def test_job_row(emu, tmp_path, where, fault, cls, message, sent, pending):
     api = backend(emu, tmp_path / "home")
-    if fault == "hang":
+    if fault in ("hang", "lost:hang"):
         api.jobs.timeout = (2.0, 1.0)
     emu.faults(**{where: [fault] * (3 if where == "poll" else 1)})
     if cls is None:
@@ -266,7 +273,7 @@ def test_job_row(emu, tmp_path, where, fault, cls, message, sent, pending):
             api.make(MusicRequest(**TEXT_JOB), wait_s=3 if fault == "job:stuck" else 60)
         assert KEY not in str(exc.value) and "Traceback" not in str(exc.value)
         assert not (getattr(exc.value, "may_be_billed", False) and getattr(exc.value, "retryable", False))
-    if fault == "hang":
+    if fault in ("hang", "lost:hang"):
         time.sleep(3)  # the hung submit reaches the provider after all: exactly the may-be-billed case
         assert len(emu.stats()["submits"]) == 1
     posts = emu.stats()["methods"].get(f"POST {JOB_PATH}", 0)
@@ -325,7 +332,7 @@ if sys.argv[1] == "music-01":
     up = api.upload(sys.argv[2], "voice")
     api.generate("hello moon", voice_id=up.voice_id)
 else:
-    api.make(MusicRequest(model="minimax/music-2.6", prompt="warm lofi", lyrics="[Verse]\\nhello"), wait_s=60)
+    api.make(MusicRequest(model="minimax/music-2.6", prompt="warm lofi beats", lyrics="[Verse]\\nhello moon"), wait_s=60)
 """
 
 

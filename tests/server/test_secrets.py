@@ -19,17 +19,26 @@ NEEDLES = [KEY, KEY[:16], KEY[-16:]]
 
 # (queued faults, CLI arguments after "generate")
 CASES = [
-    ({}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi piano, rain"]),
-    ({"submit": ["http:401"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi"]),
-    ({"submit": ["http:403"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi"]),
-    ({"submit": ["http:500"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi"]),
-    ({"submit": ["reset"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi"]),
-    ({"submit": ["code:1026;http=400"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi"]),
-    ({"poll": ["badjson", "http:502"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi"]),
-    ({"job": ["job:error"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi"]),
-    ({"job": ["job:expired"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi"]),
-    ({"job": ["job:notaudio"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi"]),
-    ({"job": ["job:stuck"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi", "--wait-s", "3"]),
+    ({}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi piano, rain", "--instrumental"]),
+    ({"submit": ["http:401"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi beats, rain", "--instrumental"]),
+    ({"submit": ["http:403"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi beats, rain", "--instrumental"]),
+    ({"submit": ["http:500"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi beats, rain", "--instrumental"]),
+    ({"submit": ["reset"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi beats, rain", "--instrumental"]),
+    (
+        {"submit": ["code:1026;http=400"]},
+        ["--model", "minimax/music-2.6", "--prompt", "lo-fi beats, rain", "--instrumental"],
+    ),
+    (
+        {"poll": ["badjson", "http:502"]},
+        ["--model", "minimax/music-2.6", "--prompt", "lo-fi beats, rain", "--instrumental"],
+    ),
+    ({"job": ["job:error"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi beats, rain", "--instrumental"]),
+    ({"job": ["job:expired"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi beats, rain", "--instrumental"]),
+    ({"job": ["job:notaudio"]}, ["--model", "minimax/music-2.6", "--prompt", "lo-fi beats, rain", "--instrumental"]),
+    (
+        {"job": ["job:stuck"]},
+        ["--model", "minimax/music-2.6", "--prompt", "lo-fi beats, rain", "--instrumental", "--wait-s", "3"],
+    ),
     (
         {"generate": ["http:504"]},
         ["--model", "music-01", "--lyrics", "la la", "--instrumental-id", "instrumental-2025011003141125-Akz9eWnD"],
@@ -73,7 +82,16 @@ def test_no_failure_path_prints_or_stores_the_key(tmp_path):
         # A wrong key (the server refuses it) and a key pasted with a line break inside.
         env_bad = dict(env)
         env["AIML_API_KEY"] = KEY[:20] + "\n" + KEY[20:]
-        cli("generate", "--model", "minimax/music-2.6", "--prompt", "lo-fi", "-o", str(tmp_path / "x.mp3"))
+        cli(
+            "generate",
+            "--model",
+            "minimax/music-2.6",
+            "--prompt",
+            "lo-fi beats, rain",
+            "--instrumental",
+            "-o",
+            str(tmp_path / "x.mp3"),
+        )
         env.update(env_bad)
         # A key pasted into the base URL, as a host label, a path segment, a password or a query (issue
         # 20.4): refused before anything is sent, and never echoed, by upload and by generate.
@@ -84,7 +102,16 @@ def test_no_failure_path_prints_or_stores_the_key(tmp_path):
             f"https://api.example.invalid/?key={KEY}",
         ):
             env["AIML_API_BASE"] = base
-            p = cli("generate", "--model", "minimax/music-2.6", "--prompt", "lo-fi", "-o", str(tmp_path / "b.mp3"))
+            p = cli(
+                "generate",
+                "--model",
+                "minimax/music-2.6",
+                "--prompt",
+                "lo-fi beats, rain",
+                "--instrumental",
+                "-o",
+                str(tmp_path / "b.mp3"),
+            )
             assert p.returncode == 2 and "belongs in AIML_API_KEY" in p.stderr, p.stderr
             p = cli("upload", str(tmp_path / "any.mp3"), "--purpose", "song")
             assert p.returncode == 2 and "belongs in AIML_API_KEY" in p.stderr, p.stderr

@@ -147,12 +147,14 @@ def test_output_format_follows_the_suffix_and_is_converted_when_the_model_return
 
     assert History(run.home).list()[0].format == "mp3"  # the history keeps what the model returned
     # Issue 20.2: a suffix no model returns is refused before anything is made: no file, no history entry.
-    p = run("generate", "--model", "minimax/music-2.6", "--prompt", "upbeat pop", "-o", tmp_path / "x.ogg")
+    p = run(
+        "generate", "--model", "minimax/music-2.6", "--prompt", "upbeat pop", "--instrumental", "-o", tmp_path / "x.ogg"
+    )
     assert p.returncode == 2 and "not 'ogg'" in p.stderr and not (tmp_path / "x.ogg").exists()
     assert len(History(run.home).list()) == 1
     # A model that returns WAV itself is asked for WAV (no conversion note), at the rate asked.
     p = run(
-        "generate", "--model", "minimax/music-2.6", "--prompt", "upbeat pop", "-o", tmp_path / "y.wav",
+        "generate", "--model", "minimax/music-2.6", "--prompt", "upbeat pop", "--instrumental", "-o", tmp_path / "y.wav",
         "--sample-rate", "16000",
     )  # fmt: skip
     assert p.returncode == 0 and "converted" not in p.stderr, p.stderr
@@ -163,7 +165,7 @@ def test_output_format_follows_the_suffix_and_is_converted_when_the_model_return
 
 
 def test_generate_never_overwrites_without_force_and_writes_into_a_folder(run, tmp_path):
-    args = ("generate", "--model", "minimax/music-2.6", "--prompt", "lo-fi hip hop, rain")
+    args = ("generate", "--model", "minimax/music-2.6", "--prompt", "lo-fi hip hop, rain", "--instrumental")
     out = tmp_path / "song.mp3"
     out.write_bytes(b"my own song")
     p = run(*args, "-o", out)

@@ -170,6 +170,7 @@ def test_the_cli_never_prints_a_pasted_key(tmp_path, make_audio):
             "minimax/music-2.6",
             "--prompt",
             "lo-fi piano",
+            "--instrumental",
             "-o",
             str(tmp_path / "o.mp3"),
         ],

@@ -54,14 +54,14 @@ def test_text_fields_per_model():
     cover = prepare_text_fields("minimax/music-cover", prompt="quiet jazz with brushes")
     assert cover.lyrics is None and cover.prompt == "quiet jazz with brushes"
     inst = prepare_text_fields(
-        "minimax/music-2.6", prompt="warm lofi", lyrics="ignored words here", is_instrumental=True
+        "minimax/music-2.6", prompt="warm lofi beats", lyrics="ignored words here", is_instrumental=True
     )
     assert inst.lyrics is None and any("not sent" in w for w in inst.warnings)
     with pytest.raises(E.InputError, match="no is instrumental switch"):
         prepare_text_fields(
             "minimax/music-2.0", prompt="warm lofi beats", lyrics="[Verse] hello there", is_instrumental=True
         )
-    with pytest.raises(E.LyricsError, match="lyrics or a style prompt"):
+    with pytest.raises(E.LyricsError, match="needs lyrics unless a switch is on"):
         prepare_text_fields("minimax/music-2.6")
 
 

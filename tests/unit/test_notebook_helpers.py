@@ -31,10 +31,10 @@ def test_mine_and_export_mine_hold_only_this_runs_takes(offline, tmp_path):
 
     from music01_core.backends.base import MusicRequest
 
-    before = offline.make(MusicRequest(model="minimax/music-2.6", prompt="before", lyrics="[Verse]\nla la"))
+    before = offline.make(MusicRequest(model="minimax/music-2.6", prompt="before the run", lyrics="[Verse]\nla la"))
     time.sleep(1.1)
     nb = NotebookSession(backend=offline, model="minimax/music-2.6", work=tmp_path)
-    take = offline.make(MusicRequest(model="minimax/music-2.6", prompt="mine", lyrics="[Verse]\nla la"))
+    take = offline.make(MusicRequest(model="minimax/music-2.6", prompt="mine, this run", lyrics="[Verse]\nla la"))
     assert [e.id for e in nb.mine()] == [take.history_id]
     names = zipfile.ZipFile(nb.export_mine(tmp_path / "mine.zip")).namelist()
     assert any(take.history_id in n for n in names) and not any(before.history_id in n for n in names)

@@ -19,7 +19,7 @@ def test_estimate_from_the_documented_example_then_from_your_own_history(tmp_pat
     assert estimate_cost("music-01", 3).credits_each is None  # no figure was ever published
     # Three real generations recorded in two sessions: their median (and their dollars) win.
     offline = OfflineBackend(home=tmp_path / "scratch")
-    r = offline.make(MusicRequest(model="minimax/music-2.6", prompt="x", lyrics="[Verse]\nla"))
+    r = offline.make(MusicRequest(model="minimax/music-2.6", prompt="calm piano music", lyrics="[Verse]\nla"))
     for home, credits, usd in (
         (tmp_path / "sessions" / "a", "100000", "0.05"),
         (tmp_path / "sessions" / "a", "140000", "0.07"),
@@ -35,7 +35,7 @@ def test_estimate_from_the_documented_example_then_from_your_own_history(tmp_pat
 
 def test_room_usage_counts_every_session_and_the_last_hour(tmp_path):
     offline = OfflineBackend(home=tmp_path / "scratch")
-    r = offline.make(MusicRequest(model="minimax/music-2.6", prompt="x", lyrics="[Verse]\nla"))
+    r = offline.make(MusicRequest(model="minimax/music-2.6", prompt="calm piano music", lyrics="[Verse]\nla"))
     History(tmp_path / "sessions" / "s1").save(replace(r, backend="api", credits_used="84000", usd_spent="0.04"))
     History(tmp_path / "sessions" / "s1").save(r)
     History(tmp_path / "sessions" / "s2").save(r)
