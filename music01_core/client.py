@@ -252,12 +252,15 @@ class Client:
         # The answer cannot be fetched again, so a process killed between the answer and the save
         # loses the audio for good; it must not also lose the *fact*: this record stays behind after
         # such a crash, and `music01 jobs` / the app's History show it as "interrupted".
+        if not provider.offline:
+            job = replace(job, client_request_id=new_client_request_id())
         marker = None if provider.offline else self.history.add_pending(self._sent_record(provider, job))
         try:
             if on_status is not None and provider.offline:
                 on_status("generating", 0.0)
             status = provider.submit(job)
-            return self.history.keep(status.piece, **status.provenance)
+            piece = replace(status.piece, client_request_id=job.client_request_id)
+            return self.history.keep(piece, **status.provenance)
         finally:
             # Saved, or an error the person was shown: either way the record has done its job.
             if marker is not None:
@@ -423,7 +426,10 @@ class Client:
         if job is not None and job.key_fp and job.key_fp != provider.key_fp:
             raise InputError("this job was submitted with another API key: set that key (AIML_API_KEY) to resume it.")
         if job is None:
-            model = gid.rsplit(":", 1)[1] if ":" in gid else "unknown"
+            # Older ids end in ":model"; newer ones (nanoid) do not: the provider's log may know.
+            model_of = getattr(provider, "model_of", None)
+            model = gid.rsplit(":", 1)[1] if ":" in gid else (model_of(gid) if model_of else None) or "unknown"
+            model = f"minimax/{model}" if f"minimax/{model}" in MODELS else model
             job = self.history.add_pending(
                 PendingJob(
                     generation_id=gid,

@@ -29,6 +29,7 @@ import requests
 from .. import ffmpeg
 from ..errors import (
     ApiConnectionError,
+    ApiError,
     AudioInputError,
     BadAudioError,
     JobFailedError,
@@ -261,6 +262,18 @@ class JobClient:
                 return None
             offset += len(page["data"])
 
+    def logged_inference(self, inference_id: str, *, max_pages: int = 10) -> dict | None:
+        """The usage log's row of ``inference_id`` over the last 7 days (at most ``max_pages`` pages), or None."""
+        params = {"period": "7d", "limit": LOGS_PAGE}
+        for page_no in range(max_pages):
+            page = self._logs_page({**params, "offset": page_no * LOGS_PAGE})
+            for row in page["data"]:
+                if isinstance(row, dict) and row.get("inference_id") == inference_id:
+                    return row
+            if not page["pagination"].get("has_more") or not page["data"]:
+                return None
+        return None
+
     def _logs_page(self, params: dict) -> dict:
         try:
             resp = self.session.get(
@@ -414,6 +427,15 @@ class AimlApiJobs:
         )
         logger.info("submitting a %s job to %s", job.model.id, self.base_url)
         return self.client.submit(payload, client_request_id=job.client_request_id)
+
+    def model_of(self, generation_id: str) -> str | None:
+        """The model a job was submitted to, from the usage log (newer ids carry no ``:model``); None if unknown."""
+        try:
+            row = self.client.logged_inference(generation_id)
+        except ApiError as exc:
+            logger.info("could not look %s up in the usage log: %s", generation_id, exc)
+            return None
+        return row.get("model") if row and isinstance(row.get("model"), str) else None
 
     def recover(self, record) -> Recovery | None:
         """What the usage log says of a submit whose answer was lost; None while it does not list it.

@@ -209,10 +209,19 @@ class AimlApiMusic01(Music01Calls):
         return exc
 
     def _send_generate(
-        self, lyrics: str, voice_id: str | None, instrumental_id: str | None, setting: AudioSetting, seed: int | None
+        self,
+        lyrics: str,
+        voice_id: str | None,
+        instrumental_id: str | None,
+        setting: AudioSetting,
+        seed: int | None,
+        *,
+        client_request_id: str | None = None,
     ) -> GenerationResult:
-        """POST the JSON request once (see the module docstring for the only retries)."""
-
+        """POST the JSON request once, traced with ``X-Client-Request-Id`` (see the module docstring for retries)."""
+        headers = self._headers()
+        if client_request_id:
+            headers["X-Client-Request-Id"] = client_request_id
         payload = {"model": MODEL, "lyrics": lyrics, "audio_setting": setting.to_dict()}
         if voice_id:
             payload["refer_voice"] = voice_id
@@ -222,7 +231,7 @@ class AimlApiMusic01(Music01Calls):
             self.session,
             self.base_url + GENERATE_PATH,
             payload,
-            headers=self._headers(),
+            headers=headers,
             timeout=self.timeout,
             sleep=self._sleep,
             backoff=self._backoff,

@@ -102,7 +102,14 @@ class Music01Calls:
         raise NotImplementedError
 
     def _send_generate(
-        self, lyrics: str, voice_id: str | None, instrumental_id: str | None, setting: AudioSetting, seed: int | None
+        self,
+        lyrics: str,
+        voice_id: str | None,
+        instrumental_id: str | None,
+        setting: AudioSetting,
+        seed: int | None,
+        *,
+        client_request_id: str | None = None,
     ) -> GenerationResult:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -118,7 +125,12 @@ class Music01Calls:
             voice_id, inst_id = voice_id or up.voice_id, inst_id or up.instrumental_id
         check_ids(voice_id, inst_id)
         result, provenance = self.generate(
-            job.lyrics or "", voice_id=voice_id, instrumental_id=inst_id, audio_setting=job.audio_setting, seed=job.seed
+            job.lyrics or "",
+            voice_id=voice_id,
+            instrumental_id=inst_id,
+            audio_setting=job.audio_setting,
+            seed=job.seed,
+            client_request_id=job.client_request_id,
         )
         piece = replace(result, model=job.model.id)
         return JobStatus(id=result.trace_id, status="completed", piece=piece, provenance=provenance)
@@ -198,6 +210,7 @@ class Music01Calls:
         instrumental_id: str | None = None,
         audio_setting: AudioSetting | None = None,
         seed: int | None = None,
+        client_request_id: str | None = None,
     ) -> tuple[GenerationResult, dict]:
         """Generate once; ``(piece, provenance)`` — provenance names the library reference behind the ids.
 
@@ -208,13 +221,23 @@ class Music01Calls:
         setting = audio_setting or AudioSetting()
         notes: list[str] = []
         try:
-            result = self._send_generate(lyrics, voice_id, instrumental_id, setting, seed)
+            result = self._send_generate(
+                lyrics, voice_id, instrumental_id, setting, seed, client_request_id=client_request_id
+            )
         except UnknownIdError:
             renewed = self._renew_ids(voice_id, instrumental_id)
             if renewed is None:
                 raise
             voice_id, instrumental_id, notes = renewed
-            result = self._send_generate(lyrics, voice_id, instrumental_id, setting, seed)
+            # The first generate was refused (not billed): this one is its own request, traced afresh.
+            result = self._send_generate(
+                lyrics,
+                voice_id,
+                instrumental_id,
+                setting,
+                seed,
+                client_request_id=f"{client_request_id}.2" if client_request_id else None,
+            )
         if notes:
             result = replace(result, warnings=(*notes, *result.warnings))
         ref = self.library.find_id(instrumental_id or voice_id or "")

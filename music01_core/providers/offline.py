@@ -167,7 +167,14 @@ class OfflineEngine(Music01Calls):
         )
 
     def _send_generate(
-        self, lyrics: str, voice_id: str | None, instrumental_id: str | None, setting: AudioSetting, seed: int | None
+        self,
+        lyrics: str,
+        voice_id: str | None,
+        instrumental_id: str | None,
+        setting: AudioSetting,
+        seed: int | None,
+        *,
+        client_request_id: str | None = None,
     ) -> GenerationResult:
         """Render a piece from lyrics and ids, following music-01's three cases.
 

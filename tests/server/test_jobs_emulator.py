@@ -383,3 +383,20 @@ def test_killed_while_the_submit_is_on_its_way_then_resume_finds_it_in_the_usage
     (entry,) = History(tmp_path / "home").list()
     assert entry.client_request_id == rec.client_request_id and entry.generation_id == emu.stats()["submits"][0]["id"]
     assert emu.stats()["methods"][f"POST {JOB_PATH}"] == 1 and History(tmp_path / "home").pending() == []
+
+
+def test_a_nanoid_job_resumed_on_another_machine_gets_its_model_from_the_usage_log(tmp_path):
+    """Newer generation ids carry no ':model': a resume with no record here asks the provider's log."""
+    with EmulatorServer(key=KEY, home=tmp_path / "emu", latency_s=1.0, id_style="nanoid") as server:
+        here = ApiBackend(api_key=KEY, base_url=server.url, home=tmp_path / "a", poll_delays=FAST)
+        with pytest.raises(E.JobPendingError) as exc:
+            here.make(
+                MusicRequest(model="minimax/music-2.0", prompt="warm lofi beats", lyrics="[Verse]\nhello moon"),
+                wait_s=0,
+            )
+        gid = exc.value.generation_id
+        assert ":" not in gid and len(gid) == 21
+        elsewhere = ApiBackend(api_key=KEY, base_url=server.url, home=tmp_path / "b", poll_delays=FAST)
+        r = elsewhere.resume(gid, wait_s=60)
+    assert r.model == "minimax/music-2.0" and r.generation_id == gid
+    assert History(tmp_path / "b").find_generation(gid).model == "minimax/music-2.0"
