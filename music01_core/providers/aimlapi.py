@@ -449,7 +449,10 @@ class AimlApiJobs:
         if row is None:
             return None
         cost = row.get("cost") if isinstance(row.get("cost"), dict) else {}
-        if row.get("status") != "succeeded":
+        if row.get("status") not in ("succeeded", "failed"):
+            # A row that cannot be read must not close the record as "not billed": it stays, to look again.
+            raise ProtocolError("the usage log lists the request with no readable status.", retryable=True)
+        if row["status"] == "failed":
             return Recovery(billed=False)
         gid = row.get("inference_id")
         if not isinstance(gid, str) or not gid:

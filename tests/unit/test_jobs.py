@@ -418,3 +418,16 @@ def test_a_job_finished_twice_is_saved_once(tmp_path, mp3_bytes):
     )
     first, second = h.save(r), h.save(r)
     assert first.id == second.id and len(h.list()) == 1
+
+
+@responses.activate
+def test_a_malformed_log_row_never_closes_the_record_as_not_billed(api):
+    lose_the_answer("reset")
+    responses.add_callback(
+        responses.GET,
+        LOGS,
+        callback=lambda req: (200, {}, json.dumps(logs_page(log_row(sent_crid()) | {"status": None}))),
+    )
+    with pytest.raises(E.JobPendingError, match="no readable status"):
+        api.make(REQ)
+    assert len(posts()) == 1 and [j.state for j in History(api.home).pending()] == ["lost"]
