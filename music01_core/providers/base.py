@@ -47,6 +47,12 @@ class Provider(Protocol):
         (music-01): the pipeline keeps a "sent" record while it is on the way.
     publisher : object or None
         The app's link publisher (short-lived links to prepared clips), when there is one.
+
+    Notes
+    -----
+    Optional, for providers that keep records of their own: ``recover(record) -> Recovery | None``
+    (what became of a submit whose answer was lost; the pipeline never sends it again) and
+    ``model_of(generation_id) -> str | None`` (the model of a job this machine has no record of).
     """
 
     name: str
