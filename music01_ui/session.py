@@ -304,8 +304,10 @@ def friendly(fn):
         except JobPendingError as exc:
             logger.info("%s: job still pending", fn.__name__)
             raise gr.Error(
-                str(exc).replace("`music01 resume ", "the History tab's Resume, or `music01 resume "),
-                title="Still running at the provider",
+                str(exc).replace("`music01 resume", "the History tab's Resume, or `music01 resume"),
+                title="Answer lost — not sent again"
+                if exc.status == "answer lost"
+                else "Still running at the provider",
                 print_exception=False,
             ) from None
         except Music01Error as exc:
