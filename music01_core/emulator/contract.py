@@ -10,11 +10,19 @@ test.  Everything here is written from the provider's reference instead:
 - the retired music-01 (upload + generate): the project's contract
   ``shared/api/music-01.openapi.json`` and ``shared/api/README.md``.
 
-Only what a JSON schema states is enforced: ``required``, ``type``, ``minLength`` /
-``maxLength``, ``enum``, ``format``.  Where a field's prose description says more (a
-length the schema does not carry, a field required only in words) the figure is kept as
-``prose_*`` data for the client-table consistency test and marked
-``# prose says …; see issue 22``: a later issue decides whether the emulator enforces it.
+Where a schema and its field's prose description disagree, the stricter reading is
+enforced (issue 22): a length only the prose states (music-2.6's "Length: 10–2000
+characters", minimax-music's "Maximum 600 characters") is kept as ``prose_*`` data next to
+the schema's own ``min_length`` / ``max_length``, and the emulator holds requests to the
+stricter of the two (:attr:`StringField.min_units` / :attr:`StringField.max_units`); each
+such entry says "stricter than the schema: prose says …" below.  A field required only in
+words is a "required unless" rule (:attr:`StringField.required_unless`).  Every length is
+counted in UTF-16 code units, as the provider's JavaScript gateway counts
+(:func:`js_length`).
+
+The same contract is published as JSON Schema (draft 2020-12) by :func:`json_schema`, and
+:func:`validator` checks a body with it; the emulator itself validates with
+:mod:`.validation`, which reads the dataclasses here (jsonschema is a test/dev dependency).
 
 Two readings go beyond a bare JSON schema, on purpose:
 
@@ -28,6 +36,8 @@ Two readings go beyond a bare JSON schema, on purpose:
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 from ..settings import GENERATE_PATH, JOB_PATH
@@ -43,6 +53,12 @@ __all__ = [
     "UPLOAD_PURPOSES",
     "CREDITS",
     "job_model_ids",
+    "js_length",
+    "is_uri",
+    "contract_for",
+    "json_schema",
+    "validator_class",
+    "validator",
 ]
 
 #: The commit of ``aimlapi/api-docs`` the job models' contracts are written from.
@@ -54,6 +70,33 @@ _DOCS = "aimlapi/api-docs@f14fa72:docs/api-references/music-models/MiniMax/"
 SAMPLE_RATES = (16000, 24000, 32000, 44100)
 BITRATES = (32000, 64000, 128000, 256000)
 FORMATS = ("mp3", "wav", "pcm")
+
+
+# An absolute URI (RFC 3986: scheme ":" and the rest, no whitespace): the schemas' "format": "uri".
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+\Z")
+
+
+def js_length(text: str) -> int:
+    """The length of ``text`` as the provider's gateway measures it.
+
+    The gateway runs on JavaScript, whose ``String.length`` counts UTF-16 code units: a
+    character outside the Basic Multilingual Plane (most emoji, e.g. U+1F3B5) counts 2,
+    where Python's ``len`` counts 1.  Every length limit here is checked with this.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    int
+    """
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def is_uri(value: str) -> bool:
+    """True when ``value`` is an absolute URI (``scheme:rest``, no whitespace): the schemas' ``format: uri``."""
+    return bool(_URI.match(value))
 
 
 @dataclass(frozen=True)
@@ -69,9 +112,15 @@ class StringField:
     required : bool
         Listed in the schema's ``required``.
     min_length, max_length : int or None
-        The schema's ``minLength`` / ``maxLength`` (enforced).
+        The schema's own ``minLength`` / ``maxLength``.
     prose_min_length, prose_max_length : int or None
-        A bound only the description states (not enforced; issue 22).
+        A bound the description states ("Length: 10–2000 characters").
+    required_unless : tuple of str
+        Boolean fields of the body: the field is required unless one of them is ``true``
+        (a rule only the prose states; empty: no such rule).
+
+    The bounds enforced are :attr:`min_units` / :attr:`max_units`: the stricter of the
+    schema's and the prose's, in UTF-16 code units.
     """
 
     name: str
@@ -81,6 +130,24 @@ class StringField:
     max_length: int | None = None
     prose_min_length: int | None = None
     prose_max_length: int | None = None
+    required_unless: tuple[str, ...] = ()
+
+    @property
+    def min_units(self) -> int | None:
+        """The enforced minimum: the larger of the schema's and the prose's (None: no minimum)."""
+        bounds = [b for b in (self.min_length, self.prose_min_length) if b is not None]
+        return max(bounds) if bounds else None
+
+    @property
+    def max_units(self) -> int | None:
+        """The enforced maximum: the smaller of the schema's and the prose's (None: no maximum)."""
+        bounds = [b for b in (self.max_length, self.prose_max_length) if b is not None]
+        return min(bounds) if bounds else None
+
+    @property
+    def from_prose(self) -> bool:
+        """True when an enforced bound or rule is stricter than the schema (it comes from the prose)."""
+        return (self.min_units, self.max_units) != (self.min_length, self.max_length) or bool(self.required_unless)
 
 
 @dataclass(frozen=True)
@@ -191,7 +258,8 @@ _JOBS = (
         strings=(
             # The field is "prompt" but its description is "Lyrics with optional formatting" (newlines,
             # pauses, ##…## accompaniment): the engine sings it.
-            # prose says "Maximum 600 characters" (the schema has no maxLength); see issue 22
+            # stricter than the schema: prose says "Maximum 600 characters" (minimax-music.json; the schema
+            # has no maxLength): enforced, 600 UTF-16 code units.
             StringField("prompt", "lyrics", required=True, prose_max_length=600),
         ),
         # prose says "Must be a .wav or .mp3 file longer than 15 seconds" and names no Base64; see issue 22
@@ -203,6 +271,7 @@ _JOBS = (
         id="minimax/music-cover",
         path=JOB_PATH,
         source=_DOCS + "music-cover.json",
+        # prompt's prose "Length: 10–2000 characters" agrees with its schema; lyrics have no description.
         strings=(
             StringField("prompt", "prompt", required=True, min_length=10, max_length=2000),
             StringField("lyrics", "lyrics", min_length=10, max_length=3000),
@@ -219,12 +288,23 @@ _JOBS = (
         path=JOB_PATH,
         source=_DOCS + "music-2.6.json",
         strings=(
-            # prose says "Length: 10–2000 characters" (the schema has maxLength only); see issue 22
+            # stricter than the schema: prose says "Length: 10–2000 characters" (music-2.6.json; the schema
+            # has maxLength 2000 only): the minimum 10 is enforced.
             StringField("prompt", "prompt", max_length=2000, prose_min_length=10, prose_max_length=2000),
-            # prose says "Length: 10–3000 characters", and is_instrumental's "When set to true, the lyrics
-            # field is not required" implies lyrics are required otherwise (the schema requires only
-            # model); see issue 22
-            StringField("lyrics", "lyrics", max_length=3000, prose_min_length=10, prose_max_length=3000),
+            # stricter than the schema: prose says "Length: 10–3000 characters" (music-2.6.json; the schema
+            # has maxLength 3000 only): the minimum 10 is enforced.  And stricter than the schema (which
+            # requires only model): is_instrumental's "When set to true, the lyrics field is not required"
+            # and lyrics_optimizer's "When set to true and lyrics is empty, the system will automatically
+            # generate lyrics from the prompt" (music-2.6.json) make lyrics required unless one of the
+            # two is true.
+            StringField(
+                "lyrics",
+                "lyrics",
+                max_length=3000,
+                prose_min_length=10,
+                prose_max_length=3000,
+                required_unless=("is_instrumental", "lyrics_optimizer"),
+            ),
         ),
         audio_setting=AudioSettingField("audio_sample_rate"),
         flags=("is_instrumental", "lyrics_optimizer"),
@@ -235,6 +315,7 @@ _JOBS = (
         id="minimax/music-2.0",
         path=JOB_PATH,
         source=_DOCS + "music-2.0.json",
+        # The prose ("Length: 10–2000" / "Length: 10–3000 characters") agrees with the schema.
         strings=(
             StringField("prompt", "prompt", required=True, min_length=10, max_length=2000),
             StringField("lyrics", "lyrics", required=True, min_length=10, max_length=3000),
@@ -247,6 +328,7 @@ _JOBS = (
         id="minimax/music-1.5",
         path=JOB_PATH,
         source=_DOCS + "music-1.5.json",
+        # The prose ("Length: 10–300" / "Length: 10–3000 characters") agrees with the schema.
         strings=(
             StringField("prompt", "prompt", required=True, min_length=10, max_length=300),
             StringField("lyrics", "lyrics", required=True, min_length=10, max_length=3000),
@@ -302,3 +384,158 @@ def job_model_ids() -> list[str]:
     list of str
     """
     return list(JOB_CONTRACTS)
+
+
+def contract_for(model_id: str) -> ModelContract:
+    """The contract of ``model_id``: a job model, or the retired ``music-01``.
+
+    Raises
+    ------
+    KeyError
+        For a model the provider's reference does not describe.
+    """
+    if model_id == MUSIC01.id:
+        return MUSIC01
+    return JOB_CONTRACTS[model_id]
+
+
+def _string_schema(spec: StringField) -> dict:
+    out: dict = {"type": "string"}
+    if spec.min_units is not None:
+        out["minUnits"] = spec.min_units
+    if spec.max_units is not None:
+        out["maxUnits"] = spec.max_units
+    if (spec.min_units, spec.max_units) != (spec.min_length, spec.max_length):
+
+        def says(lo, hi):
+            return f"{'' if lo is None else lo}–{'' if hi is None else hi}"
+
+        schema, prose = says(spec.min_length, spec.max_length), says(spec.prose_min_length, spec.prose_max_length)
+        out["$comment"] = f"stricter than the schema (schema {schema}, prose {prose}): the stricter of each bound"
+    return out
+
+
+def _audio_setting_schema(spec: AudioSettingField) -> dict:
+    props = {
+        name: {"type": "string" if isinstance(values[0], str) else "integer", "enum": list(values)}
+        for name, values in spec.enums()
+    }
+    out = {"type": "object", "properties": props, "additionalProperties": False}
+    if spec.required:
+        out["required"] = list(spec.required)
+    return out
+
+
+def _required_unless(spec: StringField) -> dict:
+    """``spec`` is required unless one of its switches is ``true``, as ``if`` / ``then``."""
+    on = [{"properties": {f: {"const": True}}, "required": [f]} for f in spec.required_unless]
+    return {
+        "$comment": f"stricter than the schema: {spec.name} is required unless {' or '.join(spec.required_unless)} "
+        "is true (the prose)",
+        "if": {"not": {"anyOf": on}},
+        "then": {"required": [spec.name]},
+    }
+
+
+def json_schema(model_id: str) -> dict:
+    """The request body of ``model_id`` as JSON Schema (draft 2020-12), from the dataclasses above.
+
+    The schema carries the model's properties, types, enums, ``required``,
+    ``additionalProperties: false`` (at the top and in ``audio_setting``), the reference's
+    ``format: uri`` and each "required unless" rule as ``if`` / ``then``.  String lengths are
+    the custom keywords ``minUnits`` / ``maxUnits``: UTF-16 code units, as the provider's
+    JavaScript gateway counts (an emoji such as U+1F3B5 counts 2).  JSON Schema's own
+    ``minLength`` / ``maxLength`` count code points (the emoji counts 1), which is not what the
+    gateway counts, so they are not used.  Check a body with :func:`validator`, which knows
+    the two keywords; a validator that does not ignores them.
+
+    Parameters
+    ----------
+    model_id : str
+        A job model or ``music-01``.
+
+    Returns
+    -------
+    dict
+    """
+    c = contract_for(model_id)
+    props: dict = {"model": {"type": "string", "enum": [c.id]}}
+    props.update({s.name: _string_schema(s) for s in c.strings})
+    if c.reference is not None:
+        props[c.reference.name] = {"type": "string", "format": c.reference.format}
+    if c.audio_setting is not None:
+        props["audio_setting"] = _audio_setting_schema(c.audio_setting)
+    props.update({f: {"type": "boolean"} for f in c.flags})
+    required = ["model", *(s.name for s in c.strings if s.required)]
+    required += [c.reference.name] if c.reference is not None and c.reference.required else []
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"{c.id} request body",
+        "$comment": f"{c.source}; lengths in UTF-16 code units (minUnits / maxUnits)",
+        "type": "object",
+        "properties": props,
+        "required": required,
+        "additionalProperties": False,
+    }
+    rules = [_required_unless(s) for s in c.strings if s.required_unless]
+    if rules:
+        schema["allOf"] = rules
+    return schema
+
+
+def _units_keyword(bound: str):
+    """A jsonschema keyword function checking a string's UTF-16 length against ``bound`` ("min" / "max")."""
+    from jsonschema.exceptions import ValidationError  # lazy: test/dev dependency only (see validator)
+
+    def check(validator, limit, instance, schema):
+        if not validator.is_type(instance, "string"):
+            return
+        n = js_length(instance)
+        if (bound == "min" and n < limit) or (bound == "max" and n > limit):
+            side = "at least" if bound == "min" else "at most"
+            yield ValidationError(f"{instance[:20]!r}… is {n} UTF-16 code units; {side} {limit} allowed")
+
+    return check
+
+
+@functools.cache
+def validator_class():
+    """``jsonschema.Draft202012Validator`` extended with ``minUnits`` / ``maxUnits`` (UTF-16 code units).
+
+    jsonschema is imported here, not at the top: it is a test/dev dependency (it arrives with
+    ``requirements-dev.txt``'s nbformat), not a runtime one, and the emulator validates with
+    :mod:`.validation`, which needs nothing beyond the standard library.
+
+    Returns
+    -------
+    type
+        A jsonschema validator class (made once); instantiate it with :func:`json_schema`'s schema.
+    """
+    import jsonschema  # lazy: test/dev dependency only
+
+    return jsonschema.validators.extend(
+        jsonschema.Draft202012Validator,
+        validators={"minUnits": _units_keyword("min"), "maxUnits": _units_keyword("max")},
+    )
+
+
+def validator(model_id: str):
+    """A validator of :func:`validator_class` bound to ``model_id``'s :func:`json_schema`.
+
+    It checks ``format: uri`` with the emulator's own rule (an absolute URI, :func:`is_uri`):
+    jsonschema's own "uri" check needs an optional package and is off by default.
+
+    Parameters
+    ----------
+    model_id : str
+
+    Returns
+    -------
+    jsonschema.protocols.Validator
+        Use ``.is_valid(body)`` / ``.iter_errors(body)``.
+    """
+    import jsonschema  # lazy: test/dev dependency only (see validator_class)
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("uri")(lambda value: not isinstance(value, str) or is_uri(value))
+    return validator_class()(json_schema(model_id), format_checker=checker)

@@ -1,26 +1,26 @@
 """The gateway's body validation, driven only by :mod:`.contract` (never by our model table).
 
+``js_length`` (how the gateway counts a length) and ``is_uri`` (``format: uri``) are part of
+the contract and live in :mod:`.contract`; they are re-exported here.
+
 Each function returns the gateway's messages for one part of a body (empty when valid),
 in the style of the provider's 400 "Body validation error!" answers.
 """
 
 from __future__ import annotations
 
-import re
-
-from .contract import AudioSettingField, ModelContract, ReferenceField, StringField
+from .contract import AudioSettingField, ModelContract, ReferenceField, StringField, is_uri, js_length
 
 __all__ = [
     "js_length",
+    "is_uri",
     "body_problems",
     "model_problem",
     "string_problems",
+    "required_unless_problems",
     "reference_problems",
     "audio_setting_problems",
 ]
-
-# An absolute URI (RFC 3986: scheme ":" and the rest, no whitespace): the schemas' "format": "uri".
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+\Z")
 
 
 def model_problem(ids) -> str:
@@ -60,32 +60,18 @@ def body_problems(contract: ModelContract, body: dict) -> list[str]:
         problems += reference_problems(contract.reference, body)
     if contract.audio_setting is not None:
         problems += audio_setting_problems(contract.audio_setting, body)
+    problems += required_unless_problems(contract, body)
     problems += [f"{f} must be a boolean value" for f in contract.flags if f in body and not isinstance(body[f], bool)]
     # Not in the schemas (no additionalProperties: false): see contract.py's module docstring and issue 22.
     problems += [f"property {k} should not exist" for k in body if k not in contract.fields]
     return problems
 
 
-def js_length(text: str) -> int:
-    """The length of ``text`` as the provider's gateway measures it.
-
-    The gateway runs on JavaScript, whose ``String.length`` counts UTF-16 code units: a
-    character outside the Basic Multilingual Plane (most emoji, e.g. U+1F3B5) counts 2,
-    where Python's ``len`` counts 1.  Every length limit here is checked with this.
-
-    Parameters
-    ----------
-    text : str
-
-    Returns
-    -------
-    int
-    """
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
 def string_problems(spec: StringField, body: dict) -> list[str]:
-    """The messages for one string field: presence, type, ``minLength`` / ``maxLength``.
+    """The messages for one string field: presence, type, and its length bounds in UTF-16 code units.
+
+    The bounds are :attr:`StringField.min_units` / :attr:`StringField.max_units`: the
+    stricter of the schema's ``minLength`` / ``maxLength`` and the prose's.
 
     Parameters
     ----------
@@ -102,11 +88,33 @@ def string_problems(spec: StringField, body: dict) -> list[str]:
     if not isinstance(value, str):
         return [f"{spec.name} must be a string"]
     length = js_length(value)
-    if spec.min_length is not None and length < spec.min_length:
-        return [f"{spec.name} must be longer than or equal to {spec.min_length} characters"]
-    if spec.max_length is not None and length > spec.max_length:
-        return [f"{spec.name} must be shorter than or equal to {spec.max_length} characters"]
+    if spec.min_units is not None and length < spec.min_units:
+        return [f"{spec.name} must be longer than or equal to {spec.min_units} characters"]
+    if spec.max_units is not None and length > spec.max_units:
+        return [f"{spec.name} must be shorter than or equal to {spec.max_units} characters"]
     return []
+
+
+def required_unless_problems(contract: ModelContract, body: dict) -> list[str]:
+    """The messages for fields required unless a switch is on (music-2.6's lyrics), as the gateway words them.
+
+    A field with ``required_unless`` must be present unless one of those boolean fields is
+    ``true`` in the body (a switch sent as ``"yes"`` is a type error, and does not count).
+
+    Parameters
+    ----------
+    contract : ModelContract
+    body : dict
+
+    Returns
+    -------
+    list of str
+    """
+    return [
+        f"{s.name} should not be empty unless {' or '.join(s.required_unless)} is true"
+        for s in contract.strings
+        if s.required_unless and s.name not in body and not any(body.get(f) is True for f in s.required_unless)
+    ]
 
 
 def reference_problems(spec: ReferenceField, body: dict) -> list[str]:
@@ -124,7 +132,7 @@ def reference_problems(spec: ReferenceField, body: dict) -> list[str]:
     if spec.name not in body:
         return [f"{spec.name} should not be empty"] if spec.required else []
     value = body[spec.name]
-    if not isinstance(value, str) or not _URI.match(value):
+    if not isinstance(value, str) or not is_uri(value):
         return [f"{spec.name} must be a URL address"]
     return []
 

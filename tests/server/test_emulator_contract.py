@@ -3,7 +3,8 @@
 - (a) no module of :mod:`music01_core.emulator` imports :mod:`music01_core.models` (read
   with :mod:`ast`, so the test fails the day someone adds one);
 - (b) the emulator on 127.0.0.1 answers 400 just past each limit of
-  :mod:`music01_core.emulator.contract` and accepts at it, even with our table loosened;
+  :mod:`music01_core.emulator.contract` (the stricter of the schema's and the prose's) and
+  accepts at it, even with our table loosened;
 - (c) our table (:data:`music01_core.models.MODELS`) agrees with the contract on every live
   model's text limits, reference field and ``audio_setting`` rate name: the test that fails
   when a wrong limit is typed into the table.
@@ -112,11 +113,11 @@ def loose_table(monkeypatch):
 
 
 def valid_body(c: ModelContract) -> dict:
-    """A body the contract accepts: every required field, within its bounds."""
+    """A body the contract accepts: every required field (and "required unless" one), within its bounds."""
     body: dict = {"model": c.id}
     for s in c.strings:
-        if s.required:
-            body[s.name] = "a" * (s.min_length or 12)
+        if s.required or s.required_unless:
+            body[s.name] = "a" * (s.min_units or 12)
     if c.reference is not None:
         body[c.reference.name] = "https://example.com/song.mp3"
     if c.audio_setting is not None:
@@ -133,16 +134,16 @@ def limit_cases():
     """One case per enforced length bound of every model: (contract, field, length at the bound, one past)."""
     for c in (*JOB_CONTRACTS.values(), MUSIC01):
         for s in c.strings:
-            if s.min_length is not None:
-                yield pytest.param(c, s.name, s.min_length, s.min_length - 1, id=f"{c.id}-{s.name}-min")
-            if s.max_length is not None:
-                yield pytest.param(c, s.name, s.max_length, s.max_length + 1, id=f"{c.id}-{s.name}-max")
+            if s.min_units is not None:
+                yield pytest.param(c, s.name, s.min_units, s.min_units - 1, id=f"{c.id}-{s.name}-min")
+            if s.max_units is not None:
+                yield pytest.param(c, s.name, s.max_units, s.max_units + 1, id=f"{c.id}-{s.name}-max")
 
 
 def test_every_model_has_a_limit_case():
-    # minimax-music's schema has no length bound at all: its required prompt is covered below.
+    # minimax-music's schema has no length bound, but its prose's "Maximum 600 characters" is enforced.
     covered = {p.values[0].id for p in limit_cases()}
-    assert covered == {c.id for c in (*JOB_CONTRACTS.values(), MUSIC01)} - {"minimax-music"}
+    assert covered == {c.id for c in (*JOB_CONTRACTS.values(), MUSIC01)}
 
 
 @pytest.mark.parametrize("contract, field, at, past", list(limit_cases()))
@@ -158,7 +159,7 @@ def test_the_emulator_answers_400_just_past_each_limit(emu, loose_table, contrac
 @pytest.mark.parametrize("contract", [*JOB_CONTRACTS.values(), MUSIC01], ids=lambda c: c.id)
 def test_required_fields_are_required(emu, loose_table, contract):
     emu.reset()
-    assert post(emu, contract, valid_body(contract)).status_code == 503  # minimax/music-2.6: only "model"
+    assert post(emu, contract, valid_body(contract)).status_code == 503  # minimax/music-2.6: model and lyrics
     required = [s.name for s in contract.strings if s.required]
     required += [contract.reference.name] if contract.reference is not None and contract.reference.required else []
     for name in required:
@@ -235,17 +236,17 @@ def _texts(m) -> dict:
 def _expected_texts(c: ModelContract, table: dict) -> dict:
     """What the table's text fields must be, by role.
 
-    Where the schema states a bound, the table has it.  Where only the prose does, the table
-    may follow the prose (issue 22 decides); with no bound at all, the table's minimum is 0
-    or 1 ("not empty": the client leaves an empty field out).
+    The table has the contract's enforced bounds (the stricter of the schema's and the
+    prose's); with no minimum at all, the table's minimum is 0 or 1 ("not empty": the client
+    leaves an empty field out).
     """
     out = {}
     for s in c.strings:
         if s.role not in ("lyrics", "prompt"):
             continue
         got_min = table.get(s.role, (None, None, None, None))[2]
-        lo = s.min_length if s.min_length is not None else got_min if got_min in (0, 1, s.prose_min_length) else 0
-        hi = s.max_length if s.max_length is not None else s.prose_max_length
+        lo = s.min_units if s.min_units is not None else got_min if got_min in (0, 1) else 0
+        hi = s.max_units
         out[s.role] = (s.name, s.required, lo, hi)
     return out
 
@@ -286,6 +287,15 @@ def test_our_table_has_the_contracts_audio_setting_and_flags(contract):
     assert set(m.flags) == set(contract.flags), contract.source
     if contract.audio_setting is not None:
         assert set(m.returns) == set(contract.audio_setting.formats), contract.source
+
+
+@pytest.mark.parametrize("contract", list(JOB_CONTRACTS.values()), ids=_contract_id)
+def test_our_table_has_the_contracts_required_unless_rules(contract):
+    m = _table(contract.id)
+    for role, spec in (("lyrics", m.lyrics), ("prompt", m.prompt)):
+        field = contract.string(role)
+        if spec is not None and field is not None:
+            assert spec.required_unless == field.required_unless, (role, contract.source)
 
 
 def test_the_consistency_check_catches_a_wrong_limit():
