@@ -479,6 +479,7 @@ class Client:
             backend=provider.name,
             lyrics=job.lyrics or "",
             trace_id=status.trace_id or "",
+            extra_info=status.extra_info,
             inference_id=job.inference_id,
             client_request_id=job.client_request_id,
             # The submit's answer carries the cost (meta.usage, x-aimlapi-* headers); a poll seldom does.

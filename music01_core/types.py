@@ -96,6 +96,9 @@ class Piece:
     reference : dict or None
         A description of the reference (:meth:`~music01_core.references.Reference.describe`).
     warnings : tuple of str
+    extra_info : dict or None
+        What the provider's answer adds about the audio (its ``extra_info``: length, size, channels…),
+        kept as it came, for support.
     """
 
     format: str
@@ -117,6 +120,7 @@ class Piece:
     instrumental_id: str | None = None
     reference: dict | None = None
     warnings: tuple[str, ...] = ()
+    extra_info: dict | None = None
 
 
 #: The names :class:`Piece` declares (what a result and a history record share).
@@ -326,6 +330,7 @@ class JobStatus:
     inference_id: str | None = None
     client_request_id: str | None = None
     trace_id: str | None = None
+    extra_info: dict | None = None
     piece: GenerationResult | None = field(default=None, repr=False)
     provenance: dict = field(default_factory=dict)
 

@@ -72,6 +72,7 @@ def _parse_status(body, *, expect_id: str | None = None) -> JobStatus:
         credits_used=None if usage.get("credits_used") is None else str(usage["credits_used"]),
         usd_spent=None if usage.get("usd_spent") is None else str(usage["usd_spent"]),
         trace_id=str(body["trace_id"]) if body.get("trace_id") else None,
+        extra_info=body["extra_info"] if isinstance(body.get("extra_info"), dict) else None,
     )
 
 

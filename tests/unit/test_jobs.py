@@ -234,13 +234,23 @@ def test_the_submit_carries_a_client_request_id_and_its_answer_gives_the_cost(ap
         json={"id": GID, "status": "queued", "meta": {"usage": {"credits_used": 390000, "usd_spent": 0.195}}},
         headers={"x-inference-id": GID},
     )
-    responses.get(URL, json={"id": GID, "status": "completed", "audio_file": {"url": CDN}})  # no meta, url only
+    responses.get(  # no meta, url only; the poll's trace_id and extra_info are kept
+        URL,
+        json={
+            "id": GID,
+            "status": "completed",
+            "audio_file": {"url": CDN},
+            "trace_id": "t-42",
+            "extra_info": {"music_duration": 3000},
+        },
+    )
     responses.get(CDN, body=mp3_bytes)
     r = api.make(REQ)
     crid = sent_crid()
     assert 1 <= len(crid) <= 128 and all(c.isalnum() or c in "._:-" for c in crid)
     assert r.credits_used == "390000" and r.usd_spent == "0.195" and r.client_request_id == crid
     assert r.inference_id == GID and r.format == "mp3"
+    assert r.trace_id == "t-42" and r.extra_info == {"music_duration": 3000}
     entry = History(api.home).find_generation(GID)
     assert entry.credits_used == "390000" and entry.client_request_id == crid
 
