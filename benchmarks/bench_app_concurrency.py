@@ -83,7 +83,7 @@ def polling_cpu(latency_s: float, home: Path) -> tuple[float, float, int]:
             except requests.RequestException:
                 time.sleep(0.1)
         api = ApiBackend(api_key=KEY, base_url=url, home=home / "cpu")
-        req = MusicRequest(model="minimax/music-2.6", prompt="lofi", lyrics="[Verse]\nhello")
+        req = MusicRequest(model="minimax/music-2.6", prompt="warm lofi beats", lyrics="[Verse]\nhello moon")
         api.make(req, wait_s=300)  # warm: imports, one connection, the emulator's first analysis
         requests.post(url + "/_emulator/reset", timeout=5)
         c0, t0 = time.process_time(), time.perf_counter()
