@@ -79,8 +79,8 @@ def provider_length(text: str) -> int:
 def _length_words(what: str, n: int, seen: int) -> str:
     """ "the lyrics are 603 characters" — or, when the provider's count differs from what a person sees, says so."""
     if n == seen:
-        return f"{what} {n} characters"
-    return f"{what} {n} ({COUNTED_AS_PROVIDER}; you see {seen} characters)"
+        return f"{what} {n} character{'' if n == 1 else 's'}"
+    return f"{what} {n} ({COUNTED_AS_PROVIDER}; you see {seen} character{'' if seen == 1 else 's'})"
 
 
 @dataclass(frozen=True)

@@ -310,3 +310,10 @@ def test_clean_prompt_is_what_is_sent():
     assert clean_prompt("  warm lo-fi,\u200b rain  ") == "warm lo-fi, rain"
     f = prepare_text_fields("minimax/music-2.0", lyrics="[Verse]\nla la la la", prompt="  warm lo-fi,\u200b rain  ")
     assert f.prompt == clean_prompt("  warm lo-fi,\u200b rain  ")
+
+
+def test_a_one_character_prompt_is_counted_in_the_singular():
+    from music01_core.lyrics import prepare_text_fields
+
+    with pytest.raises(E.PromptError, match=r"the style prompt is 1 character; minimax/music-2\.0 needs at least 10"):
+        prepare_text_fields("minimax/music-2.0", prompt="x", lyrics="[Verse]\nhello moon")
