@@ -44,9 +44,13 @@ __all__ = [
 USER_AGENT = "music01 (+https://github.com/music01)"
 
 
-def auth_headers(key) -> dict:
-    """Headers of a call to the API itself (never to a CDN): the key as a Bearer token."""
-    return {"Authorization": f"Bearer {key.reveal()}", "User-Agent": USER_AGENT, "Accept": "application/json"}
+def auth_headers(key, *, client_request_id: str | None = None) -> dict:
+    """Headers of a call to the API itself (never to a CDN): the key as a Bearer token, and the
+    ``X-Client-Request-Id`` a billed call is traced by, when given."""
+    headers = {"Authorization": f"Bearer {key.reveal()}", "User-Agent": USER_AGENT, "Accept": "application/json"}
+    if client_request_id:
+        headers["X-Client-Request-Id"] = client_request_id
+    return headers
 
 
 def jittered_backoff_s(attempt: int, retry_after: float | None, *, base_s: float, max_s: float) -> float:

@@ -172,14 +172,11 @@ class JobClient:
         (the server surely did not take the job).  Anything after the request may have
         reached the server raises an error with ``may_be_billed``.
         """
-        headers = self._headers()
-        if client_request_id:
-            headers["X-Client-Request-Id"] = client_request_id
         resp = send_billed(
             self.session,
             self.base_url + JOB_PATH,
             payload,
-            headers=headers,
+            headers=auth_headers(self._key, client_request_id=client_request_id),
             timeout=self.timeout,
             sleep=self._sleep,
             backoff=self._backoff,
@@ -253,26 +250,24 @@ class JobClient:
             "model": model,
             "limit": LOGS_PAGE,
         }
-        offset = 0
-        while True:
-            page = self._logs_page({**params, "offset": offset})
-            for row in page["data"]:
-                if isinstance(row, dict) and row.get("client_request_id") == client_request_id:
-                    return row
-            if not page["pagination"].get("has_more") or not page["data"]:
-                return None
-            offset += len(page["data"])
+        return self._find_row(params, "client_request_id", client_request_id)
 
     def logged_inference(self, inference_id: str, *, max_pages: int = 10) -> dict | None:
         """The usage log's row of ``inference_id`` over the last 7 days (at most ``max_pages`` pages), or None."""
-        params = {"period": "7d", "limit": LOGS_PAGE}
-        for page_no in range(max_pages):
-            page = self._logs_page({**params, "offset": page_no * LOGS_PAGE})
+        return self._find_row({"period": "7d", "limit": LOGS_PAGE}, "inference_id", inference_id, max_pages=max_pages)
+
+    def _find_row(self, params: dict, field: str, value: str, *, max_pages: int | None = None) -> dict | None:
+        """The first row whose ``field`` is ``value``, reading page after page (all of them, or ``max_pages``)."""
+        offset, pages = 0, 0
+        while max_pages is None or pages < max_pages:
+            page = self._logs_page({**params, "offset": offset})
+            pages += 1
             for row in page["data"]:
-                if isinstance(row, dict) and row.get("inference_id") == inference_id:
+                if isinstance(row, dict) and row.get(field) == value:
                     return row
             if not page["pagination"].get("has_more") or not page["data"]:
                 return None
+            offset += len(page["data"])  # the rows actually served: a short page skips nothing
         return None
 
     def _logs_page(self, params: dict) -> dict:

@@ -219,9 +219,6 @@ class AimlApiMusic01(Music01Calls):
         client_request_id: str | None = None,
     ) -> GenerationResult:
         """POST the JSON request once, traced with ``X-Client-Request-Id`` (see the module docstring for retries)."""
-        headers = self._headers()
-        if client_request_id:
-            headers["X-Client-Request-Id"] = client_request_id
         payload = {"model": MODEL, "lyrics": lyrics, "audio_setting": setting.to_dict()}
         if voice_id:
             payload["refer_voice"] = voice_id
@@ -231,7 +228,7 @@ class AimlApiMusic01(Music01Calls):
             self.session,
             self.base_url + GENERATE_PATH,
             payload,
-            headers=headers,
+            headers=auth_headers(self._key, client_request_id=client_request_id),
             timeout=self.timeout,
             sleep=self._sleep,
             backoff=self._backoff,
