@@ -37,11 +37,12 @@ from .errors import (
     ProtocolError,
     ReferenceUrlError,
     ResultExpiredError,
+    SettingError,
 )
 from .history import History, PendingJob
 from .library import ReferenceLibrary
 from .lyrics import prepare_text_fields
-from .models import DEFAULT_MODEL, LEGACY_MODEL, MODELS, get_model
+from .models import DEFAULT_MODEL, LEGACY_MODEL, MODELS, get_model, get_service
 from .providers import Provider, adapter_name, open_provider
 from .providers.aimlapi import job_failed
 from .providers.music01 import check_ids
@@ -118,12 +119,27 @@ class Client:
     #: Waits before each look in the provider's usage log (default settings.LOGS_WAITS_S; tests pass short ones).
     _log_waits = None
 
-    def __init__(self, home=None, *, history=None, library=None) -> None:
+    def __init__(self, home=None, *, history=None, library=None, credentials: dict | None = None) -> None:
         self.home = Path(home) if home is not None else data_home()
         self.history = history if history is not None else History(self.home)
         self.library = library if library is not None else ReferenceLibrary(self.home)
         self.store = self.home
+        #: ``{service name: Credential}``: each adapter reads its own, and sends it only to its own service.
+        self.credentials: dict = dict(credentials or {})
         self._providers: dict[str, Provider] = {}
+
+    def credential(self, service: str):
+        """The :class:`~music01_core.providers.base.Credential` of ``service``, or None when none is set."""
+        return self.credentials.get(service)
+
+    def offline_for(self, model) -> bool:
+        """Whether the offline engine stands in for ``model``: all offline, or no credential for its provider.
+
+        The fallback is per model: a Replicate token alone still makes the AI/ML API's models
+        play, on the offline engine, and says so.
+        """
+        m = get_model(model)
+        return self.offline or (get_service(m.provider) is not None and m.provider not in self.credentials)
 
     @property
     def key_fp(self) -> str:
@@ -135,7 +151,7 @@ class Client:
 
     def provider_for(self, model) -> Provider:
         """The adapter that serves ``model`` on this client (opened once, then reused)."""
-        name = adapter_name(get_model(model), offline=self.offline)
+        name = adapter_name(get_model(model), offline=self.offline_for(model))
         if name not in self._providers:
             self._providers[name] = open_provider(name, self)
         return self._providers[name]
@@ -189,7 +205,10 @@ class Client:
             lyrics_optimizer=request.lyrics_optimizer,
         )
         provider = self.provider_for(m)
-        if request.reference is None and m.takes_purpose:
+        setting = _setting_for(m, request.audio_setting)
+        if m.reference.purpose_fields:
+            m.reference.field_for(request.purpose)  # a purpose the model does not name is refused here
+        if request.reference is None and m.gives_ids:
             # The ids of an earlier upload stand in for the reference (music-01's second call alone).
             check_ids(request.voice_id, request.instrumental_id)
             ref = None
@@ -200,7 +219,7 @@ class Client:
             lyrics=fields.lyrics,
             prompt=fields.prompt,
             reference=ref,
-            audio_setting=(request.audio_setting or AudioSetting()) if m.audio_setting is not None else None,
+            audio_setting=setting,
             is_instrumental=request.is_instrumental and "is_instrumental" in m.flags,
             lyrics_optimizer=request.lyrics_optimizer and "lyrics_optimizer" in m.flags,
             seed=request.seed,
@@ -295,7 +314,14 @@ class Client:
         """The billed submit, traceable: a "sent" record with a fresh client request id goes to disk
         first; the answer's id replaces it. A lost answer is looked up, never sent again."""
         job = replace(job, client_request_id=new_client_request_id())
-        sent = self._save_pending(self._sent_record(provider, job, state="sent"), None)
+        stage = getattr(provider, "stage", None)
+        if stage is not None:
+            job = stage(job)  # its files go up first (nothing billed), so the record can name them
+        fingerprint = getattr(provider, "fingerprint", None)
+        sent = self._sent_record(provider, job, state="sent")
+        if fingerprint is not None:
+            sent = replace(sent, fingerprint=fingerprint(job))
+        sent = self._save_pending(sent, None)
         try:
             status = provider.submit(job)  # the billed call: sent once
         except ApiError as exc:
@@ -344,12 +370,13 @@ class Client:
         why = str(exc) if exc is not None else (sent.error or "the answer to the submit was never saved")
         self.history.update_pending(sent.generation_id, state="lost", error=why)
         recover = getattr(provider, "recover", None)
-        found, trouble = self._look_up(recover, sent) if recover is not None else (None, None)
+        found, trouble = self._look_up(provider, recover, sent) if recover is not None else (None, None)
+        records = getattr(provider, "records_name", "usage log")
         if found is None:
             raise JobPendingError(
                 f"the answer to the {sent.model} submit was lost ({why.rstrip('.')}); it was not sent again. "
-                "The provider's usage log does not list it yet"
-                + (f" ({trouble})" if trouble else " (it can lag a few minutes)")
+                f"The provider's {records} does not list it yet"
+                + (f" ({trouble})" if trouble else getattr(provider, "records_lag", " (it can lag a few minutes)"))
                 + ": `music01 resume` looks again (`music01 jobs` lists it as 'answer lost').",
                 generation_id=sent.generation_id,
                 status="answer lost",
@@ -357,7 +384,7 @@ class Client:
         if not found.billed:
             self.history.forget_pending(sent.generation_id)
             raise JobError(
-                f"the answer to the {sent.model} submit was lost ({why.rstrip('.')}), and the provider's usage log "
+                f"the answer to the {sent.model} submit was lost ({why.rstrip('.')}), and the provider's {records} "
                 "shows the request failed there: it was not billed and nothing was made. Try again."
             )
         return JobStatus(
@@ -369,10 +396,11 @@ class Client:
             client_request_id=sent.client_request_id,
         )
 
-    def _look_up(self, recover, sent: PendingJob):
+    def _look_up(self, provider: Provider, recover, sent: PendingJob):
         """(Recovery or None, what went wrong with the last look): a few looks, spaced for the log's lag."""
         trouble = None
-        for wait_s in self._log_waits if self._log_waits is not None else LOGS_WAITS_S:
+        waits = self._log_waits if self._log_waits is not None else getattr(provider, "recover_waits_s", LOGS_WAITS_S)
+        for wait_s in waits:
             self._sleep(wait_s)
             try:
                 found = recover(sent)
@@ -420,11 +448,13 @@ class Client:
             raise InputError(
                 f"the {job.model} generate sent at {time.strftime('%Y-%m-%d %H:%M', time.localtime(job.created))} "
                 f"was interrupted before its answer was saved, and {job.model} has no way to fetch an answer again. "
-                "It may have been billed: check your usage on the AI/ML API dashboard. "
+                f"It may have been billed: check your usage on the {_service_label(provider)} dashboard. "
                 "The entry is now removed from the pending list."
             )
         if job is not None and job.key_fp and job.key_fp != provider.key_fp:
-            raise InputError("this job was submitted with another API key: set that key (AIML_API_KEY) to resume it.")
+            service = getattr(provider, "service", None)
+            where = f"{service.token_envs[0]}" if service is not None else "AIML_API_KEY"
+            raise InputError(f"this job was submitted with another API key: set that key ({where}) to resume it.")
         if job is None:
             # Older ids end in ":model"; newer ones (nanoid) do not: the provider's log may know.
             model_of = getattr(provider, "model_of", None)
@@ -459,8 +489,8 @@ class Client:
         except ResultExpiredError as exc:
             self.history.update_pending(gid, state="failed", error=str(exc))
             raise ResultExpiredError(
-                f"{exc} The audio of this generation can no longer be fetched; contact AI/ML "
-                "API support with the generation id if it was billed.",
+                f"{exc} The audio of this generation can no longer be fetched; contact "
+                f"{_service_label(provider)} support with the generation id if it was billed.",
                 generation_id=gid,
             ) from None
         except BadAudioError as exc:
@@ -583,6 +613,9 @@ class _Follower:
         except JobNotFoundError:
             self.history.update_pending(self.gid, state="unknown", error="the provider does not know this id")
             raise
+        except ResultExpiredError as exc:
+            self.history.update_pending(self.gid, state="expired", error=str(exc))
+            raise
         except ApiError as exc:
             if not exc.retryable and not isinstance(exc, ProtocolError):
                 raise
@@ -617,6 +650,24 @@ class _Follower:
             ) from None
         if exc.retry_after_s is not None:
             self.sleep(min(exc.retry_after_s, getattr(self.provider, "max_backoff_s", 30.0)))
+
+
+def _service_label(provider: Provider) -> str:
+    service = getattr(provider, "service", None)
+    return service.label if service is not None else "AI/ML API"
+
+
+def _setting_for(m, setting: AudioSetting | None) -> AudioSetting | None:
+    """The output settings to send ``m`` (None for a model without any); a format it cannot return is refused."""
+    if m.audio_setting is None:
+        return None
+    setting = setting or AudioSetting(format=m.returns[0])
+    if setting.format not in m.returns:
+        raise SettingError(
+            f"{m.id} returns {' or '.join(m.returns)} only, not {setting.format}: choose "
+            f"{' or '.join(m.returns)} (the format setting)."
+        )
+    return setting
 
 
 def _format_of(status: JobStatus, setting: dict, *, default: str = "mp3") -> str:

@@ -120,6 +120,9 @@ class PendingJob:
         The ``X-Client-Request-Id`` sent with the submit.
     inference_id, credits_used, usd_spent : str or None
         From the submit's answer (headers and ``meta.usage``), when it came.
+    fingerprint : str or None
+        How the provider's own records recognise the request when it has no request id
+        (Replicate: the input's fields and their SHA-256), written before the billed call.
     """
 
     generation_id: str
@@ -140,6 +143,7 @@ class PendingJob:
     inference_id: str | None = None
     credits_used: str | None = None
     usd_spent: str | None = None
+    fingerprint: str | None = None
 
     @property
     def answer_lost(self) -> bool:

@@ -262,6 +262,7 @@ def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> Lyri
         min_chars=min_chars,
         max_chars=max_chars,
         style=style,
+        limit_note=spec.limit_note if spec is not None and max_chars == spec.max_chars else "",
     )
     return LyricsReport(
         text=cleaned,
@@ -304,6 +305,7 @@ def _lyrics_problems(
     min_chars: int,
     max_chars: int,
     style: str,
+    limit_note: str = "",
 ) -> tuple[list[str], list[str]]:
     """(errors, warnings) of cleaned lyrics against one model's bounds and format."""
     errors: list[str] = []
@@ -324,7 +326,8 @@ def _lyrics_problems(
     if chars > max_chars:
         n = chars - max_chars
         unit = f" character{'s' if n != 1 else ''}" if chars == seen else ""
-        errors.append(f"{size}; {name} takes at most {max_chars} — remove {n}{unit}.")
+        note = f" ({limit_note.rstrip('.')})" if limit_note else ""
+        errors.append(f"{size}; {name} takes at most {max_chars}{note} — remove {n}{unit}.")
     elif lines and chars < min_chars:
         errors.append(f"{size}; {name} needs at least {min_chars} — write a little more.")
     if style == "tags" and lines and "##" in cleaned:

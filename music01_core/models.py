@@ -20,6 +20,10 @@ from dataclasses import asdict, dataclass, field
 from .errors import InputError
 
 __all__ = [
+    "Service",
+    "SERVICES",
+    "get_service",
+    "ListPrice",
     "ClipLimits",
     "ReferenceSpec",
     "TextSpec",
@@ -33,7 +37,74 @@ __all__ = [
     "model_in_use",
     "model_ids",
     "live_models",
+    "model_label",
+    "resolve_model",
+    "default_model",
 ]
+
+
+@dataclass(frozen=True)
+class Service:
+    """A provider of models: who it is and which credential reaches it.
+
+    Attributes
+    ----------
+    name : str
+        The key the model rows name in ``Model.provider`` (``"aimlapi"``, ``"replicate"``).
+    label : str
+        Shown to people ("AI/ML API").
+    token_envs : tuple of str
+        Environment variables holding its credential, first one set wins.
+    base_envs : tuple of str
+        Environment variables that point it elsewhere (an emulator).
+    default_base : str
+        Its address: the host root (the adapters add ``/v1`` or ``/v2`` themselves).
+    token_name : str
+        What the service calls its credential ("API key", "API token").
+    token_pattern : str
+        A regular expression its credentials match, so a credential pasted in another
+        service's box is recognised and refused there (it never travels to the wrong host).
+    token_page : str
+        Where people get one.
+    default_model : str
+        The row chosen when this is the only service with a credential.
+    """
+
+    name: str
+    label: str
+    token_envs: tuple[str, ...]
+    base_envs: tuple[str, ...]
+    default_base: str
+    token_name: str
+    token_pattern: str
+    token_page: str
+    default_model: str
+
+
+@dataclass(frozen=True)
+class ListPrice:
+    """A price the provider publishes, for a service whose answers carry no cost.
+
+    Attributes
+    ----------
+    usd : str
+        Dollars, as published.
+    per : str
+        What it is charged for ("output file").
+    source : str
+        Where it was read.
+    as_of : str
+        When (ISO date).
+    """
+
+    usd: str
+    per: str
+    source: str
+    as_of: str
+
+    def describe(self) -> str:
+        """ "list price $0.035 per output file (source, as of date)"."""
+        return f"list price ${self.usd} per {self.per} ({self.source}, as of {self.as_of})"
 
 
 @dataclass(frozen=True)
@@ -77,9 +148,11 @@ class ReferenceSpec:
 
     Attributes
     ----------
-    ways : tuple of {"upload", "url", "base64"}
-        ``upload``: music-01's upload endpoint (a local file); ``url``: an http(s) URL the
-        provider fetches; ``base64``: the audio itself inside the request.  Empty: no reference.
+    ways : tuple of {"upload", "files", "url", "base64"}
+        ``upload``: music-01's upload endpoint (a local file, for ids); ``files``: the adapter
+        sends the local file itself (Replicate's Files API, or a small data URI); ``url``: an
+        http(s) URL the provider fetches; ``base64``: the audio itself inside the request.
+        Empty: no reference.
     limits : ClipLimits or None
     formats : tuple of str
         Containers the provider accepts (checked by decoding, not by name).
@@ -90,6 +163,9 @@ class ReferenceSpec:
     content : tuple of {"music", "vocals"}
         What the provider says the reference should hold; the app compares a reference's
         analysis with it before anything is sent.
+    purpose_fields : tuple of (str, str)
+        For a model whose request names what the reference is (music-01 on Replicate):
+        each purpose (``song``, ``voice``, ``instrumental``) and the field that carries it.
     """
 
     ways: tuple[str, ...] = ()
@@ -98,10 +174,25 @@ class ReferenceSpec:
     max_bytes: int | None = None
     api_field: str = "reference_audio_url"
     content: tuple[str, ...] = ()
+    purpose_fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def required(self) -> bool:
         return bool(self.ways)
+
+    @property
+    def local_file(self) -> bool:
+        """Whether a file on this computer reaches the provider as it is (its own upload)."""
+        return "upload" in self.ways or "files" in self.ways
+
+    def field_for(self, purpose: str) -> str:
+        """The request field of a reference with ``purpose`` (``api_field`` for a model without purposes)."""
+        if not self.purpose_fields:
+            return self.api_field
+        fields = dict(self.purpose_fields)
+        if purpose not in fields:
+            raise InputError(f"the reference's purpose must be one of {', '.join(fields)}, not {purpose!r}.")
+        return fields[purpose]
 
 
 @dataclass(frozen=True)
@@ -137,6 +228,8 @@ class TextSpec:
     required: bool = True
     style: str = "prose"
     required_unless: tuple[str, ...] = ()
+    #: Said with a "too long" error when the provider's own words leave the limit open.
+    limit_note: str = ""
 
     @property
     def need(self) -> str:
@@ -149,10 +242,24 @@ class TextSpec:
 
 @dataclass(frozen=True)
 class AudioSettingSpec:
-    """The ``audio_setting`` object a model takes; ``sample_rate_field`` is its rate's name."""
+    """The output settings a model takes.
+
+    Attributes
+    ----------
+    sample_rate_field : str
+        The rate's name (``audio_sample_rate`` for the AI/ML API's music-2.x models).
+    send_all : bool
+        music-01: one spec version requires all three, so all three are sent.
+    nested : bool
+        Sent as one ``audio_setting`` object (the AI/ML API) or as top-level fields (Replicate).
+    format_field : str or None
+        The format's name when sent as top-level fields; None when the model takes no format.
+    """
 
     sample_rate_field: str = "sample_rate"
-    send_all: bool = True  # music-01: one spec version requires all three, so all three are sent
+    send_all: bool = True
+    nested: bool = True
+    format_field: str | None = "format"
 
 
 @dataclass(frozen=True)
@@ -173,7 +280,15 @@ class Model:
         How the provider is spoken to; with ``provider`` it names the adapter that serves
         the model (:func:`music01_core.providers.adapter_name`).
     provider : str
-        Whose model it is (``"aimlapi"``: the AI/ML API).
+        Who serves it: a key of :data:`SERVICES` (``"aimlapi"``: the AI/ML API), or a name
+        with no credential (a test's toy provider).
+    api_id : str
+        The model's name at its provider ("" = ``id``): two rows may name the same model at
+        two providers, and ``id`` keeps the rows apart.
+    version : str or None
+        The provider's pinned version of the model, when it has versions (Replicate).
+    list_price : ListPrice or None
+        The published price, for a provider whose answers carry no cost.
     reference : ReferenceSpec
     lyrics, prompt : TextSpec or None
         The lyrics field and the style-prompt field.
@@ -213,6 +328,19 @@ class Model:
     credits_hint: int | None = 120_000
     retired_on: str | None = None
     notes: tuple[str, ...] = field(default=())
+    api_id: str = ""
+    version: str | None = None
+    list_price: ListPrice | None = None
+
+    @property
+    def remote_id(self) -> str:
+        """The ``model`` its provider knows it by."""
+        return self.api_id or self.id
+
+    @property
+    def family(self) -> str:
+        """The MiniMax model it is, whoever serves it (``music-01``, ``music-2.6``…)."""
+        return self.remote_id.removeprefix("minimax/")
 
     @property
     def live(self) -> bool:
@@ -224,7 +352,12 @@ class Model:
 
     @property
     def takes_purpose(self) -> bool:
-        """Whether its reference is uploaded first with a purpose (song, voice, instrumental) for ids (music-01)."""
+        """Whether its reference is a song, a voice or an instrumental, as the person says (music-01)."""
+        return "upload" in self.reference.ways or bool(self.reference.purpose_fields)
+
+    @property
+    def gives_ids(self) -> bool:
+        """Whether an upload of its reference answers ids that later requests reuse (music-01 on the AI/ML API)."""
         return "upload" in self.reference.ways
 
     @property
@@ -239,7 +372,42 @@ class Model:
         return d
 
 
+#: The services that serve the rows below, and the credential each needs.
+SERVICES: dict[str, Service] = {
+    s.name: s
+    for s in (
+        Service(
+            name="aimlapi",
+            label="AI/ML API",
+            token_envs=("AIML_API_KEY", "AIMLAPI_API_KEY"),
+            base_envs=("AIML_API_BASE", "AIMLAPI_API_BASE"),
+            default_base="https://api.aimlapi.com",
+            token_name="API key",
+            # The dashboard's keys are 32 hex characters.
+            token_pattern=r"^[0-9a-f]{32}$",
+            token_page="https://aimlapi.com/app/keys",
+            default_model="minimax-music",
+        ),
+        Service(
+            name="replicate",
+            label="Replicate",
+            # replicate-python client.py: REPLICATE_API_TOKEN, and REPLICATE_BASE_URL for another host
+            # (shared/api/replicate.md §1).
+            token_envs=("REPLICATE_API_TOKEN",),
+            base_envs=("REPLICATE_BASE_URL",),
+            default_base="https://api.replicate.com",
+            token_name="API token",
+            token_pattern=r"^r8_[A-Za-z0-9]{20,}$",
+            token_page="https://replicate.com/account/api-tokens",
+            default_model="replicate/minimax/music-01",
+        ),
+    )
+}
+
 _MUSIC01_LYRICS = TextSpec("lyrics", "lyrics", 1, 600, style="music01")
+# Replicate's MiniMax models take their settings as top-level fields (shared/api/replicate.md §7).
+_REPLICATE_MP3 = AudioSettingSpec("sample_rate", nested=False, format_field="audio_format")
+_REPLICATE_SOURCE = "a third-party note quoting replicate.com's model page; not confirmed on Replicate's own page"
 # music-2.0.json and music-1.5.json (aimlapi/api-docs f14fa72): lyrics minLength 10, maxLength 3000, required.
 _TAG_LYRICS = TextSpec("lyrics", "lyrics", 10, 3000, style="tags")
 
@@ -353,6 +521,107 @@ MODELS: dict[str, Model] = {
             credits_hint=None,  # no figure was ever documented for music-01
             summary="retired by the provider in August 2026: upload a reference for ids, then generate from lyrics.",
         ),
+        # --- Replicate (shared/api/replicate.md §7; its sources [M1]–[M7], [X]) -------------------
+        Model(
+            id="replicate/minimax/music-01",
+            api_id="minimax/music-01",
+            # "Updated 6/8/2026" [M2][M3]: pinned for the version route, used when the model route is refused.
+            version="0254c7e2f54315b667dbae03da7c155822ba29ffe0457be5bc246d564be486bd",
+            label="music-01 · Replicate (reference + lyrics)",
+            status="live",
+            provider="replicate",
+            protocol="prediction",
+            # song_file / voice_file / instrumental_file: ".wav/.mp3 > 15 s" [M3]; no upper bound is
+            # given, so music01 keeps music-01's 10 minutes.
+            reference=ReferenceSpec(
+                ways=("files", "url"),
+                limits=ClipLimits(15.0, 600.0),
+                formats=("mp3", "wav"),
+                purpose_fields=(("song", "song_file"), ("voice", "voice_file"), ("instrumental", "instrumental_file")),
+            ),
+            # "Maximum 350 to 400 characters" [M3] (the readme says 400 [M1]): the stricter bound.
+            lyrics=TextSpec(
+                "lyrics",
+                "lyrics",
+                1,
+                350,
+                style="music01",
+                limit_note="Replicate's page says 'Maximum 350 to 400 characters'; music01 keeps to 350, the stricter.",
+            ),
+            prompt=None,
+            # sample_rate 16000/24000/32000/44100, bitrate 32000…256000 [N][M2]; no format field: one MP3 [M1].
+            audio_setting=AudioSettingSpec("sample_rate", nested=False, format_field=None),
+            returns=("mp3",),
+            credits_hint=None,
+            list_price=ListPrice("0.035", "output file", _REPLICATE_SOURCE, "2026-06-08"),
+            summary="the original music-01 on Replicate: a reference (song, voice or instrumental; WAV/MP3 over "
+            "15 s) + lyrics (≤ 350, ##…##).",
+            notes=(
+                "Replicate returns no voice or instrumental ids: the reference is sent with every request.",
+                "Replicate keeps inputs and outputs for one hour.",
+            ),
+        ),
+        Model(
+            id="replicate/minimax/music-1.5",
+            api_id="minimax/music-1.5",
+            label="music-1.5 · Replicate (prompt + lyrics)",
+            status="live",
+            provider="replicate",
+            protocol="prediction",
+            reference=ReferenceSpec(),
+            # prompt 10–300, lyrics 10–600, audio_format mp3 [M5].
+            lyrics=TextSpec("lyrics", "lyrics", 10, 600, style="tags"),
+            prompt=TextSpec("prompt", "style prompt", 10, 300),
+            audio_setting=_REPLICATE_MP3,
+            returns=("mp3",),
+            credits_hint=None,
+            list_price=ListPrice("0.03", "output file", _REPLICATE_SOURCE, "2026-06-08"),
+            summary="text to music on Replicate: a style prompt (10–300) and lyrics (10–600).",
+        ),
+        Model(
+            id="replicate/minimax/music-2.5",
+            api_id="minimax/music-2.5",
+            label="music-2.5 · Replicate (prompt + lyrics)",
+            status="live",
+            provider="replicate",
+            protocol="prediction",
+            reference=ReferenceSpec(),
+            # lyrics 1–3500, prompt 0–2000, the same audio fields as music-1.5 [M6].
+            lyrics=TextSpec("lyrics", "lyrics", 1, 3500, style="tags"),
+            prompt=TextSpec("prompt", "style prompt", 1, 2000, required=False),
+            audio_setting=_REPLICATE_MP3,
+            returns=("mp3",),
+            credits_hint=None,
+            summary="text to music on Replicate: lyrics (≤ 3500) and an optional style prompt (≤ 2000).",
+        ),
+        Model(
+            id="replicate/minimax/music-2.6",
+            api_id="minimax/music-2.6",
+            label="music-2.6 · Replicate (prompt + lyrics)",
+            status="live",
+            provider="replicate",
+            protocol="prediction",
+            reference=ReferenceSpec(),
+            # music-2.5's fields plus is_instrumental, lyrics_optimizer and audio_format mp3/wav/pcm [M7][M2'];
+            # its page states no text bounds of its own, so music-2.5's are kept.
+            lyrics=TextSpec(
+                "lyrics",
+                "lyrics",
+                1,
+                3500,
+                required=False,
+                style="tags",
+                required_unless=("is_instrumental", "lyrics_optimizer"),
+            ),
+            prompt=TextSpec("prompt", "style prompt", 1, 2000, required=False),
+            audio_setting=_REPLICATE_MP3,
+            flags=("is_instrumental", "lyrics_optimizer"),
+            returns=("mp3", "wav", "pcm"),
+            credits_hint=None,
+            list_price=ListPrice("0.15", "output file", _REPLICATE_SOURCE, "2026-06-08"),
+            summary="text to music on Replicate: lyrics with [Verse]/[Chorus] tags and a style prompt; "
+            "instrumental or lyrics-writing switches.",
+        ),
     )
 }
 
@@ -378,6 +647,10 @@ def get_model(model_id: str | Model | None = None) -> Model:
     # People type "music-2.6" for "minimax/music-2.6".
     if f"minimax/{key}" in MODELS:
         return MODELS[f"minimax/{key}"]
+    # A model only one provider serves, by its own name ("music-2.5", "minimax/music-2.5").
+    served = [m for m in MODELS.values() if key in (m.remote_id, m.family)]
+    if len(served) == 1:
+        return served[0]
     raise InputError(f"unknown model {model_id!r}: choose one of {', '.join(MODELS)} (`music01 models` lists them).")
 
 
@@ -422,3 +695,64 @@ def model_ids(*, live_only: bool = False) -> list[str]:
 def live_models() -> list[Model]:
     """The models the provider still serves."""
     return [m for m in MODELS.values() if m.live]
+
+
+def get_service(name: str) -> Service | None:
+    """The :class:`Service` called ``name``, or None for a provider that needs no credential."""
+    return SERVICES.get(name)
+
+
+def model_label(model_id: str | Model) -> str:
+    """The row's label, with its provider when another provider serves the same model ("… · AI/ML API")."""
+    m = get_model(model_id)
+    twins = [x for x in MODELS.values() if x.family == m.family and x.provider != m.provider]
+    service = get_service(m.provider)
+    if not twins or service is None or f"· {service.label}" in m.label:
+        return m.label
+    return f"{m.label} · {service.label}"
+
+
+def resolve_model(name: str | None, *, provider: str | None = None, available: tuple[str, ...] = ()) -> Model:
+    """The row a person means by ``name`` (``music-01``, ``minimax/music-2.6``…) on ``provider``.
+
+    Parameters
+    ----------
+    name : str or None
+        A row id or a model's name at its provider; None: the default for the credentials set.
+    provider : str, optional
+        The service asked for (``--provider replicate``).
+    available : tuple of str
+        Services with a credential set: when two providers serve ``name``, the row whose
+        provider has one wins (the default follows the token that is set).
+
+    Raises
+    ------
+    InputError
+        For an unknown name, or a model ``provider`` does not serve.
+    """
+    if provider is not None and provider not in SERVICES:
+        raise InputError(f"unknown provider {provider!r}: choose one of {', '.join(SERVICES)}.")
+    if name is None or not name.strip():
+        return get_model(default_model(available if provider is None else (provider,)))
+    key = name.strip()
+    if key in MODELS and key.startswith(f"{MODELS[key].provider}/") and provider in (None, MODELS[key].provider):
+        return MODELS[key]  # a row named with its provider ("replicate/minimax/music-01")
+    family = MODELS[key].family if key in MODELS else key.removeprefix("replicate/").removeprefix("minimax/")
+    rows = [m for m in MODELS.values() if m.family == family and provider in (None, m.provider)]
+    # The row named exactly comes first, unless only another provider of the same model has a credential.
+    rows.sort(key=lambda m: m.id != key)
+    if not rows:
+        if provider is not None:
+            served = ", ".join(m.family for m in MODELS.values() if m.provider == provider)
+            raise InputError(f"{get_service(provider).label} does not serve {name!r} here: it serves {served}.")
+        return get_model(key)
+    # Of the rows a credential reaches, a live one before a retired one (music-01 on Replicate, not on the AI/ML API).
+    with_token = sorted((m for m in rows if m.provider in available), key=lambda m: not m.live)
+    return (with_token or rows)[0]
+
+
+def default_model(available: tuple[str, ...] = ()) -> str:
+    """The row used when none is chosen: :data:`DEFAULT_MODEL`, unless only another service has a credential."""
+    if not available or "aimlapi" in available:
+        return DEFAULT_MODEL
+    return SERVICES[available[0]].default_model

@@ -8,10 +8,13 @@ calls, the reference fetcher) bring those.  It imports only errors and secret.
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import logging
+import os
 import random
 import re
 import time
+from urllib.parse import urlsplit
 
 from .errors import (
     BASE_RESP_ERRORS,
@@ -22,10 +25,11 @@ from .errors import (
     ApiError,
     ApiUnknownIdError,
     GenerationTimeoutError,
+    InputError,
     ProtocolError,
     ServerError,
 )
-from .secret import redact_url
+from .secret import looks_like_key, redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +43,73 @@ __all__ = [
     "send_billed",
     "read_capped",
     "error_from_response",
+    "normalize_base_url",
+    "local_host",
 ]
 
 USER_AGENT = "music01 (+https://github.com/music01)"
+
+
+def normalize_base_url(
+    base: str | None,
+    *,
+    default: str = "https://api.aimlapi.com",
+    env: str = "AIML_API_BASE",
+    key_env: str = "AIML_API_KEY",
+) -> str:
+    """A service's root: no trailing ``/``, and no trailing ``/v1`` or ``/v2`` (the adapters add their paths).
+
+    Parameters
+    ----------
+    base : str or None
+        As set (None or blank: ``default``).
+    default : str
+    env, key_env : str
+        The variables named in messages: where the base is set, and where the key belongs.
+
+    Raises
+    ------
+    InputError
+        Not http(s); holding what looks like a key, a password or a query; or http:// to a
+        host that is not this machine (unless ``MUSIC01_INSECURE_HTTP=1``).  Never echoes the value.
+    """
+    base = (base or "").strip() or default
+    base = re.sub(r"/v[12]$", "", base.rstrip("/"))
+    if not re.match(r"^https?://[^/\s]", base):
+        raise InputError(f"the API base URL ({env}) must start with https:// — for example {default}.")
+    parts = urlsplit(base)
+    if (
+        "@" in parts.netloc
+        or parts.query
+        or parts.fragment
+        or any(looks_like_key(p) for p in (parts.hostname or "").split("."))
+        or any(looks_like_key(p) for p in parts.path.split("/"))
+    ):
+        raise InputError(
+            f"the API base URL ({env}) holds what looks like a key, a password or a query: the key "
+            f"belongs in {key_env}, and the base is just the service's address, for example {default}."
+        )
+    if (
+        base.startswith("http://")
+        and not local_host(parts.hostname or "")
+        and os.environ.get("MUSIC01_INSECURE_HTTP") != "1"
+    ):
+        raise InputError(
+            f"the API base URL ({env}) uses http:// for a host that is not this machine: the "
+            "key would travel in clear text. Use https://, or http://127.0.0.1 for a local emulator "
+            "(for a room emulator with a throwaway key, set MUSIC01_INSECURE_HTTP=1)."
+        )
+    return base
+
+
+def local_host(host: str) -> bool:
+    """Whether ``host`` is this machine (a loopback name or address)."""
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def auth_headers(key, *, client_request_id: str | None = None) -> dict:
@@ -259,7 +327,17 @@ def never_sent(exc: BaseException) -> bool:
 
 
 def send_billed(
-    session, url: str, payload: dict, *, headers: dict, timeout, sleep, backoff, base_url: str, what: str = "request"
+    session,
+    url: str,
+    payload: dict,
+    *,
+    headers: dict,
+    timeout,
+    sleep,
+    backoff,
+    base_url: str,
+    what: str = "request",
+    base_env: str = "AIML_API_BASE",
 ):
     """POST a billed request, re-sending it only when the server surely did not take it.
 
@@ -282,7 +360,7 @@ def send_billed(
                 continue
             if never_sent(exc):
                 raise ApiConnectionError(
-                    f"could not reach the service at {redact_url(base_url)}: check the network and AIML_API_BASE. "
+                    f"could not reach the service at {redact_url(base_url)}: check the network and {base_env}. "
                     "Nothing was sent."
                 ) from None
             if isinstance(exc, requests.exceptions.ReadTimeout):

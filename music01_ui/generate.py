@@ -121,8 +121,8 @@ def api_make(
         is_instrumental=bool(is_instrumental) and "is_instrumental" in m.flags,
         lyrics_optimizer=bool(lyrics_optimizer) and "lyrics_optimizer" in m.flags,
         seed=None if seed in (None, "") or int(seed) < 0 else int(seed),
-        voice_id=(voice_id or None) if m.takes_purpose else None,
-        instrumental_id=(instrumental_id or None) if m.takes_purpose else None,
+        voice_id=(voice_id or None) if m.gives_ids else None,
+        instrumental_id=(instrumental_id or None) if m.gives_ids else None,
     )
     # Everything is checked before anything is billed: the text first (before a reference is fetched).
     fields = prepare_text_fields(
@@ -133,7 +133,7 @@ def api_make(
         lyrics_optimizer=req.lyrics_optimizer,
     )
     backend, shared_key = open_session_backend(api_key, request)
-    if not m.takes_purpose:  # music-01's reference went up in its Upload step: its ids stand for it
+    if not m.gives_ids:  # music-01's reference went up in its Upload step: its ids stand for it
         req = replace(req, reference=reference_for(m, clip, reference_url, backend, request))
     job = backend.prepare(req, fields=fields)  # the reference is routed here, once
     limit_shared_key(shared_key, request)

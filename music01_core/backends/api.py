@@ -7,25 +7,24 @@ pipeline in :mod:`music01_core.client`.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
-import re
 import time
-from urllib.parse import urlsplit
 
 import requests
 
 from ..client import Client
-from ..errors import InputError, MissingApiKeyError
+from ..errors import MissingApiKeyError
 from ..library import key_fingerprint
-from ..models import DEFAULT_MODEL, LEGACY_MODEL
+from ..models import DEFAULT_MODEL, LEGACY_MODEL, SERVICES
 from ..providers.aimlapi import check_job_audio
 from ..providers.aimlapi_music01 import MAX_AUDIO_DOWNLOAD_BYTES
+from ..providers.base import Credential, credential_from_env
 from ..references import is_loopback_url
-from ..secret import Secret, clean_api_key, looks_like_key
+from ..secret import Secret
 from ..settings import DEFAULT_API_BASE, ENV_API_BASES, ENV_API_KEYS
 from ..transport import USER_AGENT, auth_headers, error_from_response, jittered_backoff_s
+from ..transport import normalize_base_url as _normalize
 from ..types import GenerationResult, UploadResult
 
 logger = logging.getLogger(__name__)
@@ -44,50 +43,12 @@ __all__ = [
 
 
 def normalize_base_url(base: str | None) -> str:
-    """The service root: no trailing ``/``, and no trailing ``/v1`` or ``/v2``.
+    """The AI/ML API's root: no trailing ``/``, ``/v1`` or ``/v2`` (see :func:`music01_core.transport.normalize_base_url`).
 
     The music paths hang off the host root (``/v2/generate/audio/minimax/…``), so a base
     copied from an OpenAI-style setting (``https://api.aimlapi.com/v1``) still works.
     """
-    base = (base or "").strip() or DEFAULT_API_BASE
-    base = base.rstrip("/")
-    base = re.sub(r"/v[12]$", "", base)
-    # Errors here never echo the value: people paste keys into the wrong field.
-    if not re.match(r"^https?://[^/\s]", base):
-        raise InputError(f"the API base URL (AIML_API_BASE) must start with https:// — for example {DEFAULT_API_BASE}.")
-    parts = urlsplit(base)
-    if (
-        "@" in parts.netloc
-        or parts.query
-        or parts.fragment
-        or any(looks_like_key(p) for p in (parts.hostname or "").split("."))
-        or any(looks_like_key(p) for p in parts.path.split("/"))
-    ):
-        raise InputError(
-            "the API base URL (AIML_API_BASE) holds what looks like a key, a password or a query: the key "
-            f"belongs in AIML_API_KEY, and the base is just the service's address, for example {DEFAULT_API_BASE}."
-        )
-    if (
-        base.startswith("http://")
-        and not _local_host(urlsplit(base).hostname or "")
-        and os.environ.get("MUSIC01_INSECURE_HTTP") != "1"
-    ):
-        raise InputError(
-            "the API base URL (AIML_API_BASE) uses http:// for a host that is not this machine: the "
-            "key would travel in clear text. Use https://, or http://127.0.0.1 for a local emulator "
-            "(for a room emulator with a throwaway key, set MUSIC01_INSECURE_HTTP=1)."
-        )
-    return base
-
-
-def _local_host(host: str) -> bool:
-    """Whether ``host`` is this machine (a loopback name or address)."""
-    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return _normalize(base, default=DEFAULT_API_BASE, env=ENV_API_BASES[0], key_env=ENV_API_KEYS[0])
 
 
 class ApiBackend(Client):
@@ -123,13 +84,13 @@ class ApiBackend(Client):
     """
 
     name = "api"
-    label = "AI/ML API"
 
     def __init__(
         self,
         api_key: str | Secret | None = None,
         base_url: str | None = None,
         *,
+        tokens: dict | None = None,
         home: str | os.PathLike | None = None,
         history=None,
         library=None,
@@ -145,19 +106,12 @@ class ApiBackend(Client):
         clock=time.monotonic,
         log_waits_s=None,
     ) -> None:
-        if isinstance(api_key, Secret):
-            api_key = api_key.reveal()
-        key = api_key or next((os.environ[n] for n in ENV_API_KEYS if os.environ.get(n, "").strip()), None)
-        key = clean_api_key(key) if key else key
-        if not key:
-            raise MissingApiKeyError(
-                f"no API key: set {ENV_API_KEYS[0]} (or {ENV_API_KEYS[1]}) to your AI/ML API key, or use the "
-                "offline engine (--backend offline)."
-            )
-        self._key = Secret(key)
+        credentials = _credentials(api_key, base_url, tokens or {})
+        aiml = credentials.get("aimlapi")
+        self._key = aiml.token if aiml is not None else None
         env_base = next((os.environ[n] for n in ENV_API_BASES if os.environ.get(n, "").strip()), None)
-        self.base_url = normalize_base_url(base_url or env_base)
-        super().__init__(home, history=history, library=library)
+        self.base_url = aiml.base_url if aiml is not None else normalize_base_url(base_url or env_base)
+        super().__init__(home, history=history, library=library, credentials=credentials)
         self.timeout = (connect_timeout_s, read_timeout_s)
         self.max_upload_attempts = max(1, int(max_upload_attempts))
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
@@ -167,6 +121,11 @@ class ApiBackend(Client):
         self._poll_delays = poll_delays  # a factory of poll waits (tests pass short ones)
         self._clock = clock
         self._log_waits = log_waits_s  # waits before each look in the usage log (tests pass short ones)
+
+    @property
+    def label(self) -> str:
+        """The services this client reaches ("AI/ML API", "Replicate", "AI/ML API + Replicate")."""
+        return " + ".join(c.service.label for c in self.credentials.values())
 
     def __repr__(self) -> str:
         return f"ApiBackend(base_url={self.base_url!r}, api_key=<set>)"
@@ -178,12 +137,15 @@ class ApiBackend(Client):
 
     @property
     def key_fp(self) -> str:
-        return key_fingerprint(self._key.reveal())
+        return key_fingerprint(self._key.reveal()) if self._key is not None else ""
 
     def _redact(self, text: str) -> str:
         # Real keys are long; a few-character test key would mangle ordinary words.
-        key = self._key.reveal()
-        return text.replace(key, "<api key>") if len(key) >= 8 and text else text
+        for cred in self.credentials.values():
+            token = cred.token.reveal()
+            if len(token) >= 8 and text:
+                text = text.replace(token, "<api key>")
+        return text
 
     def _headers(self) -> dict:
         return auth_headers(self._key)
@@ -206,3 +168,24 @@ class ApiBackend(Client):
         return self.provider_for(LEGACY_MODEL).upload(
             clip, purpose, name=name, use_library=use_library, send_wav=send_wav
         )
+
+
+def _credentials(api_key, base_url: str | None, tokens: dict) -> dict:
+    """The credential of every service that has one: the AI/ML API's from ``api_key`` (else its
+    variables), the others' from ``tokens`` (else theirs).  Raises MissingApiKeyError when none has."""
+    found: dict[str, Credential] = {}
+    for service in SERVICES.values():
+        if service.name == "aimlapi":
+            cred = credential_from_env(service, api_key, base_url)
+        else:
+            cred = credential_from_env(service, tokens.get(service.name))
+        if cred is not None:
+            found[service.name] = cred
+    if not found:
+        others = " or ".join(f"{s.token_envs[0]} ({s.label})" for s in SERVICES.values() if s.name != "aimlapi")
+        raise MissingApiKeyError(
+            f"no API key: set {ENV_API_KEYS[0]} (or {ENV_API_KEYS[1]}) to your AI/ML API key"
+            + (f", or {others}" if others else "")
+            + ", or use the offline engine (--backend offline)."
+        )
+    return found

@@ -5,6 +5,7 @@ registry name                 adapter
 ============================  ==============================================================
 ``aimlapi/job``               the AI/ML API's job interface (:mod:`.aimlapi`)
 ``aimlapi/music01``           music-01's two calls on the AI/ML API, legacy (:mod:`.aimlapi_music01`)
+``replicate/prediction``      MiniMax's models on Replicate, music-01 among them (:mod:`.replicate`)
 ``offline``                   the offline engine, for every model (:mod:`.offline`)
 ============================  ==============================================================
 
@@ -18,6 +19,7 @@ from .aimlapi import AimlApiJobs
 from .aimlapi_music01 import AimlApiMusic01
 from .base import OFFLINE, Provider, adapter_name, open_provider, register, registered, unregister
 from .offline import OfflineEngine
+from .replicate import ReplicatePredictions
 
 __all__ = [
     "Provider",
@@ -30,8 +32,10 @@ __all__ = [
     "AimlApiJobs",
     "AimlApiMusic01",
     "OfflineEngine",
+    "ReplicatePredictions",
 ]
 
 register("aimlapi/job", AimlApiJobs)
 register("aimlapi/music01", AimlApiMusic01)
+register("replicate/prediction", ReplicatePredictions)
 register(OFFLINE, OfflineEngine)

@@ -12,13 +12,30 @@ model.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from ..errors import InputError
+from ..models import SERVICES, Service
+from ..secret import Secret, clean_api_key
+from ..transport import normalize_base_url
 from ..types import Job, JobStatus
 
-__all__ = ["Provider", "register", "unregister", "adapter_name", "open_provider", "registered", "OFFLINE"]
+__all__ = [
+    "Provider",
+    "register",
+    "unregister",
+    "adapter_name",
+    "open_provider",
+    "registered",
+    "OFFLINE",
+    "Credential",
+    "clean_token",
+    "credential_from_env",
+]
 
 #: The registry name of the offline engine, which answers every model.
 OFFLINE = "offline"
@@ -53,6 +70,13 @@ class Provider(Protocol):
     Optional, for providers that keep records of their own: ``recover(record) -> Recovery | None``
     (what became of a submit whose answer was lost; the pipeline never sends it again) and
     ``model_of(generation_id) -> str | None`` (the model of a job this machine has no record of).
+
+    Optional, for providers without a request id: ``stage(job) -> Job`` (send what the billed
+    call will point at — its files — before the "sent" record is written; nothing billed) and
+    ``fingerprint(job) -> str`` (how ``recover`` recognises the request among the provider's
+    own records; kept in the "sent" record).  ``cancel(generation_id) -> JobStatus`` stops a
+    running job where the provider can.  ``service`` (a :class:`~music01_core.models.Service`)
+    names the credential an adapter uses, for messages.
     """
 
     name: str
@@ -79,6 +103,59 @@ class Provider(Protocol):
     def check_audio(self, audio: bytes, fmt: str) -> tuple[float, int]:
         """``(duration_s, channels)`` of downloaded audio; raises BadAudioError when it does not decode."""
         ...
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What reaches one service: its token (never shown) and its address (the host root)."""
+
+    service: Service
+    token: Secret
+    base_url: str
+
+    def __repr__(self) -> str:
+        return f"Credential({self.service.name!r}, base_url={self.base_url!r}, token=<set>)"
+
+
+def clean_token(service: Service, raw: str | Secret) -> str:
+    """A credential for ``service`` as pasted, made safe to send; one of another service is refused.
+
+    A token is only ever sent to its own service: a Replicate token pasted where the AI/ML
+    API key goes (or the reverse) is recognised by its shape and refused, without echoing it.
+
+    Raises
+    ------
+    InputError
+        Control characters, non-ASCII, or the shape of another service's credential.
+    """
+    token = clean_api_key(raw.reveal() if isinstance(raw, Secret) else raw)
+    for other in SERVICES.values():
+        if other.name != service.name and re.match(other.token_pattern, token):
+            raise InputError(
+                f"this looks like a {other.label} {other.token_name}, which is sent only to {other.label}: put it in "
+                f"{other.token_envs[0]} (or the app's {other.label} box). {service.label} needs its own "
+                f"{service.token_name} ({service.token_page})."
+            )
+    return token
+
+
+def credential_from_env(service: Service, token: str | Secret | None = None, base_url: str | None = None):
+    """The :class:`Credential` for ``service`` from the arguments, else its environment variables; None without a token.
+
+    Raises
+    ------
+    InputError
+        A token of the wrong shape (see :func:`clean_token`) or a base URL that is not one.
+    """
+    raw = token or next((os.environ[n] for n in service.token_envs if os.environ.get(n, "").strip()), None)
+    if not raw or not (raw.reveal() if isinstance(raw, Secret) else raw).strip():
+        return None
+    base = base_url or next((os.environ[n] for n in service.base_envs if os.environ.get(n, "").strip()), None)
+    return Credential(
+        service,
+        Secret(clean_token(service, raw)),
+        normalize_base_url(base, default=service.default_base, env=service.base_envs[0], key_env=service.token_envs[0]),
+    )
 
 
 _FACTORIES: dict[str, Callable[[object], Provider]] = {}

@@ -14,7 +14,7 @@ def test_table_shape():
     assert DEFAULT_MODEL == "minimax-music" and MODELS[DEFAULT_MODEL].live
     legacy = get_model("music-01")
     assert not legacy.live and legacy.replacement == "minimax-music" and legacy.protocol == "music01"
-    assert all(m.protocol == "job" for m in MODELS.values() if m.live)
+    assert all(m.protocol == "job" for m in MODELS.values() if m.live and m.provider == "aimlapi")
     assert model_ids(live_only=True)[-1] != "music-01" and "music-01" in model_ids()
     assert get_model("music-2.6").id == "minimax/music-2.6"  # the short form people type
     with pytest.raises(E.InputError, match="unknown model 'music-99'.*minimax-music"):
