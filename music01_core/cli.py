@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError, JobPendingError, Music01Error
+from .models import SERVICES
 
 logger = logging.getLogger(__name__)
 
@@ -152,13 +153,19 @@ def _open_backend(args: argparse.Namespace, model=None):
     from .backends import open_backend
 
     backend = open_backend(args.backend)
-    why = ""
+    label, why = backend.label, ""
     if backend.offline:
-        from .backends import api_key_from_env
+        from .backends import tokens_in_env
 
-        why = " (no API key set)" if not api_key_from_env() else " (--backend offline)"
+        why = " (no API key set)" if not tokens_in_env() else " (--backend offline)"
+    elif model is not None and backend.offline_for(model):
+        from .models import get_service
+
+        service = get_service(model.provider)
+        label = "offline engine — not the real model"
+        why = f" (no {service.label} {service.token_name} set: {service.token_envs[0]})"
     shown = f" · model {model.id}" + ("" if model.live else " (legacy: retired by the provider)") if model else ""
-    print(f"backend: {backend.label}{why}{shown}", file=sys.stderr)
+    print(f"backend: {label}{why}{shown}", file=sys.stderr)
     return backend
 
 
@@ -200,15 +207,22 @@ def _reference_clip(path: str, purpose: str | None, model=None) -> str:
 
 
 def _choose_model(args: argparse.Namespace):
-    """The model to use: --model, else music-01 when its own flags are given, else MUSIC01_MODEL, else the default."""
-    from .models import DEFAULT_MODEL, LEGACY_MODEL, env_model, get_model
+    """The model to use: --model (on --provider), else music-01 when its own flags are given, else
+    MUSIC01_MODEL, else the default; a model two providers serve goes to the one whose token is set."""
+    from .backends import tokens_in_env
+    from .models import LEGACY_MODEL, env_model, resolve_model
 
+    provider = getattr(args, "provider", None)
+    available = tokens_in_env()
     if args.model:
-        return get_model(args.model)
+        return resolve_model(args.model, provider=provider, available=available)
     if args.voice_id or args.instrumental_id or args.purpose:
         # Only music-01 takes upload purposes and ids: those flags name it.
-        return get_model(LEGACY_MODEL)
-    return env_model() or get_model(DEFAULT_MODEL)
+        return resolve_model(LEGACY_MODEL, provider=provider, available=available)
+    env = env_model()
+    if env is not None:
+        return resolve_model(env.id, provider=provider, available=available)
+    return resolve_model(None, provider=provider, available=available)
 
 
 class _StatusLine:
@@ -318,17 +332,22 @@ def cmd_generate(args: argparse.Namespace) -> int:
         voice_id=args.voice_id,
         instrumental_id=args.instrumental_id,
     )
-    if model.takes_purpose:
+    if model.gives_ids:
         request = _uploaded_reference(args, backend, request)
     else:
-        request = replace(request, reference=_job_reference(args, model, backend))
+        request = replace(request, reference=_job_reference(args, model, backend), purpose=args.purpose or "song")
     result = _make(backend, model, request, fields, args)
     return _write_result(args, backend, result, target, fmt)
 
 
 def _refuse_flags_the_model_lacks(args: argparse.Namespace, model) -> None:
     """Flags of another model are refused before anything is prepared (the table says what each takes)."""
-    if model.takes_purpose:
+    if (args.voice_id or args.instrumental_id) and model.takes_purpose and not model.gives_ids:
+        raise InputError(
+            f"{model.id} takes no voice or instrumental ids (its provider returns none): give --reference "
+            "(or --reference-url) with --purpose instead, and it is sent with the request."
+        )
+    if model.gives_ids:
         if args.prompt or args.reference_url or args.instrumental or args.lyrics_optimizer:
             raise InputError(
                 f"{model.id} takes lyrics and a reference file (or ids) only: leave out --prompt, "
@@ -340,7 +359,7 @@ def _refuse_flags_the_model_lacks(args: argparse.Namespace, model) -> None:
     for flag, value in (
         ("--voice-id", args.voice_id),
         ("--instrumental-id", args.instrumental_id),
-        ("--purpose", args.purpose),
+        ("--purpose", None if model.takes_purpose else args.purpose),
     ):
         if value:
             raise InputError(
@@ -383,8 +402,9 @@ def _make(backend, model, request, fields, args: argparse.Namespace):
             flush=True,
         )
 
-    if not backend.offline:
-        print(f"submitting 1 billed generation to {model.id}…", file=sys.stderr, flush=True)
+    if not backend.offline_for(model):
+        price = f" ({model.list_price.describe()})" if model.list_price is not None else ""
+        print(f"submitting 1 billed generation to {model.id}{price}…", file=sys.stderr, flush=True)
     try:
         with _StatusLine(model.expected_s) as line:
             return backend.make(request, fields=fields, wait_s=args.wait_s, on_status=line.show, on_submit=on_submit)
@@ -394,7 +414,7 @@ def _make(backend, model, request, fields, args: argparse.Namespace):
 
 def _interrupted_job(backend, model, submitted: list[str]) -> str:
     """What Ctrl-C during a job means: where the paid piece is, and how to fetch it."""
-    if backend.offline:
+    if backend.offline_for(model):
         return "interrupted: nothing was billed (offline engine)."
     if submitted:
         gid = submitted[0]
@@ -470,11 +490,10 @@ def _write_result(args: argparse.Namespace, backend, result, target: Path, fmt: 
         _print_json(result.to_dict())
     else:
         ident = f"generation {result.generation_id}" if result.generation_id else f"trace {result.trace_id}"
-        cost = f" · {result.credits_used} credits" if result.credits_used else ""
         seed = f" · seed {result.seed}" if result.seed is not None else ""
         print(
             f"wrote {result.path}: {result.format}, {result.duration_s:.2f} s, {result.sample_rate} Hz, "
-            f"{result.bytes} bytes · {result.model} · {backend.label} · {ident}{seed}{cost}"
+            f"{result.bytes} bytes · {result.model} · {_served_by(backend, result)} · {ident}{seed}{_cost(result)}"
         )
     return EXIT_OK
 
@@ -484,30 +503,51 @@ class _Interrupted(Exception):
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from .models import DEFAULT_MODEL, MODELS
+    from .backends import tokens_in_env
+    from .models import MODELS, SERVICES, default_model, model_label
 
+    available = tokens_in_env()
+    default = default_model(available)
     if args.json:
-        print(json.dumps([m.to_dict() for m in MODELS.values()], ensure_ascii=False))
+        rows = []
+        for m in MODELS.values():
+            service = SERVICES.get(m.provider)
+            token = {"token_env": service.token_envs[0], "token_set": m.provider in available} if service else {}
+            rows.append({**m.to_dict(), "label": model_label(m.id), "default": m.id == default, **token})
+        print(json.dumps(rows, ensure_ascii=False))
         return EXIT_OK
-    for m in MODELS.values():
-        mark = "*" if m.id == DEFAULT_MODEL else " "
-        state = "live" if m.live else f"legacy (retired {m.retired_on}; use {m.replacement})"
-        ref = "no reference" if not m.takes_reference else "reference: " + " or ".join(m.reference.ways)
-        if m.reference.limits:
-            ref += f" {m.reference.limits.min_s:g}–{m.reference.limits.max_s:g} s"
-        texts = []
-        for spec in (m.prompt, m.lyrics):
-            if spec is not None:
-                texts.append(
-                    f"{spec.label} {spec.min_chars}–{spec.max_chars}{spec.need}"
-                    + (" (##…##)" if spec.style == "music01" else " ([Verse]…)" if spec.style == "tags" else "")
-                    + (f" as '{spec.api_field}'" if spec.api_field != spec.label.split()[-1] else "")
-                )
-        print(f"{mark} {m.id:22s} {state}")
-        print(f"    {m.summary}")
-        print(f"    {ref} · {' · '.join(texts)}" + (f" · switches: {', '.join(m.flags)}" if m.flags else ""))
-    print("* the default (MUSIC01_MODEL or --model to choose another)")
+    for service in SERVICES.values():
+        state = "set" if service.name in available else "not set: its models run on the offline engine"
+        print(f"{service.label} — {service.token_envs[0]} {state}")
+        for m in (m for m in MODELS.values() if m.provider == service.name):
+            _print_model(m, default)
+    print("* the default (follows the tokens that are set; MUSIC01_MODEL or --model to choose another)")
     return EXIT_OK
+
+
+def _print_model(m, default: str) -> None:
+    """One model's three lines in `music01 models`."""
+    mark = "*" if m.id == default else " "
+    state = "live" if m.live else f"legacy (retired {m.retired_on}; use {m.replacement})"
+    ways = ("file (sent with the request)" if w == "files" else w for w in m.reference.ways)
+    ref = "no reference" if not m.takes_reference else "reference: " + " or ".join(ways)
+    if m.reference.limits:
+        ref += f" {m.reference.limits.min_s:g}–{m.reference.limits.max_s:g} s"
+    if m.reference.purpose_fields:
+        ref += " (" + "/".join(p for p, _ in m.reference.purpose_fields) + ")"
+    texts = []
+    for spec in (m.prompt, m.lyrics):
+        if spec is not None:
+            texts.append(
+                f"{spec.label} {spec.min_chars}–{spec.max_chars}{spec.need}"
+                + (" (##…##)" if spec.style == "music01" else " ([Verse]…)" if spec.style == "tags" else "")
+                + (f" as '{spec.api_field}'" if spec.api_field != spec.label.split()[-1] else "")
+            )
+    print(f"{mark} {m.id:26s} {state}")
+    print(f"    {m.summary}")
+    print(f"    {ref} · {' · '.join(texts)}" + (f" · switches: {', '.join(m.flags)}" if m.flags else ""))
+    if m.list_price is not None:
+        print(f"    {m.list_price.describe()}")
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
@@ -554,12 +594,40 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_cancel(args: argparse.Namespace) -> int:
+    backend = _open_backend(args)
+    status = backend.cancel(args.id)
+    print(f"{args.id}: {status.error_message or status.status}")
+    return EXIT_OK
+
+
 def _print_saved(result) -> None:
-    cost = f" · {result.credits_used} credits" if result.credits_used else ""
     print(
         f"saved {result.path}: {result.format}, {result.duration_s:.2f} s · {result.model} · "
-        f"generation {result.generation_id}{cost}"
+        f"generation {result.generation_id}{_cost(result)}"
     )
+
+
+def _served_by(backend, result) -> str:
+    """Who made the piece: the offline engine, or the service its model belongs to."""
+    from .models import MODELS, get_service
+
+    if result.backend == "offline":
+        return "offline engine"
+    m = MODELS.get(result.model)
+    service = get_service(m.provider) if m is not None else None
+    return service.label if service is not None else backend.label
+
+
+def _cost(result) -> str:
+    """ " · 120000 credits", or for a service that reports none its list price and predict time; "" offline."""
+    if result.credits_used:
+        return f" · {result.credits_used} credits"
+    extra = result.extra_info or {}
+    said = [str(extra["list_price"])] if extra.get("list_price") else []
+    if extra.get("predict_time_s"):
+        said.append(f"predict time {float(extra['predict_time_s']):.1f} s")
+    return "".join(f" · {x}" for x in said)
 
 
 def _resume_every_open_record(args: argparse.Namespace) -> int:
@@ -766,6 +834,11 @@ def _add_generate_inputs(ge) -> None:
         help="model id (default MUSIC01_MODEL, else minimax-music; music-01 "
         "when --voice-id/--instrumental-id/--purpose are given)",
     )
+    ge.add_argument(
+        "--provider",
+        choices=tuple(SERVICES),
+        help="the service that runs --model when two serve it (default: the one whose token is set)",
+    )
     src = ge.add_mutually_exclusive_group()
     src.add_argument("--lyrics", metavar="TEXT", help="lyrics; a literal \\n is read as a newline")
     src.add_argument("--lyrics-file", metavar="F", help="read the lyrics from a UTF-8 file")
@@ -779,7 +852,9 @@ def _add_generate_inputs(ge) -> None:
     )
     ge.add_argument("--voice-id", metavar="ID", help="music-01: a voice_id from an upload")
     ge.add_argument("--instrumental-id", metavar="ID", help="music-01: an instrumental_id from an upload")
-    ge.add_argument("--purpose", choices=("song", "voice", "instrumental"), help="music-01: purpose of --reference")
+    ge.add_argument(
+        "--purpose", choices=("song", "voice", "instrumental"), help="music-01: what --reference is (default song)"
+    )
 
 
 def _add_generate_outputs(ge) -> None:
@@ -834,6 +909,10 @@ def _add_job_commands(sub) -> None:
     re_.add_argument("--wait-s", type=float, default=600.0, metavar="S", help="how long to wait this time")
     re_.add_argument("--json", action="store_true", help="print one JSON object")
     re_.set_defaults(func=cmd_resume)
+
+    ca = sub.add_parser("cancel", help="stop a running job at its provider (Replicate); nothing more is billed")
+    ca.add_argument("id", metavar="ID", help="the generation id (`music01 jobs` lists them)")
+    ca.set_defaults(func=cmd_cancel)
 
     hi = sub.add_parser("history", help="list past generations (newest first)")
     hi.add_argument("--json", action="store_true", help="print one JSON array")

@@ -42,7 +42,7 @@ from .errors import (
 from .history import History, PendingJob
 from .library import ReferenceLibrary
 from .lyrics import prepare_text_fields
-from .models import DEFAULT_MODEL, LEGACY_MODEL, MODELS, get_model, get_service
+from .models import DEFAULT_MODEL, LEGACY_MODEL, MODELS, default_model, get_model, get_service
 from .providers import Provider, adapter_name, open_provider
 from .providers.aimlapi import job_failed
 from .providers.music01 import check_ids
@@ -427,7 +427,8 @@ class Client:
         if entry is not None:
             return result_from_entry(entry)
         job = self.history.get_pending(gid)
-        provider = self.provider_for(job.model if job is not None and job.model in MODELS else DEFAULT_MODEL)
+        known = job is not None and job.model in MODELS
+        provider = self.provider_for(job.model if known else default_model(tuple(self.credentials)))
         if provider.offline:
             provider.poll(gid)  # the engine keeps no jobs: it says so, and what to do
         job = self._resumable(gid, job, provider)
@@ -435,6 +436,30 @@ class Client:
             # Its answer never came: the provider's usage log says what became of it. Never re-sent.
             job = self._answered(job, self._recovered(provider, job, None))
         return self._follow(provider, job, wait_s=wait_s, on_status=on_status)
+
+    def cancel(self, generation_id: str) -> JobStatus:
+        """Ask the provider to stop a running job; its record is closed with what the provider said.
+
+        Raises
+        ------
+        InputError
+            No such pending job here, or its provider cannot cancel (the AI/ML API has no cancel).
+        """
+        gid = (generation_id or "").strip()
+        job = self.history.get_pending(gid) if gid else None
+        if job is None or job.state != "pending":
+            raise InputError(f"there is no running job {gid!r} here to cancel (`music01 jobs` lists them).")
+        provider = self.provider_for(job.model if job.model in MODELS else DEFAULT_MODEL)
+        cancel = getattr(provider, "cancel", None)
+        if cancel is None:
+            raise InputError(
+                f"{job.model}'s provider has no way to cancel a job: it runs to the end, and "
+                f"`music01 resume {gid}` fetches it (nothing more is billed)."
+            )
+        status = cancel(gid)
+        if not status.pending:
+            self.history.update_pending(gid, state="failed", status=status.status, error=status.error_message)
+        return status
 
     def open_records(self) -> list[PendingJob]:
         """Every record ``resume`` can still do something with: jobs running, answers lost."""

@@ -94,7 +94,7 @@ class ListPrice:
     source : str
         Where it was read.
     as_of : str
-        When (ISO date).
+        When it was read (ISO date): a list price changes without notice.
     """
 
     usd: str
@@ -553,7 +553,7 @@ MODELS: dict[str, Model] = {
             audio_setting=AudioSettingSpec("sample_rate", nested=False, format_field=None),
             returns=("mp3",),
             credits_hint=None,
-            list_price=ListPrice("0.035", "output file", _REPLICATE_SOURCE, "2026-06-08"),
+            list_price=ListPrice("0.035", "output file", _REPLICATE_SOURCE, "2026-12-06"),
             summary="the original music-01 on Replicate: a reference (song, voice or instrumental; WAV/MP3 over "
             "15 s) + lyrics (≤ 350, ##…##).",
             notes=(
@@ -575,7 +575,7 @@ MODELS: dict[str, Model] = {
             audio_setting=_REPLICATE_MP3,
             returns=("mp3",),
             credits_hint=None,
-            list_price=ListPrice("0.03", "output file", _REPLICATE_SOURCE, "2026-06-08"),
+            list_price=ListPrice("0.03", "output file", _REPLICATE_SOURCE, "2026-12-06"),
             summary="text to music on Replicate: a style prompt (10–300) and lyrics (10–600).",
         ),
         Model(
@@ -618,7 +618,7 @@ MODELS: dict[str, Model] = {
             flags=("is_instrumental", "lyrics_optimizer"),
             returns=("mp3", "wav", "pcm"),
             credits_hint=None,
-            list_price=ListPrice("0.15", "output file", _REPLICATE_SOURCE, "2026-06-08"),
+            list_price=ListPrice("0.15", "output file", _REPLICATE_SOURCE, "2026-12-06"),
             summary="text to music on Replicate: lyrics with [Verse]/[Chorus] tags and a style prompt; "
             "instrumental or lyrics-writing switches.",
         ),

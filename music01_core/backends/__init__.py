@@ -6,6 +6,7 @@ import logging
 import os
 
 from ..errors import InputError
+from ..models import SERVICES
 from ..settings import ENV_API_KEYS, ENV_BACKEND
 from .base import Backend, GenerationResult, UploadResult
 from .offline import OfflineBackend
@@ -20,6 +21,7 @@ __all__ = [
     "ApiBackend",
     "open_backend",
     "api_key_from_env",
+    "tokens_in_env",
     "MODES",
 ]
 
@@ -45,6 +47,11 @@ def api_key_from_env() -> str | None:
     return None
 
 
+def tokens_in_env() -> tuple[str, ...]:
+    """The services (``models.SERVICES`` keys) whose credential is set in the environment."""
+    return tuple(s.name for s in SERVICES.values() if any(os.environ.get(n, "").strip() for n in s.token_envs))
+
+
 def open_backend(
     mode: str | None = None,
     *,
@@ -57,7 +64,8 @@ def open_backend(
     Parameters
     ----------
     mode : {"auto", "offline", "api"}, optional
-        Default ``MUSIC01_BACKEND`` or ``"auto"``: the API when a key is set, else offline.
+        Default ``MUSIC01_BACKEND`` or ``"auto"``: the services whose key or token is set (each
+        model falls back to the offline engine when its own service has none), else offline.
     api_key, base_url : str, optional
         For the API backend; default from the environment.
     home : path-like, optional
@@ -67,7 +75,7 @@ def open_backend(
     if mode not in MODES:
         raise InputError(f"backend must be auto, offline or api, not {mode!r}.")
     key = api_key or api_key_from_env()
-    if mode == "offline" or (mode == "auto" and not key):
+    if mode == "offline" or (mode == "auto" and not key and not tokens_in_env()):
         return OfflineBackend(home=home)
     from .api import ApiBackend
 
