@@ -388,7 +388,7 @@ def route_reference(ref: Reference | None, model, *, offline: bool = False, publ
         )
     if offline or ref.kind != "file":
         return ref
-    if "upload" in ways:
+    if m.reference.local_file:  # the adapter sends the file itself (music-01's upload, Replicate's Files API)
         return ref
     if "base64" in ways:
         if m.reference.max_bytes and ref.bytes * 4 / 3 > m.reference.max_bytes:
@@ -413,7 +413,7 @@ def check_file_route(model, *, offline: bool = False, publisher=None) -> None:
     """
     m = get_model(model)
     ways = m.reference.ways
-    if offline or not ways or "upload" in ways or "base64" in ways or publisher is not None:
+    if offline or not ways or m.reference.local_file or "base64" in ways or publisher is not None:
         return
     raise _no_route(m)
 
