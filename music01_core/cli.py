@@ -700,16 +700,29 @@ def cmd_emulate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     base = f"http://{args.host}:{args.port}"
-    key = "<the --key you chose>" if args.key else "any-key"
+    service = SERVICES[args.service]
+    key = (
+        "<the --key you chose>"
+        if args.key
+        else ("r8_emulator0000000000000000000000" if args.service == "replicate" else "any-key")
+    )
+    base_env, key_env = service.base_envs[0], service.token_envs[0]
     # The exact lines to paste in another terminal, for both shells a room has (never the key itself).
     print(
-        f"music01 emulator on {base} ({'key required' if args.key else 'any key accepted'}); Ctrl-C stops it.\n"
-        "In another terminal, point music01 at it:\n"
-        f"  macOS/Linux:         export AIML_API_BASE={base} AIML_API_KEY={key}\n"
-        f'  Windows PowerShell:  $env:AIML_API_BASE="{base}"; $env:AIML_API_KEY="{key}"',
+        f"music01 emulator of the {service.label} on {base} ({'key required' if args.key else 'any key accepted'}); "
+        "Ctrl-C stops it.\nIn another terminal, point music01 at it:\n"
+        f"  macOS/Linux:         export {base_env}={base} {key_env}={key}\n"
+        f'  Windows PowerShell:  $env:{base_env}="{base}"; $env:{key_env}="{key}"',
         file=sys.stderr,
     )
-    serve(host=args.host, port=args.port, key=args.key, latency_s=args.latency_s, retire_music01=args.retire_music01)
+    serve(
+        host=args.host,
+        port=args.port,
+        key=args.key,
+        latency_s=args.latency_s,
+        retire_music01=args.retire_music01,
+        service=args.service,
+    )
     return EXIT_OK
 
 
@@ -918,10 +931,18 @@ def _add_job_commands(sub) -> None:
     hi.add_argument("--json", action="store_true", help="print one JSON array")
     hi.set_defaults(func=cmd_history)
 
-    em = sub.add_parser("emulate", help="run a loopback emulator of the AI/ML API's music endpoints (tests, workshops)")
+    em = sub.add_parser(
+        "emulate", help="run a loopback emulator of the AI/ML API's (or Replicate's) music endpoints (tests, workshops)"
+    )
     em.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     em.add_argument("--port", type=int, default=8787)
     em.add_argument("--key", default=None, help="require this Bearer key (default: accept any)")
+    em.add_argument(
+        "--service",
+        choices=tuple(SERVICES),
+        default="aimlapi",
+        help="the AI/ML API (default) or Replicate's predictions API",
+    )
     em.add_argument("--latency-s", type=float, default=0.0, metavar="X", help="seconds a generation takes")
     em.add_argument(
         "--retire-music01",

@@ -586,9 +586,10 @@ MODELS: dict[str, Model] = {
             provider="replicate",
             protocol="prediction",
             reference=ReferenceSpec(),
-            # lyrics 1–3500, prompt 0–2000, the same audio fields as music-1.5 [M6].
+            # lyrics 1–3500, prompt 0–2000 (no default: sent, empty when none is given), the same audio
+            # fields as music-1.5 [M6].
             lyrics=TextSpec("lyrics", "lyrics", 1, 3500, style="tags"),
-            prompt=TextSpec("prompt", "style prompt", 1, 2000, required=False),
+            prompt=TextSpec("prompt", "style prompt", 0, 2000, required=False),
             audio_setting=_REPLICATE_MP3,
             returns=("mp3",),
             credits_hint=None,

@@ -30,6 +30,8 @@ SECONDS = {
     "tests/notebooks/test_notebooks.py": 190,
     "tests/browser/test_browser.py": 130,
     "tests/unit/test_analysis.py": 47,
+    "tests/server/test_replicate_jobs.py": 31,
+    "tests/server/test_replicate_emulator.py": 29,
     "tests/server/test_fault_matrix.py": 41,
     "tests/unit/test_engine.py": 31,
     "tests/server/test_jobs_emulator.py": 24,

@@ -9,6 +9,9 @@ endpoints (:mod:`.control`: ``POST /_emulator/faults``, ``GET /_emulator/stats``
 (:mod:`.contract`), never against our client-side model table; audio is rendered by the
 offline engine.  It binds to 127.0.0.1 unless told otherwise.
 
+:func:`create_replicate_app` (:mod:`.replicate`) builds a second emulator, of Replicate's
+HTTP API for MiniMax's music models; ``EmulatorServer(service="replicate", ...)`` serves it.
+
 Faults are queued per endpoint with ``POST /_emulator/faults`` (JSON such as
 ``{"generate": ["http:503"], "submit": ["reset"], "job": ["job:stuck"]}``) or sent per
 request in the ``X-Music01-Fault`` header.  music-01 (endpoints "upload", "generate"):
@@ -36,8 +39,12 @@ from .files import files_router
 from .jobs import jobs_router
 from .logs import logs_router
 from .music01 import music01_router
+from .replicate import create_replicate_app
 
-__all__ = ["create_app", "serve", "EmulatorServer"]
+__all__ = ["create_app", "create_replicate_app", "serve", "EmulatorServer"]
+
+#: The services :class:`EmulatorServer` can run.
+SERVICES = ("aimlapi", "replicate")
 
 
 def create_app(
@@ -155,17 +162,28 @@ class EmulatorServer:
     """Run the emulator with uvicorn in a background thread (for tests and notebooks).
 
     Use as a context manager; ``url`` is the base URL to give the API backend.
+
+    Parameters
+    ----------
+    host, port : str, int
+        Where to listen (port 0: a free one).
+    service : {"aimlapi", "replicate"}
+        The AI/ML API (:func:`create_app`) or Replicate's API (:func:`create_replicate_app`).
+    **app_kwargs
+        The chosen factory's options.
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **app_kwargs) -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, service: str = "aimlapi", **app_kwargs) -> None:
         import socket
 
+        if service not in SERVICES:
+            raise ValueError(f"service must be one of {', '.join(SERVICES)}, not {service!r}")
         if port == 0:
             with socket.socket() as s:
                 s.bind((host, 0))
                 port = s.getsockname()[1]
-        self.host, self.port = host, port
-        self.app = create_app(**app_kwargs)
+        self.host, self.port, self.service = host, port, service
+        self.app = create_replicate_app(**app_kwargs) if service == "replicate" else create_app(**app_kwargs)
         self._server = None
         self._thread = None
 
@@ -174,7 +192,8 @@ class EmulatorServer:
         return f"http://{self.host}:{self.port}"
 
     @property
-    def state(self) -> EmulatorState:
+    def state(self):
+        """The app's shared state: an :class:`EmulatorState`, or a ``ReplicateState`` for Replicate."""
         return self.app.state.emulator
 
     def start(self) -> EmulatorServer:
@@ -197,13 +216,23 @@ class EmulatorServer:
             self._thread.join(timeout=10)
 
     def faults(self, **queues) -> None:
-        """Queue faults, e.g. ``faults(generate=["http:503"], job=["job:stuck"])``."""
+        """Queue faults, e.g. ``faults(generate=["http:503"], job=["job:stuck"])``.
+
+        Replicate's endpoints: ``create``, ``get``, ``list``, ``cancel``, ``files``, ``delivery``
+        and ``prediction`` (see :mod:`.replicate`).
+        """
         with self.state.lock:
             for endpoint, names in queues.items():
                 self.state.faults[endpoint].extend(names)
 
     def stats(self) -> dict:
-        """Requests and bytes received per path so far, the submits, and file requests that carried a key."""
+        """Requests and bytes received per path so far, the submits, and file requests that carried a key.
+
+        For Replicate: requests, methods and bytes per path, and the journal ``creates``,
+        ``files``, ``deletes``, ``cancels``, ``tokens_seen`` and ``delivery_auth_headers``.
+        """
+        if self.service == "replicate":
+            return self.state.snapshot()
         s = self.state.stats
         return {
             "requests": dict(s["requests"]),
@@ -231,13 +260,13 @@ def serve(
     latency_s: float = 0.0,
     home: str | os.PathLike | None = None,
     retire_music01: bool = False,
+    service: str = "aimlapi",
 ) -> None:
-    """Run the emulator in the foreground until interrupted."""
+    """Run the emulator in the foreground until interrupted (``service="replicate"``: Replicate's API)."""
     import uvicorn
 
-    uvicorn.run(
-        create_app(key=key, latency_s=latency_s, home=home, retire_music01=retire_music01),
-        host=host,
-        port=port,
-        log_level="info",
-    )
+    if service == "replicate":
+        app = create_replicate_app(token=key, run_s=latency_s, home=home)
+    else:
+        app = create_app(key=key, latency_s=latency_s, home=home, retire_music01=retire_music01)
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -96,10 +96,10 @@ def prediction_input(job: Job) -> dict:
     """
     m = job.model
     body: dict = {}
-    if m.lyrics is not None and job.lyrics:
-        body[m.lyrics.api_field] = job.lyrics
-    if m.prompt is not None and job.prompt:
-        body[m.prompt.api_field] = job.prompt
+    for spec, text in ((m.lyrics, job.lyrics), (m.prompt, job.prompt)):
+        # A field whose page allows it empty ("0-2000 characters", no default) is sent even so.
+        if spec is not None and (text or spec.min_chars == 0):
+            body[spec.api_field] = text or ""
     if job.reference is not None:
         body[m.reference.field_for(job.purpose)] = job.reference.value
     spec, setting = m.audio_setting, job.audio_setting
