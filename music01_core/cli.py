@@ -709,7 +709,7 @@ def cmd_emulate(args: argparse.Namespace) -> int:
     base_env, key_env = service.base_envs[0], service.token_envs[0]
     # The exact lines to paste in another terminal, for both shells a room has (never the key itself).
     print(
-        f"music01 emulator of the {service.label} on {base} ({'key required' if args.key else 'any key accepted'}); "
+        f"music01 emulator ({service.label}) on {base} ({'key required' if args.key else 'any key accepted'}); "
         "Ctrl-C stops it.\nIn another terminal, point music01 at it:\n"
         f"  macOS/Linux:         export {base_env}={base} {key_env}={key}\n"
         f'  Windows PowerShell:  $env:{base_env}="{base}"; $env:{key_env}="{key}"',

@@ -103,8 +103,8 @@ class ListPrice:
     as_of: str
 
     def describe(self) -> str:
-        """ "list price $0.035 per output file (source, as of date)"."""
-        return f"list price ${self.usd} per {self.per} ({self.source}, as of {self.as_of})"
+        """What people read: ``list price $0.035 per output file (source; read on date)``."""
+        return f"list price ${self.usd} per {self.per} ({self.source}; read on {self.as_of})"
 
 
 @dataclass(frozen=True)
@@ -407,7 +407,7 @@ SERVICES: dict[str, Service] = {
 _MUSIC01_LYRICS = TextSpec("lyrics", "lyrics", 1, 600, style="music01")
 # Replicate's MiniMax models take their settings as top-level fields (shared/api/replicate.md §7).
 _REPLICATE_MP3 = AudioSettingSpec("sample_rate", nested=False, format_field="audio_format")
-_REPLICATE_SOURCE = "a third-party note quoting replicate.com's model page; not confirmed on Replicate's own page"
+_REPLICATE_SOURCE = "replicate.com's model page as a third party quotes it, unconfirmed"
 # music-2.0.json and music-1.5.json (aimlapi/api-docs f14fa72): lyrics minLength 10, maxLength 3000, required.
 _TAG_LYRICS = TextSpec("lyrics", "lyrics", 10, 3000, style="tags")
 
