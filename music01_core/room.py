@@ -50,6 +50,7 @@ class CostEstimate:
     credits_each : float or None
         None when nothing is known (music-01: no documented figure, none recorded).
     credits_total, usd_total : float or None
+        ``usd_total`` alone for a service priced in dollars (a list price).
     source : str
         Where ``credits_each`` comes from, in words.
     """
@@ -64,6 +65,9 @@ class CostEstimate:
     def describe(self) -> str:
         """One paragraph for a person planning a class."""
         head = f"{self.generations} generation{'s' if self.generations != 1 else ''} of {self.model}"
+        if self.credits_each is None and self.usd_total is not None:
+            # A service that bills in dollars and reports no cost (Replicate): its published price.
+            return f"{head} ≈ ${self.usd_total:,.2f} at the {self.source}. An estimate, not a quote."
         if self.credits_each is None:
             return f"{head}: no cost figure is known ({self.source}). Check the AI/ML API dashboard's pricing."
         return (
@@ -165,6 +169,9 @@ def estimate_cost(model=None, generations: int = 1, *, data_home: str | os.PathL
         # Dollars as the provider reported them, when it did: its own rate beats our example's.
         usd_each = statistics.median(paid) if len(paid) == len(seen) else each * USD_PER_CREDIT
         return CostEstimate(m.id, generations, each, each * generations, usd_each * generations, source)
+    elif m.list_price is not None:
+        usd = float(m.list_price.usd) * generations
+        return CostEstimate(m.id, generations, None, None, usd, m.list_price.describe())
     elif m.credits_hint:
         each = float(m.credits_hint)
         source = "the provider's documented example (120,000 credits = $0.06); no price list is published"

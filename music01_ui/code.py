@@ -1,4 +1,4 @@
-""" "Show as code": the calls that made a piece, in Python and curl, with ``$AIML_API_KEY``."""
+""" "Show as code": the calls that made a piece, in Python and curl, with ``$AIML_API_KEY`` or ``$REPLICATE_API_TOKEN``."""
 
 from __future__ import annotations
 
@@ -124,4 +124,79 @@ def _music01_code(info: dict, m=None) -> str:
     return f"**Python (music01_core)**\n```python\n{py}```\n**curl**\n```bash\n{curl}```"
 
 
-_RENDERERS = {"aimlapi/job": _job_code, "aimlapi/music01": _music01_code}
+def _prediction_input(info: dict, m) -> dict:
+    """The ``input`` of a Replicate prediction for the piece, each field under the name its row gives."""
+    from music01_core.errors import InputError
+
+    body: dict = {}
+    if m.lyrics is not None and info.get("lyrics"):
+        body[m.lyrics.api_field] = info["lyrics"]
+    if m.prompt is not None and info.get("prompt"):
+        body[m.prompt.api_field] = info["prompt"]
+    if m.takes_reference:
+        try:
+            field = m.reference.field_for(info.get("purpose") or "song")
+        except InputError:
+            field = m.reference.field_for("song")
+        ref = info.get("reference") or {}
+        url = ref.get("url") if ref.get("kind") == "url" else None
+        # A file this app uploaded for you lives an hour behind your token: show where yours goes instead.
+        body[field] = url if url and "/v1/files/" not in url else "<a public URL, or the urls.get of the upload below>"
+    s, spec = info.get("audio_setting") or {}, m.audio_setting
+    if spec is not None and s:
+        body[spec.sample_rate_field] = next((v for k, v in s.items() if k.endswith("sample_rate")), 44100)
+        body["bitrate"] = s.get("bitrate")
+        if spec.format_field:
+            body[spec.format_field] = s.get("format") or m.returns[0]
+    return body
+
+
+def _prediction_code(info: dict, m) -> str:
+    """Replicate: (upload a file,) create the prediction, poll it, download its output."""
+    ext = ((info.get("audio_setting") or {}).get("format") or m.returns[0]) if m.audio_setting else m.returns[0]
+    ext = ext if ext in m.returns else m.returns[0]
+    payload = {"input": _prediction_input(info, m)}
+    route = f"https://api.replicate.com/v1/models/{m.remote_id}/predictions"
+    upload = (
+        "# A file on this computer goes up first (not billed); the input names its urls.get:\n"
+        "# with open('reference.mp3', 'rb') as f:\n"
+        "#     ref = requests.post(f'{API}/files', files={'content': f}, headers=headers, timeout=60).json()\n"
+        "# payload['input'][...] = ref['urls']['get']\n"
+        if m.takes_reference
+        else ""
+    )
+    price = f"# {m.list_price.describe()}\n" if m.list_price is not None else ""
+    py = (
+        "import os, time, requests\n\n"
+        "API = 'https://api.replicate.com/v1'\n"
+        "headers = {'Authorization': f\"Bearer {os.environ['REPLICATE_API_TOKEN']}\"}\n"
+        f"payload = {json.dumps(payload, ensure_ascii=False, indent=1)}\n"
+        + upload
+        + "# 1 billed prediction (the POST), sent once. Polling and downloading are free.\n"
+        + price
+        + f"p = requests.post(f'{{API}}/models/{m.remote_id}/predictions', json=payload, headers=headers, "
+        "timeout=60).json()\n"
+        "while p['status'] not in ('succeeded', 'failed', 'canceled', 'aborted'):\n"
+        "    time.sleep(5)\n"
+        "    p = requests.get(p['urls']['get'], headers=headers, timeout=60).json()\n"
+        "if p['status'] != 'succeeded':\n"
+        "    raise SystemExit(p.get('error') or p['status'])\n"
+        "out = p['output'][0] if isinstance(p['output'], list) else p['output']\n"
+        f"open('music01.{ext}', 'wb').write(requests.get(out, timeout=60).content)\n"
+        f"print('predict time', p['metrics'].get('predict_time'), 's')\n"
+    )
+    curl = (
+        "# 1 billed prediction; 'Prefer: wait' holds the answer up to 60 s, then poll its urls.get\n"
+        f"curl -sS -X POST {route} \\\n"
+        "  -H \"Authorization: Bearer $REPLICATE_API_TOKEN\" -H 'Content-Type: application/json' "
+        "-H 'Prefer: wait' \\\n"
+        f"  -d '{_sh(json.dumps(payload, ensure_ascii=False))}'\n"
+    )
+    return f"**Python (plain requests: create, then a poll loop)**\n```python\n{py}```\n**curl**\n```bash\n{curl}```"
+
+
+_RENDERERS = {
+    "aimlapi/job": _job_code,
+    "aimlapi/music01": _music01_code,
+    "replicate/prediction": _prediction_code,
+}

@@ -14,8 +14,9 @@ from music01_core.models import LEGACY_MODEL, get_model
 from music01_core.settings import AudioSetting
 from music01_core.types import MusicRequest
 
+from .model import shows_purpose
 from .reference import reference_for
-from .session import friendly, limit_shared_key, open_session_backend, serve_copy
+from .session import display_name, friendly, limit_shared_key, offline_reason, open_session_backend, serve_copy
 
 
 @dataclass
@@ -65,6 +66,7 @@ def api_generate(
     fmt: str,
     seed: int | float | None = None,
     api_key: str | None = None,
+    replicate_token: str | None = None,
     request: gr.Request = None,
     progress=gr.Progress(),  # noqa: B008 - Gradio's idiom
 ):
@@ -85,6 +87,7 @@ def api_generate(
         api_key,
         voice_id,
         instrumental_id,
+        replicate_token,
         request=request,
         progress=progress,
     )
@@ -106,11 +109,19 @@ def api_make(
     api_key: str | None = None,
     voice_id: str | None = None,
     instrumental_id: str | None = None,
+    replicate_token: str | None = None,
+    purpose: str | None = None,
     request: gr.Request = None,
     progress=gr.Progress(),  # noqa: B008 - Gradio's idiom
 ):
-    """Make a piece with any model: returns (audio file, info). Saved to the history before it is shown."""
+    """Make a piece with any model: returns (audio file, info). Saved to the history before it is shown.
+
+    ``replicate_token`` serves the Replicate rows (the AI/ML API key ``api_key`` the others);
+    ``purpose`` (song, voice or instrumental) says what the reference is, for a model whose
+    request names it (music-01 on Replicate).
+    """
     m = get_model(model or None)
+    purpose = (purpose or "song").strip() if shows_purpose(m.id) else "song"
     setting = AudioSetting(sample_rate=int(sample_rate), bitrate=int(bitrate), format=str(fmt))
     # Hidden fields keep their values when another model is chosen: send only what this model shows.
     req = MusicRequest(
@@ -123,6 +134,7 @@ def api_make(
         seed=None if seed in (None, "") or int(seed) < 0 else int(seed),
         voice_id=(voice_id or None) if m.gives_ids else None,
         instrumental_id=(instrumental_id or None) if m.gives_ids else None,
+        purpose=purpose,
     )
     # Everything is checked before anything is billed: the text first (before a reference is fetched).
     fields = prepare_text_fields(
@@ -132,22 +144,26 @@ def api_make(
         is_instrumental=req.is_instrumental,
         lyrics_optimizer=req.lyrics_optimizer,
     )
-    backend, shared_key = open_session_backend(api_key, request)
+    backend, shared_key = open_session_backend(api_key, request, replicate_token, model=m.id)
     if not m.gives_ids:  # music-01's reference went up in its Upload step: its ids stand for it
         req = replace(req, reference=reference_for(m, clip, reference_url, backend, request))
     job = backend.prepare(req, fields=fields)  # the reference is routed here, once
-    limit_shared_key(shared_key, request)
+    limit_shared_key(shared_key, request, m.id)
     r, elapsed = _make(backend, job, m, progress)
     for w in r.warnings:
         gr.Warning(w)
     audio_path = _pcm_preview(r) if r.format == "pcm" else r.path
     setting_dict = setting.to_dict(sample_rate_field=m.audio_setting.sample_rate_field) if m.audio_setting else None
-    return serve_copy(audio_path), _info(r, elapsed, setting_dict)
+    info = _info(r, elapsed, setting_dict)
+    if shows_purpose(m.id) and m.takes_reference:
+        info["purpose"] = purpose  # what the reference was sent as (the code view names its field)
+    return serve_copy(audio_path), info
 
 
 def _make(backend, job, m, progress):
     """Run the prepared job in a thread, showing its status; (piece, elapsed seconds)."""
-    call = _Call(status="generating" if backend.offline else "submitting")
+    offline = backend.offline_for(m)  # per model: a service without a credential runs on the engine
+    call = _Call(status="generating" if offline else "submitting")
 
     def on_status(status: str, _elapsed: float) -> None:
         call.status = status
@@ -160,7 +176,7 @@ def _make(backend, job, m, progress):
         except BaseException as exc:  # handed to the request thread below
             call.error = exc
 
-    return _run(work, backend, 15 if backend.offline else m.expected_s, progress, call)
+    return _run(work, backend, 15 if offline else m.expected_s, progress, call)
 
 
 def _pcm_preview(result) -> str:
@@ -177,13 +193,22 @@ def _pcm_preview(result) -> str:
 
 
 def result_card(info: dict | None) -> str:
+    """The result's info text: length, format, who made it, its cost as the provider reports it (or its list price)."""
     if not info:
         return ""
+    m, service = _model_and_service(info.get("model"))
     cost = ""
     if info.get("credits_used") or info.get("usd_spent"):
         cost = f" · cost {info.get('credits_used') or '?'} credits" + (
             f" (${info['usd_spent']})" if info.get("usd_spent") else ""
         )
+    extra = info.get("extra_info") or {}
+    if info.get("backend") != "offline":
+        # A provider that reports no cost (Replicate): its published price and the prediction's own time.
+        if extra.get("list_price"):
+            cost += f" · {extra['list_price']}"
+        if isinstance(extra.get("predict_time_s"), int | float):
+            cost += f" · predict time {float(extra['predict_time_s']):.1f} s"
     if info.get("generation_id"):
         ids = f"generation id `{info['generation_id']}`"
     else:
@@ -191,12 +216,32 @@ def result_card(info: dict | None) -> str:
             f" · inference id `{info['inference_id']}`" if info.get("inference_id") else ""
         )
     model = info.get("model") or "music-01"
-    backend = f"offline engine — not {model}" if info.get("backend") == "offline" else f"{model} via AI/ML API"
+    shown = display_name(m) if m is not None else model
+    if info.get("backend") == "offline":
+        reason = (
+            f" ({offline_reason(m)})" if m is not None and service is not None and service.name != "aimlapi" else ""
+        )
+        backend = f"offline engine{reason} — not {shown}"
+    else:
+        backend = f"{shown} via {service.label if service is not None else 'AI/ML API'}"
     seed = f" · seed {info['seed']}" if info.get("seed") is not None else ""
+    purpose = f" · reference sent as {info['purpose']}" if info.get("purpose") else ""
     return (
-        f"**{info['duration_s']:.1f} s** {info['format']} · {info['sample_rate']} Hz · {backend}{seed}{cost}\n\n"
+        f"**{info['duration_s']:.1f} s** {info['format']} · {info['sample_rate']} Hz · {backend}{seed}{purpose}{cost}\n\n"
         f"{ids} · took {info.get('elapsed_s', 0):.0f} s · saved to history"
     )
+
+
+def _model_and_service(model_id: str | None):
+    """(Model, Service) of a result's model; (None, None) for a model the table no longer has."""
+    from music01_core.errors import InputError
+    from music01_core.models import get_service
+
+    try:
+        m = get_model(model_id or LEGACY_MODEL)
+    except InputError:
+        return None, None
+    return m, get_service(m.provider)
 
 
 def compare(reference: str | None, info: dict | None, audio_path: str | None):

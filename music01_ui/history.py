@@ -85,8 +85,17 @@ def pending_pick(rows, evt: gr.SelectData) -> str:
 
 
 @friendly
-def api_resume(generation_id: str | None, api_key: str | None = None, request: gr.Request = None):
-    """Fetch a pending job's result without submitting again; returns (audio file, info)."""
+def api_resume(
+    generation_id: str | None,
+    api_key: str | None = None,
+    replicate_token: str | None = None,
+    request: gr.Request = None,
+):
+    """Fetch a pending job's result without submitting again; returns (audio file, info).
+
+    A Replicate prediction is followed with ``replicate_token`` (else the server's), an AI/ML
+    API job with ``api_key``: each credential goes only to its own service.
+    """
     from music01_core.history import History
 
     from .generate import _info, _pcm_preview
@@ -99,7 +108,7 @@ def api_resume(generation_id: str | None, api_key: str | None = None, request: g
         if len(waiting) != 1:
             raise gr.Error("Pick a pending job in the list (or paste its generation id) first.")
         gid = waiting[0].generation_id
-    backend, _ = open_session_backend(api_key, request)
+    backend, _ = open_session_backend(api_key, request, replicate_token)
     started = time.monotonic()
     r = backend.resume(gid, wait_s=120)
     audio_path = _pcm_preview(r) if r.format == "pcm" else r.path
@@ -124,6 +133,11 @@ def history_pick(rows, evt: gr.SelectData, request: gr.Request):
     )
     ids = " · ".join(f"{label} `{value}`" for label, value in named if value)
     cost = f" · {entry.credits_used} credits" if entry.credits_used else ""
+    extra = entry.extra_info or {}
+    if entry.backend != "offline" and extra.get("list_price"):
+        cost += f" · {extra['list_price']}"
+    if entry.backend != "offline" and isinstance(extra.get("predict_time_s"), int | float):
+        cost += f" · predict time {float(extra['predict_time_s']):.1f} s"
     details = (
         f"**{entry.id}** · {entry.model} · {entry.backend} · {entry.duration_s:.1f} s · {entry.sample_rate} Hz "
         f"· {entry.format} · seed {entry.seed}{cost}\n\n{ids}"

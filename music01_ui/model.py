@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import gradio as gr
 
-from .session import PUBLISHER, server_key
+from .session import PUBLISHER, credential_phrase, server_key, server_token
 
 #: How the model card names each way a reference can reach the provider.
-_WAY_WORDS = {"url": "a public URL", "base64": "the clip itself (Base64)", "upload": "an uploaded clip"}
+_WAY_WORDS = {
+    "url": "a public URL",
+    "base64": "the clip itself (Base64)",
+    "upload": "an uploaded clip",
+    "files": "the clip itself (uploaded for you)",
+}
 
 
 def model_card(model_id: str | None) -> str:
@@ -37,7 +42,22 @@ def model_card(model_id: str | None) -> str:
         )
     texts = [f"{s.label} {s.min_chars}–{s.max_chars}{s.need}" for s in (m.prompt, m.lyrics) if s is not None]
     retired = "" if m.live else f"\n\n⚠️ Retired by the provider on {m.retired_on}: choose **{m.replacement}**."
-    return f"**{m.id}** — {m.summary}\n\n{ref} · {' · '.join(texts)}{retired}"
+    return f"**{m.id}** — {m.summary}\n\n{ref} · {' · '.join(texts)}{retired}{_served_by(m)}"
+
+
+def _served_by(m) -> str:
+    """Which service runs the model and which credential it needs, with its list price when it publishes one."""
+    from music01_core.models import get_service
+
+    service = get_service(m.provider)
+    if service is None:
+        return ""
+    price = f" · {m.list_price.describe()}" if m.list_price is not None else ""
+    what = credential_phrase(service)
+    return (
+        f"\n\nRuns on **{service.label}** with {'an' if what[:1] in 'AEIOU' else 'a'} {what} "
+        f"(`{service.token_envs[0]}`){price}"
+    )
 
 
 def model_info(model_id: str | None) -> str:
@@ -53,7 +73,36 @@ def model_info(model_id: str | None) -> str:
 
 def _takes_a_file(m) -> bool:
     """Whether a file on this computer reaches the model's provider by itself (uploaded or inside the request)."""
-    return "upload" in m.reference.ways or "base64" in m.reference.ways
+    return m.reference.local_file or "base64" in m.reference.ways
+
+
+def shows_purpose(model_id: str | None) -> bool:
+    """Whether the reference step asks what the reference is (song, voice, instrumental) beside it.
+
+    music-01 on Replicate names the purpose in its request (``purpose_fields``) and has no
+    upload step; the AI/ML API's music-01 asks it in its Upload step instead.
+    """
+    from music01_core.models import get_model
+
+    m = get_model(model_id)
+    return bool(m.reference.purpose_fields) and not m.gives_ids
+
+
+#: What each purpose means for the reference (the request field is the model's own, from the table).
+PURPOSE_WORDS = {
+    "song": "sung vocals with accompaniment",
+    "voice": "a cappella singing only",
+    "instrumental": "accompaniment only, no vocals",
+}
+
+
+def purpose_info(model_id: str | None) -> str:
+    """The purpose choice's hint: each purpose, what it means and the field it is sent in."""
+    from music01_core.models import get_model
+
+    m = get_model(model_id)
+    fields = m.reference.purpose_fields or tuple((p, "") for p in PURPOSE_WORDS)
+    return " · ".join(f"{p} — {PURPOSE_WORDS.get(p, p)}" + (f" (sent as {f})" if f else "") for p, f in fields)
 
 
 def has_upload_step(model_id: str | None) -> bool:
@@ -79,12 +128,18 @@ def step_labels(model_id: str | None) -> dict[str, str]:
     return {k: f"{shown.index(k) + 1} · {name}" if k in shown else name for k, name in STEP_NAMES.items()}
 
 
-def api_in_use(api_key: str | None) -> bool:
-    """Whether Generate goes to the AI/ML API (a pasted key or the server's), not the offline engine."""
-    return bool((api_key or "").strip()) or bool(server_key())
+def api_in_use(api_key: str | None, model_id: str | None = None, replicate_token: str | None = None) -> bool:
+    """Whether Generate goes to the model's provider (a pasted credential or the server's), not the offline engine."""
+    from music01_core.models import get_model
+
+    provider = get_model(model_id).provider if model_id else "aimlapi"
+    if provider == "aimlapi":
+        return bool((api_key or "").strip()) or bool(server_key())
+    pasted = {"replicate": replicate_token}.get(provider)
+    return bool((pasted or "").strip()) or bool(server_token(provider))
 
 
-def no_route(model_id: str | None, api_key: str | None):
+def no_route(model_id: str | None, api_key: str | None, replicate_token: str | None = None):
     """The core's refusal when a local clip cannot reach the model's provider here, else None.
 
     Asked before anything is prepared or billed: the refusal names a live model that takes the
@@ -94,14 +149,24 @@ def no_route(model_id: str | None, api_key: str | None):
     from music01_core.models import get_model
     from music01_core.references import check_file_route
 
+    m = get_model(model_id)
+    if _takes_a_file(m):
+        return None  # the provider takes the clip itself (its own upload, or inside the request)
     try:
-        check_file_route(get_model(model_id), offline=not api_in_use(api_key), publisher=PUBLISHER)
+        check_file_route(m, offline=not api_in_use(api_key, m.id, replicate_token), publisher=PUBLISHER)
     except NoReferenceRouteError as exc:
         return exc
     return None
 
 
-def route_notice(model_id: str | None, audio: str | None, clip: str | None, url: str | None, api_key: str | None):
+def route_notice(
+    model_id: str | None,
+    audio: str | None,
+    clip: str | None,
+    url: str | None,
+    api_key: str | None,
+    replicate_token: str | None = None,
+):
     """A notice and a one-click switch when the reference is a local clip the model cannot take.
 
     Shown as soon as a file is chosen (or a key pasted, or the model changed), not at Generate.
@@ -113,7 +178,7 @@ def route_notice(model_id: str | None, audio: str | None, clip: str | None, url:
     m = get_model(model_id)
     if not m.takes_reference or not (audio or clip) or (url or "").strip():
         return hidden
-    refusal = no_route(m.id, api_key)
+    refusal = no_route(m.id, api_key, replicate_token)
     if refusal is None:
         return hidden
     text = (
@@ -162,7 +227,12 @@ def style_from_analysis(info: dict | None) -> str | None:
 
 
 def switch_to_clip_model(
-    model_id: str | None, lyrics: str | None, prompt: str | None, analysis: dict | None, api_key: str | None
+    model_id: str | None,
+    lyrics: str | None,
+    prompt: str | None,
+    analysis: dict | None,
+    api_key: str | None,
+    replicate_token: str | None = None,
 ):
     """The one-click switch to the model that takes the clip itself: (model, lyrics, prompt).
 
@@ -175,7 +245,7 @@ def switch_to_clip_model(
 
     from .lyrics import DOCS_EXAMPLE_LYRICS, PROMPT_EXAMPLE
 
-    refusal = no_route(model_id, api_key)
+    refusal = no_route(model_id, api_key, replicate_token)
     if refusal is None or refusal.alternative is None:
         return gr.skip(), gr.skip(), gr.skip()
     old, alt = get_model(model_id), get_model(refusal.alternative)

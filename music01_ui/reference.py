@@ -268,8 +268,9 @@ def reference_for(model, clip: str | None, url: str | None, backend, request: gr
             url=url,
             backend=backend,
             cache_dir=session_home(request) / "references",
-            # Strangers on a shared server must not make it fetch its own network.
-            allow_private=backend.local_service and (not SHARED or PRIVATE_URLS),
+            # Strangers on a shared server must not make it fetch its own network.  Whether the service
+            # runs on this machine is asked of the one that serves this model (each has its own address).
+            allow_private=_local_service(backend, model) and (not SHARED or PRIVATE_URLS),
         )
     except ReferenceInputError:
         if clip or (url or "").strip():
@@ -280,8 +281,22 @@ def reference_for(model, clip: str | None, url: str | None, backend, request: gr
         ) from None
 
 
+def _local_service(backend, model) -> bool:
+    """Whether the service that serves ``model`` on ``backend`` runs on this machine (the engine, an emulator)."""
+    provider_for = getattr(backend, "provider_for", None)
+    if provider_for is None:
+        return bool(backend.local_service)
+    return bool(provider_for(model).local_service)  # the offline engine's is True
+
+
 @friendly
-def api_check_url(url: str | None, model: str | None, api_key: str | None = None, request: gr.Request = None) -> str:
+def api_check_url(
+    url: str | None,
+    model: str | None,
+    api_key: str | None = None,
+    replicate_token: str | None = None,
+    request: gr.Request = None,
+) -> str:
     """Fetch a reference URL once and say whether the model accepts it (nothing is billed)."""
     from music01_core.models import get_model
 
@@ -290,6 +305,6 @@ def api_check_url(url: str | None, model: str | None, api_key: str | None = None
     m = get_model(model)
     if "url" not in m.reference.ways:
         raise gr.Error(f"{m.id} does not take a reference URL: prepare a clip instead.")
-    backend, _ = open_session_backend(api_key, request)
+    backend, _ = open_session_backend(api_key, request, replicate_token, model=m.id)
     ref = reference_for(m, None, url, backend, request)
     return f"✅ {ref.name}: {ref.format}, {ref.duration_s:.1f} s, {ref.bytes / 2**20:.1f} MB — {m.id} accepts it."

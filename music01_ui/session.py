@@ -41,24 +41,66 @@ def _env_count(name: str, default: int) -> int:
     return int(raw)
 
 
+def server_token(service: str) -> str | None:
+    """The credential this server was started with for ``service`` (a key of ``SERVICES``), or None.
+
+    Read from the service's own variables (``AIML_API_KEY``, ``REPLICATE_API_TOKEN``…), first one set wins.
+    """
+    from music01_core.models import get_service
+
+    s = get_service(service)
+    for name in s.token_envs if s is not None else ():
+        if os.environ.get(name, "").strip():
+            return os.environ[name].strip()
+    return None
+
+
+def server_services() -> tuple[str, ...]:
+    """The services this server has a credential for, in the table's order (what the start model follows)."""
+    from music01_core.models import SERVICES
+
+    return tuple(name for name in SERVICES if server_token(name))
+
+
+def _check_server_tokens() -> None:
+    """A server credential of the wrong shape (a Replicate token in AIML_API_KEY…): said at start, never echoed."""
+    from music01_core.models import SERVICES
+    from music01_core.providers.base import clean_token
+
+    for name, service in SERVICES.items():
+        raw = server_token(name)
+        if raw is None:
+            continue
+        try:
+            clean_token(service, raw)
+        except InputError as exc:
+            var = next(v for v in service.token_envs if os.environ.get(v, "").strip())
+            CONFIG_PROBLEMS.append(f"{var}: {exc}")
+
+
 def _env_model() -> str:
-    """The model the page starts on: ``MUSIC01_MODEL`` (a room's choice), else the default."""
-    from music01_core.models import DEFAULT_MODEL, env_model
+    """The model the page starts on: ``MUSIC01_MODEL`` (a room's choice), else the one the server's tokens run.
+
+    With only a Replicate token the page opens on music-01 at Replicate (``default_model``).
+    """
+    from music01_core.models import DEFAULT_MODEL, default_model, env_model
 
     try:
         m = env_model()
     except InputError as exc:
         CONFIG_PROBLEMS.append(str(exc))
         return DEFAULT_MODEL
-    return m.id if m is not None else DEFAULT_MODEL
+    return m.id if m is not None else default_model(server_services())
 
 
 GENERATIONS_PER_HOUR = _env_count("MUSIC01_GENERATIONS_PER_HOUR", 5)
+_check_server_tokens()
 START_MODEL = _env_model()
 CPU_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))  # offline renders are CPU-bound
 
 
 def server_key() -> str | None:
+    """The server's AI/ML API key (``AIML_API_KEY``, else ``AIMLAPI_API_KEY``), or None."""
     for name in ENV_API_KEYS:
         if os.environ.get(name, "").strip():
             return os.environ[name].strip()
@@ -139,28 +181,83 @@ def _publisher():
 PUBLISHER = _publisher()
 
 
-def open_session_backend(api_key: str | None, request: gr.Request):
-    """The backend for this call: the pasted key, else the server's key, else offline.
+#: Which box of the page holds each service's credential, and what its status line calls it.
+BOXES = {"aimlapi": "AI/ML API key", "replicate": "Replicate API token"}
 
-    Returns (backend, whether the server's shared key is used).
+
+def _pasted(api_key: str | None, replicate_token: str | None) -> dict[str, str]:
+    """The credentials pasted in this browser session, by service (empty boxes left out)."""
+    boxes = {"aimlapi": api_key, "replicate": replicate_token}
+    return {name: raw.strip() for name, raw in boxes.items() if (raw or "").strip()}
+
+
+def credential_source(model_id, api_key: str | None = None, replicate_token: str | None = None) -> str | None:
+    """Whose credential serves ``model_id``: ``"pasted"``, ``"server"``, or None (the offline engine stands in)."""
+    from music01_core.models import get_model
+
+    m = get_model(model_id)
+    if m.provider in _pasted(api_key, replicate_token):
+        return "pasted"
+    if server_token(m.provider):
+        return "server"
+    return None
+
+
+def open_session_backend(
+    api_key: str | None, request: gr.Request, replicate_token: str | None = None, model: str | None = None
+):
+    """The backend for this call: the pasted credentials, else the server's, else offline.
+
+    Each service gets its own credential (a pasted one wins over the server's); a model whose
+    provider has none runs on the offline engine (``Client.offline_for``).  Returns (backend,
+    whether the credential that serves ``model`` is the server's: the shared allowance applies).
+    Without ``model``, the AI/ML API's credential is the one asked about (music-01's upload,
+    a resume).
     """
     from music01_core.backends import ApiBackend, OfflineBackend
     from music01_core.secret import Secret
 
     home = session_home(request)
-    pasted = (api_key or "").strip()
-    if pasted:
-        return ApiBackend(api_key=Secret(pasted), home=home, publisher=PUBLISHER), False
-    if server_key():
-        return ApiBackend(home=home, publisher=PUBLISHER), True
-    return OfflineBackend(home=home), False
+    pasted = _pasted(api_key, replicate_token)
+    # A token pasted in another service's box is refused here, naming the box and never echoing it.
+    if "replicate" in pasted:
+        problem = token_problem("replicate", pasted["replicate"])
+        if problem is not None:
+            raise InputError(f"the {BOXES['replicate']} box: {problem}")
+    if not pasted and not server_services():
+        return OfflineBackend(home=home), False
+    tokens = {name: Secret(raw) for name, raw in pasted.items() if name != "aimlapi"}
+    aiml = Secret(pasted["aimlapi"]) if "aimlapi" in pasted else None
+    backend = ApiBackend(api_key=aiml, tokens=tokens, home=home, publisher=PUBLISHER)
+    service = _service_of(model)
+    shared = service in backend.credentials and service not in pasted
+    return backend, shared
 
 
-def limit_shared_key(shared_key: bool, request: gr.Request) -> None:
-    """Count a generation on the server's key: against the room's cap when one is set, and the
+def _service_of(model: str | None) -> str:
+    from music01_core.models import get_model
+
+    return get_model(model).provider if model else "aimlapi"
+
+
+def limit_shared_key(shared_key: bool, request: gr.Request, model: str | None = None) -> None:
+    """Count a generation on the server's credential: against the room's cap when one is set, and the
     person's own hourly allowance on a shared server."""
     if not shared_key:
         return
+    from music01_core.models import get_service
+
+    service = get_service(_service_of(model))
+    # The AI/ML API's wording stays as it always was; another service names its own token.
+    what = credential_phrase(service)
+    own = (
+        None
+        if service is None or service.name == "aimlapi"
+        else (
+            f"This demo allows {{limit}} generations per hour on its shared {what}. Try again in {{wait}} — or "
+            f"paste your own {what} above, or use the offline engine on your own machine."
+        )
+    )
     if ROOM_LIMITER is not None:
         # Checked first: when the room's allowance is spent, nobody's own count moves.
         ROOM_LIMITER.check(
@@ -173,57 +270,112 @@ def limit_shared_key(shared_key: bool, request: gr.Request) -> None:
     if SHARED:
         client = getattr(getattr(request, "client", None), "host", None) or "?"
         try:
-            LIMITER.check(f"session:{getattr(request, 'session_hash', '?')}", f"ip:{client}")
+            LIMITER.check(f"session:{getattr(request, 'session_hash', '?')}", f"ip:{client}", message=own)
         except gr.Error:
             if ROOM_LIMITER is not None:
                 ROOM_LIMITER.refund("room")  # this one was not made: it must not use the room's allowance
             raise
 
 
-def pasted_key_problem(api_key: str | None) -> str | None:
-    """What is wrong with a pasted key, in words that never repeat it; None when it is usable or empty.
+def token_problem(service: str, raw: str | None) -> str | None:
+    """What is wrong with a credential pasted in ``service``'s box, in words that never repeat it; None when usable or empty.
 
-    The same check the API backend makes before a call (``clean_api_key``), run when the key is
-    pasted: a stray space or line break is then said at once, not at Generate.
+    The check the backend makes before a call (``clean_token``: stray spaces, line breaks, and
+    the shape of another service's credential), run when it is pasted.
     """
-    from music01_core.secret import clean_api_key
+    from music01_core.models import SERVICES
+    from music01_core.providers.base import clean_token
 
-    if not (api_key or "").strip():
+    if not (raw or "").strip():
         return None
     try:
-        clean_api_key(api_key)
+        clean_token(SERVICES[service], raw)
     except InputError as exc:
         return str(exc)
     return None
 
 
-def key_status(api_key: str | None) -> str:
-    """The line under the key box: empty while the key is usable (or not pasted), else what to fix."""
-    problem = pasted_key_problem(api_key)
+def pasted_key_problem(api_key: str | None) -> str | None:
+    """What is wrong with a pasted AI/ML API key, in words that never repeat it; None when it is usable or empty.
+
+    The same check the API backend makes before a call, run when the key is pasted: a stray
+    space or line break — or a Replicate token in this box — is then said at once, not at Generate.
+    """
+    return token_problem("aimlapi", api_key)
+
+
+def token_status(service: str, raw: str | None) -> str:
+    """The line under a credential box: empty while it is usable (or not pasted), else what to fix."""
+    problem = token_problem(service, raw)
     if problem is None:
         return ""
     return f"❌ {problem[:1].upper()}{problem[1:]} Until then, Generate stops with this message."
 
 
-def banner_text(api_key: str | None = None, model_id: str | None = None) -> str:
-    from music01_core.models import get_model
+def key_status(api_key: str | None) -> str:
+    """The line under the AI/ML API key box: empty while the key is usable (or not pasted), else what to fix."""
+    return token_status("aimlapi", api_key)
+
+
+def display_name(m) -> str:
+    """How the page names a model: its id, or its MiniMax name when the id carries its provider ("music-01")."""
+    return m.family if m.id != m.remote_id else m.id
+
+
+def banner_text(api_key: str | None = None, model_id: str | None = None, replicate_token: str | None = None) -> str:
+    """The status line: which service makes the chosen model, with whose credential — or the offline engine."""
+    from music01_core.models import get_model, get_service
 
     m = get_model(model_id)
-    name = f"**{m.id}**" + ("" if m.live else " (legacy: retired by the provider in August 2026)")
-    if (api_key or "").strip():
-        if pasted_key_problem(api_key) is not None:
-            return f"⚠️ {name} via **AI/ML API** — the key you pasted cannot be used as it is: see under the key box."
-        return f"🔑 {name} via **AI/ML API** — using the key you pasted (kept only in this browser session)."
-    if server_key():
-        limit = f" Shared demo key: {GENERATIONS_PER_HOUR} generations per hour per person." if SHARED else ""
+    service = get_service(m.provider)
+    label = service.label if service is not None else m.provider
+    word = _credential_word(service)
+    name = f"**{display_name(m)}**" + ("" if m.live else " (legacy: retired by the provider in August 2026)")
+    source = credential_source(m.id, api_key, replicate_token)
+    if source == "pasted":
+        raw = _pasted(api_key, replicate_token)[m.provider]
+        if token_problem(m.provider, raw) is not None:
+            return (
+                f"⚠️ {name} via **{label}** — the {word} you pasted cannot be used as it is: see under the {word} box."
+            )
+        return f"🔑 {name} via **{label}** — using the {word} you pasted (kept only in this browser session)."
+    if source == "server":
+        limit = f" Shared demo {word}: {GENERATIONS_PER_HOUR} generations per hour per person." if SHARED else ""
         if ROOM_GENERATIONS_PER_HOUR > 0:
             limit += f" This room: {ROOM_GENERATIONS_PER_HOUR} per hour in all."
-        return f"🎵 {name} via **AI/ML API**.{limit}"
-    source = "your reference" if m.takes_reference else "a built-in example your style prompt picks"
+        return f"🎵 {name} via **{label}**.{limit}"
+    ref = "your reference" if m.takes_reference else "a built-in example your style prompt picks"
+    what = credential_phrase(service)
+    paste = f"paste {'an' if what[:1] in 'AEIOU' else 'a'} {what}"
     return (
-        f"🧪 **offline engine (no API key) — not {m.id}.** It makes music on this machine from {source}, "
-        "following the model's rules; paste an AI/ML API key below to use the real model."
+        f"🧪 **offline engine ({offline_reason(m)}) — not {display_name(m)}.** It makes music on this machine from "
+        f"{ref}, following the model's rules; {paste} below to use the real model."
     )
+
+
+def credential_phrase(service) -> str:
+    """What a service's credential is called in full: "AI/ML API key", "Replicate API token"."""
+    if service is None:
+        return "API key"
+    if service.label.endswith("API") and service.token_name.startswith("API "):
+        return f"{service.label}{service.token_name[3:]}"
+    return f"{service.label} {service.token_name}"
+
+
+def _credential_word(service) -> str:
+    """ "key" (the AI/ML API's API key) or "token" (Replicate's API token)."""
+    return (service.token_name.split()[-1] if service is not None else "key").lower()
+
+
+def offline_reason(model_id) -> str:
+    """Why the offline engine stands in for a model: "no API key" (the AI/ML API), "no Replicate token"."""
+    from music01_core.models import get_model, get_service
+
+    m = get_model(model_id)
+    service = get_service(m.provider)
+    if service is None or service.name == "aimlapi":
+        return "no API key"
+    return f"no {service.label} {_credential_word(service)}"
 
 
 def served_dir() -> Path:
@@ -234,10 +386,10 @@ def served_dir() -> Path:
 
 
 def _resolve_job(home: Path, job) -> bool:
-    """The cleanup's last try for an old pending job: fetch and save it with the server's key."""
+    """The cleanup's last try for an old pending job: fetch and save it with the server's credentials."""
     from music01_core.backends import ApiBackend
 
-    if not server_key():
+    if not server_services():
         return False
     ApiBackend(home=home).resume(job.generation_id, wait_s=5)
     return True

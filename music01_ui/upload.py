@@ -14,13 +14,25 @@ PURPOSE_HELP = {
 
 
 @friendly
-def api_upload(clip: str | None, purpose: str, api_key: str | None = None, request: gr.Request = None) -> dict:
-    """Upload a prepared clip to music-01 for a purpose; returns voice_id / instrumental_id (cached when seen before)."""
+def api_upload(
+    clip: str | None,
+    purpose: str,
+    api_key: str | None = None,
+    replicate_token: str | None = None,
+    request: gr.Request = None,
+) -> dict:
+    """Upload a prepared clip to music-01 for a purpose; returns voice_id / instrumental_id (cached when seen before).
+
+    The AI/ML API's music-01 only (Replicate returns no ids); ``replicate_token`` is taken like
+    every endpoint's, and never sent to the AI/ML API.
+    """
+    from music01_core.models import LEGACY_MODEL
+
     if not clip:
         raise gr.Error("Prepare a clip first (step 1), or upload an MP3/WAV clip.")
     if purpose not in PURPOSE_HELP:
         raise gr.Error("Choose a purpose: song, voice or instrumental.")
-    backend, _ = open_session_backend(api_key, request)
+    backend, _ = open_session_backend(api_key, request, replicate_token, model=LEGACY_MODEL)
     res = backend.upload(clip, purpose)
     if res.cached:
         gr.Info("cached — not uploaded again")

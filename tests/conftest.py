@@ -30,6 +30,7 @@ SECONDS = {
     "tests/notebooks/test_notebooks.py": 190,
     "tests/browser/test_browser.py": 130,
     "tests/unit/test_analysis.py": 47,
+    "tests/app/test_app_replicate.py": 45,
     "tests/server/test_replicate_jobs.py": 31,
     "tests/server/test_replicate_emulator.py": 29,
     "tests/server/test_fault_matrix.py": 41,

@@ -132,9 +132,9 @@ def clean_token(service: Service, raw: str | Secret) -> str:
     for other in SERVICES.values():
         if other.name != service.name and re.match(other.token_pattern, token):
             raise InputError(
-                f"this looks like a {other.label} {other.token_name}, which is sent only to {other.label}: put it in "
-                f"{other.token_envs[0]} (or the app's {other.label} box). {service.label} needs its own "
-                f"{service.token_name} ({service.token_page})."
+                f"this is shaped like a credential of {other.label} (its {other.token_name}), which is sent only to "
+                f"{other.label}: put it in {other.token_envs[0]} (or the app's {other.label} box). "
+                f"{service.label} needs its own {service.token_name} ({service.token_page})."
             )
     return token
 

@@ -62,6 +62,9 @@ def wire_generate_tab(ui: Page) -> None:
             ui.api_key,
             ui.voice_id,
             ui.instrumental_id,
+            # Appended: scripts written for the inputs above keep working (these have defaults).
+            ui.replicate_token,
+            ui.ref_purpose,
         ],
         [ui.out_audio, ui.out_info],
         api_name="make",
@@ -70,7 +73,17 @@ def wire_generate_tab(ui: Page) -> None:
     # music-01's own generate stays a named endpoint for scripts written against it.
     ui.legacy_btn.click(
         api_generate,
-        [ui.lyrics, ui.voice_id, ui.instrumental_id, ui.sample_rate, ui.bitrate, ui.fmt, ui.seed, ui.api_key],
+        [
+            ui.lyrics,
+            ui.voice_id,
+            ui.instrumental_id,
+            ui.sample_rate,
+            ui.bitrate,
+            ui.fmt,
+            ui.seed,
+            ui.api_key,
+            ui.replicate_token,
+        ],
         [ui.out_audio, ui.out_info],
         api_name="generate",
         concurrency_limit=16,

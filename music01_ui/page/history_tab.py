@@ -64,7 +64,7 @@ def wire_history_tab(ui: Page) -> None:
     ui.refresh_btn.click(history_rows, None, ui.hist, **PRIVATE).then(pending_rows, None, ui.pend, **PRIVATE)
     ui.pend.select(pending_pick, [ui.pend], [ui.resume_id], **PRIVATE)
     ui.resume_btn.click(
-        api_resume, [ui.resume_id, ui.api_key], [ui.hist_audio, ui.resume_info], api_name="resume"
+        api_resume, [ui.resume_id, ui.api_key, ui.replicate_token], [ui.hist_audio, ui.resume_info], api_name="resume"
     ).then(
         lambda info, audio: (audio, result_card(info)),
         [ui.resume_info, ui.hist_audio],

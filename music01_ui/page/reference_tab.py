@@ -4,7 +4,7 @@ import gradio as gr
 
 from music01_core.models import Model
 
-from ..model import route_notice, step_labels, switch_to_clip_model
+from ..model import purpose_info, route_notice, shows_purpose, step_labels, switch_to_clip_model
 from ..reference import (
     EXAMPLE_NAMES,
     analysing_note,
@@ -17,6 +17,7 @@ from ..reference import (
     waveform_figure,
 )
 from ..session import MAX_UPLOAD_TEXT
+from ..upload import PURPOSE_HELP
 from . import PRIVATE, Page
 
 
@@ -31,6 +32,15 @@ def build_reference_tab(ui: Page, dm: Model) -> None:
             with gr.Row():
                 ui.example_buttons = [gr.Button(n, size="sm") for n in EXAMPLE_NAMES]
             ui.ref_audio = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Reference")
+            # What the reference is, for a model whose request names it (music-01 on Replicate); the
+            # analysis preselects its suggestion.  music-01 on the AI/ML API asks it in its Upload step.
+            ui.ref_purpose = gr.Radio(
+                list(PURPOSE_HELP),
+                value="song",
+                label="Purpose — what the reference is",
+                info=purpose_info(dm.id),
+                visible=shows_purpose(dm.id),
+            )
             ui.route_md = gr.Markdown(visible=False)
             ui.switch_btn = gr.Button("Switch model", variant="primary", visible=False)
             ui.wave = gr.Plot(label="Waveform (highlight: the segment that will be sent)")
@@ -70,9 +80,10 @@ def wire_reference_tab(ui: Page) -> None:
             analysis_card(info, m),
             # No suggestion (speech, or unsure): the person's own choice stays as it is.
             ((info or {}).get("suggested_purpose") or gr.update()),
+            ((info or {}).get("suggested_purpose") or gr.update()),
         ),
         [ui.analysis_json, ui.ref_audio, ui.model],
-        [ui.analysis_state, ui.start_s, ui.end_s, ui.card, ui.purpose],
+        [ui.analysis_state, ui.start_s, ui.end_s, ui.card, ui.purpose, ui.ref_purpose],
         **PRIVATE,
     ).then(
         # The quick check first and on its own: were it to wait for the slow waveform,
@@ -99,18 +110,27 @@ def wire_reference_tab(ui: Page) -> None:
         [ui.clip_audio, ui.clip_info],
         api_name="prepare",
     )
-    ui.check_url_btn.click(api_check_url, [ui.ref_url, ui.model, ui.api_key], [ui.url_msg], api_name="check_url")
+    ui.check_url_btn.click(
+        api_check_url, [ui.ref_url, ui.model, ui.api_key, ui.replicate_token], [ui.url_msg], api_name="check_url"
+    )
 
 
 def wire_route_notice(ui: Page) -> None:
     # A local clip a URL-only model cannot take here is said as soon as it is chosen, with a
     # one-click switch to the model that takes the clip itself.
-    route_inputs = [ui.model, ui.ref_audio, ui.clip_audio, ui.ref_url, ui.api_key]
-    for trigger in (ui.ref_audio.change, ui.clip_audio.change, ui.ref_url.change, ui.model.change, ui.api_key.change):
+    route_inputs = [ui.model, ui.ref_audio, ui.clip_audio, ui.ref_url, ui.api_key, ui.replicate_token]
+    for trigger in (
+        ui.ref_audio.change,
+        ui.clip_audio.change,
+        ui.ref_url.change,
+        ui.model.change,
+        ui.api_key.change,
+        ui.replicate_token.change,
+    ):
         trigger(route_notice, route_inputs, [ui.route_md, ui.switch_btn], **PRIVATE, show_progress="hidden")
     ui.switch_btn.click(
         switch_to_clip_model,
-        [ui.model, ui.lyrics, ui.prompt, ui.analysis_state, ui.api_key],
+        [ui.model, ui.lyrics, ui.prompt, ui.analysis_state, ui.api_key, ui.replicate_token],
         [ui.model, ui.lyrics, ui.prompt],
         **PRIVATE,
     )

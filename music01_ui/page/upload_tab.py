@@ -28,7 +28,9 @@ def build_upload_tab(ui: Page, dm: Model) -> None:
 
 
 def wire_upload_tab(ui: Page) -> None:
-    ui.upload_btn.click(api_upload, [ui.clip_audio, ui.purpose, ui.api_key], [ui.ids_json], api_name="upload").then(
+    ui.upload_btn.click(
+        api_upload, [ui.clip_audio, ui.purpose, ui.api_key, ui.replicate_token], [ui.ids_json], api_name="upload"
+    ).then(
         lambda d: (d.get("voice_id") or "", d.get("instrumental_id") or "") if d else ("", ""),
         [ui.ids_json],
         [ui.voice_id, ui.instrumental_id],

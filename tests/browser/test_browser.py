@@ -154,7 +154,7 @@ def test_sessions_do_not_share_history_or_keys(server, browser):
     for page in (pa, pb):  # both pages rendered before anything is compared
         page.get_by_text("offline engine (no API key)").wait_for(timeout=30_000)
     # A pastes a key: only A's banner changes, and the key is in no page or config.
-    pa.get_by_text("Your AI/ML API key").click()
+    pa.get_by_text("Your keys (optional)").click()
     pa.get_by_label("API key").fill(KEY)
     pa.get_by_text("using the key you pasted").wait_for(timeout=10_000)
     assert pb.get_by_text("offline engine (no API key)").count() >= 1
@@ -243,7 +243,7 @@ def test_a_key_with_a_space_is_refused_when_pasted(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(server.url)
     page.get_by_text("offline engine (no API key)").wait_for(timeout=30_000)
-    page.get_by_text("Your AI/ML API key").click()
+    page.get_by_text("Your keys (optional)").click()
     spaced = f"{KEY[:12]} {KEY[12:]}"
     page.get_by_label("API key").fill(spaced)
     page.get_by_text(re.compile("copy the key again")).wait_for(timeout=10_000)
