@@ -26,7 +26,11 @@ class AppServer:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.home = home
         self.log = home.parent / f"app-{self.port}.log"
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01", "GRADIO", "SPACE_ID", "REPLICATE"))}
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AIML", "MUSIC01", "GRADIO", "SPACE_ID", "REPLICATE"))
+        }
         self.env = {
             **clean,
             "MUSIC01_HOME": str(home),
