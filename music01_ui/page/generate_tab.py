@@ -23,8 +23,9 @@ def build_generate_tab(ui: Page, dm: Model) -> None:
         with gr.Row(visible=dm.audio_setting is not None) as ui.settings_row:
             ui.sample_rate = gr.Dropdown(list(SAMPLE_RATES), value=DEFAULT_SAMPLE_RATE, label="sample rate (Hz)")
             ui.bitrate = gr.Dropdown(list(BITRATES), value=DEFAULT_BITRATE, label="bitrate (bit/s, MP3)")
-            # What the start model returns; the model menu redraws it (header.model_view).
-            ui.fmt = gr.Radio(list(dm.returns), value=dm.returns[0], label="format")
+            # Every format stays a valid input of /make (its checks follow these choices); the model menu
+            # narrows what the page offers (header.model_view), and prepare refuses one the model lacks.
+            ui.fmt = gr.Radio(["mp3", "wav", "pcm"], value=dm.returns[0], label="format")
         ui.seed = gr.Number(label="seed (offline engine; -1 = random)", value=-1, precision=0, minimum=-1)
         gr.Markdown(
             "With an API key, each Generate is **1 billed generation**; checking its status and "
