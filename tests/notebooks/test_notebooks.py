@@ -22,8 +22,8 @@ CELL_TIMEOUT_S = 300
 KERNEL = "music01"
 
 
-def test_there_are_five_numbered_notebooks():
-    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_"]
+def test_there_are_six_numbered_notebooks():
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_", "06_"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -157,7 +157,7 @@ def outputs_text(nb) -> str:
 
 @pytest.fixture
 def clean_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIML", "MUSIC01", "REPLICATE"))}
     env.update(
         MUSIC01_HOME=str(tmp_path / "home"),
         PYTHONPATH=str(ROOT),
@@ -168,12 +168,14 @@ def clean_env(tmp_path):
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
 def test_runs_offline_top_to_bottom(path, tmp_path, clean_env, monkeypatch):
-    for k in [k for k in os.environ if k.startswith(("AIML", "MUSIC01"))]:
+    for k in [k for k in os.environ if k.startswith(("AIML", "MUSIC01", "REPLICATE"))]:
         monkeypatch.delenv(k)
     nb = execute(path, tmp_path, clean_env)
     text = outputs_text(nb)
     assert '"output_type": "error"' not in text
-    if not path.name.startswith("04_"):
+    if path.name.startswith("06_"):
+        assert "local emulator" in text, "with no token, 06 says it runs on its own emulator of Replicate"
+    elif not path.name.startswith("04_"):
         assert "offline engine" in text, "the notebook must say which backend it uses"
     # An inline player wherever a piece is made.
     # (a cell that expects its make to fail, "except …", has nothing to play)
@@ -232,3 +234,55 @@ def test_with_a_key_uses_the_api_and_never_shows_it(path, tmp_path, clean_env, m
         assert "queued" in shown and "completed" in shown and ("audio/wav" in text or "<audio" in text)
         assert [s["model"] for s in submits] == ["minimax-music"], "one billed call, to the live model"
     shutil.rmtree(tmp_path / "notebook-output", ignore_errors=True)
+
+
+# 06 talks to Replicate: with no token it starts its own emulator (the offline run above); with one, it uses it.
+REPLICATE = [p for p in ALL if p.name.startswith("06_")]
+
+
+def test_without_a_token_it_runs_on_its_own_replicate_emulator(tmp_path, clean_env):
+    nb = execute(ROOT / "notebooks" / "06_music01_on_replicate.ipynb", tmp_path, clean_env)
+    shown = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "emulator started on 127.0.0.1" in shown
+    assert "Using: Replicate · model: replicate/minimax/music-01" in shown
+    assert "a local emulator" in shown and "nothing is billed" in shown
+    assert "LyricsTooLongError" in shown and "at most 350" in shown
+    assert "received 0 upload(s) and 0 create(s)" in shown, "the too-long lyric reached the emulator"
+    assert "list price $0.035 per output file" in shown and "predict time" in shown
+    assert "spent" not in shown
+
+
+@pytest.mark.parametrize("path", REPLICATE, ids=lambda p: p.name)
+def test_with_a_replicate_token_uses_it_and_never_shows_it(path, tmp_path, clean_env):
+    """A token in the environment: the notebook starts no emulator of its own and goes where
+    REPLICATE_BASE_URL says (here the test's emulator, standing in for Replicate); one create
+    per piece; the token is in no output and no file."""
+    from music01_core.emulator import EmulatorServer
+
+    token = "r8_" + "Tz4" * 12
+    with EmulatorServer(service="replicate", token=token, run_s=1.0, home=tmp_path / "emu") as emu:
+        env = {**clean_env, "REPLICATE_API_TOKEN": token, "REPLICATE_BASE_URL": emu.url}
+        nb = execute(path, tmp_path, env)
+        stats = emu.stats()
+    text = outputs_text(nb)
+    shown = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert '"output_type": "error"' not in text
+    assert "no emulator started" in shown and "emulator started on" not in shown
+    assert "Using: Replicate · model: replicate/minimax/music-01" in shown
+    assert [c["model"] for c in stats["creates"]] == ["minimax/music-01"], "one create, for the one piece"
+    assert stats["tokens_seen"] and len(stats["deletes"]) == len(stats["files"])
+    assert token not in text, f"the token is in the outputs of {path.name}"
+    for f in tmp_path.rglob("*"):
+        if f.is_file() and f.suffix not in (".mp3", ".wav", ".pcm", ".flac"):
+            assert token.encode() not in f.read_bytes(), f"the token is in {f.relative_to(tmp_path)}"
+
+
+def test_with_the_offline_switch_it_says_so_for_the_model(tmp_path, clean_env):
+    """MUSIC01_BACKEND=offline (as OFFLINE = True): the offline engine, said for music-01 on Replicate."""
+    env = {**clean_env, "MUSIC01_BACKEND": "offline"}
+    nb = execute(ROOT / "notebooks" / "06_music01_on_replicate.ipynb", tmp_path, env)
+    text = outputs_text(nb)
+    shown = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert '"output_type": "error"' not in text
+    assert "music-01 · Replicate runs on the offline engine" in shown
+    assert "from the offline engine · music-01 · Replicate · nothing billed" in shown
