@@ -597,7 +597,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
 def cmd_cancel(args: argparse.Namespace) -> int:
     backend = _open_backend(args)
     status = backend.cancel(args.id)
-    print(f"{args.id}: {status.error_message or status.status}")
+    if status.status == "completed":
+        print(f"{args.id}: it had already finished (a cancel does not undo it): `music01 resume {args.id}` saves it.")
+    else:
+        print(f"{args.id}: {status.error_message or status.status}")
     return EXIT_OK
 
 

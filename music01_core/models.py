@@ -68,6 +68,11 @@ class Service:
         Where people get one.
     default_model : str
         The row chosen when this is the only service with a credential.
+    strict_shape : bool
+        Refuse a credential that does not match ``token_pattern`` (unless the service is an
+        emulator on this machine): one service's credential must never travel to another.
+    token_prefix : str
+        How its credentials begin, for messages ("r8_").
     """
 
     name: str
@@ -79,6 +84,8 @@ class Service:
     token_pattern: str
     token_page: str
     default_model: str
+    strict_shape: bool = False
+    token_prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -400,6 +407,9 @@ SERVICES: dict[str, Service] = {
             token_pattern=r"^r8_[A-Za-z0-9]{20,}$",
             token_page="https://replicate.com/account/api-tokens",
             default_model="replicate/minimax/music-01",
+            # Every token Replicate issues starts r8_ (replicate.md §1): anything else was meant for elsewhere.
+            strict_shape=True,
+            token_prefix="r8_",
         ),
     )
 }
@@ -537,6 +547,8 @@ MODELS: dict[str, Model] = {
                 ways=("files", "url"),
                 limits=ClipLimits(15.0, 600.0),
                 formats=("mp3", "wav"),
+                # The Files API answers 413 "if ≥ 100 MB" [O]: a 10-minute WAV is over it, so it is refused here.
+                max_bytes=100 * 2**20 - 1,
                 purpose_fields=(("song", "song_file"), ("voice", "voice_file"), ("instrumental", "instrumental_file")),
             ),
             # "Maximum 350 to 400 characters" [M3] (the readme says 400 [M1]): the stricter bound.
@@ -736,7 +748,12 @@ def resolve_model(name: str | None, *, provider: str | None = None, available: t
     if name is None or not name.strip():
         return get_model(default_model(available if provider is None else (provider,)))
     key = name.strip()
-    if key in MODELS and key.startswith(f"{MODELS[key].provider}/") and provider in (None, MODELS[key].provider):
+    if key in MODELS and key.startswith(f"{MODELS[key].provider}/"):
+        if provider not in (None, MODELS[key].provider):
+            raise InputError(
+                f"{key} is served by {SERVICES[MODELS[key].provider].label}, not by {SERVICES[provider].label}: "
+                f"leave out --provider, or name the model without its provider ({MODELS[key].family})."
+            )
         return MODELS[key]  # a row named with its provider ("replicate/minimax/music-01")
     family = MODELS[key].family if key in MODELS else key.removeprefix("replicate/").removeprefix("minimax/")
     rows = [m for m in MODELS.values() if m.family == family and provider in (None, m.provider)]

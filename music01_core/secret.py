@@ -12,7 +12,7 @@ __all__ = ["Secret", "clean_api_key", "looks_like_key", "redact_url"]
 _KEYLIKE = re.compile(r"[A-Za-z0-9]{16,}")
 
 
-def clean_api_key(raw: str) -> str:
+def clean_api_key(raw: str, *, where: str = "your AI/ML API dashboard") -> str:
     """An API key as pasted, made safe to send: surrounding spaces and line ends removed.
 
     A line break or other control character *inside* the key (a common paste) is refused,
@@ -30,12 +30,12 @@ def clean_api_key(raw: str) -> str:
     if any(ord(c) < 33 or ord(c) == 127 for c in key):
         raise InputError(
             "the API key contains a line break, space or other control character (a common copy-paste "
-            "slip): copy the key again from your AI/ML API dashboard, as one line."
+            f"slip): copy the key again from {where}, as one line."
         )
     if not key.isascii():
         raise InputError(
             "the API key contains characters that are not plain ASCII (curly quotes or a stray symbol "
-            "from copying?): copy the key again from your AI/ML API dashboard."
+            f"from copying?): copy the key again from {where}."
         )
     return key
 

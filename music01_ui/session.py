@@ -83,14 +83,15 @@ def _env_model() -> str:
 
     With only a Replicate token the page opens on music-01 at Replicate (``default_model``).
     """
-    from music01_core.models import DEFAULT_MODEL, default_model, env_model
+    from music01_core.models import DEFAULT_MODEL, env_model, resolve_model
 
     try:
         m = env_model()
+        # A model two providers serve opens on the one whose token the server has, as the CLI chooses it.
+        return resolve_model(m.id if m is not None else None, available=server_services()).id
     except InputError as exc:
         CONFIG_PROBLEMS.append(str(exc))
         return DEFAULT_MODEL
-    return m.id if m is not None else default_model(server_services())
 
 
 GENERATIONS_PER_HOUR = _env_count("MUSIC01_GENERATIONS_PER_HOUR", 5)

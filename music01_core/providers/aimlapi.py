@@ -433,13 +433,15 @@ class AimlApiJobs:
             return None
         return row.get("model") if row and isinstance(row.get("model"), str) else None
 
-    def recover(self, record) -> Recovery | None:
+    def recover(self, record, *, known: frozenset = frozenset()) -> Recovery | None:
         """What the usage log says of a submit whose answer was lost; None while it does not list it.
 
         Parameters
         ----------
         record : PendingJob
             The "sent" record: its ``client_request_id``, ``model`` and send time.
+        known : frozenset of str
+            Ids this machine already follows (unused: the request id names the row exactly).
         """
         row = self.client.logged(record.client_request_id, model=record.model, sent_at=record.created)
         if row is None:

@@ -17,11 +17,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 from ..errors import InputError
 from ..models import SERVICES, Service
 from ..secret import Secret, clean_api_key
-from ..transport import normalize_base_url
+from ..transport import local_host, normalize_base_url
 from ..types import Job, JobStatus
 
 __all__ = [
@@ -128,7 +129,7 @@ def clean_token(service: Service, raw: str | Secret) -> str:
     InputError
         Control characters, non-ASCII, or the shape of another service's credential.
     """
-    token = clean_api_key(raw.reveal() if isinstance(raw, Secret) else raw)
+    token = clean_api_key(raw.reveal() if isinstance(raw, Secret) else raw, where=service.token_page)
     for other in SERVICES.values():
         if other.name != service.name and re.match(other.token_pattern, token):
             raise InputError(
@@ -137,6 +138,19 @@ def clean_token(service: Service, raw: str | Secret) -> str:
                 f"{service.label} needs its own {service.token_name} ({service.token_page})."
             )
     return token
+
+
+def _check_shape(service: Service, token: str, base_url: str) -> None:
+    """A service that issues one shape of credential refuses any other, except for its emulator here."""
+    if (
+        service.strict_shape
+        and not re.match(service.token_pattern, token)
+        and not local_host(urlsplit(base_url).hostname or "")
+    ):
+        raise InputError(
+            f"this is not shaped like a {service.label} {service.token_name} (they start {service.token_prefix}…), "
+            f"so it is not sent there: copy the {service.token_name} from {service.token_page}."
+        )
 
 
 def credential_from_env(service: Service, token: str | Secret | None = None, base_url: str | None = None):
@@ -151,11 +165,12 @@ def credential_from_env(service: Service, token: str | Secret | None = None, bas
     if not raw or not (raw.reveal() if isinstance(raw, Secret) else raw).strip():
         return None
     base = base_url or next((os.environ[n] for n in service.base_envs if os.environ.get(n, "").strip()), None)
-    return Credential(
-        service,
-        Secret(clean_token(service, raw)),
-        normalize_base_url(base, default=service.default_base, env=service.base_envs[0], key_env=service.token_envs[0]),
+    base = normalize_base_url(
+        base, default=service.default_base, env=service.base_envs[0], key_env=service.token_envs[0]
     )
+    token = clean_token(service, raw)
+    _check_shape(service, token, base)
+    return Credential(service, Secret(token), base)
 
 
 _FACTORIES: dict[str, Callable[[object], Provider]] = {}

@@ -65,8 +65,6 @@ __all__ = ["ReplicatePredictions", "prediction_input", "input_fingerprint", "rep
 
 #: [O] "≤ 256kb" for a data URI; other pages say "< 1mb" [M1][D2]: the stricter.
 DATA_URI_MAX_BYTES = 256 * 1024
-#: A reused upload must outlive the prediction by this much (its lifetime is only ``expires_at``).
-REUSE_MARGIN_S = 600.0
 #: How long before the "sent" record a prediction may look created (the two clocks differ).
 CLOCK_SKEW_S = 120.0
 #: Predictions listed per lost create, at most (pages of 100 [O]).
@@ -112,22 +110,39 @@ def prediction_input(job: Job) -> dict:
     return body
 
 
-def input_fingerprint(fields: dict) -> str:
-    """``"<field,field,…>:<sha256>"`` of an input: its field names, and a hash of their values as JSON.
+def _sha(fields: dict) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
-    Only the named fields are compared later, so an echo of the input with defaults added
-    still matches.
+
+def _is_file(value) -> bool:
+    return isinstance(value, str) and (value.startswith("data:") or "://" in value)
+
+
+def input_fingerprint(fields: dict) -> str:
+    """``"<field,…>:<sha256 of all>:<sha256 of the text and settings>"`` of an input.
+
+    Only the named fields are compared later, so an echo with defaults added still matches.
+    The second hash leaves the file fields out: should Replicate echo a file input rewritten
+    (another URL for the same file), the text and settings still recognise the request.
     """
     keys = sorted(fields)
-    canonical = json.dumps({k: fields[k] for k in keys}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return f"{','.join(keys)}:{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"
+    plain = {k: fields[k] for k in keys if not _is_file(fields[k])}
+    return f"{','.join(keys)}:{_sha({k: fields[k] for k in keys})}:{_sha(plain)}"
 
 
-def _matches(fingerprint: str, fields) -> bool:
-    keys, _, _ = fingerprint.partition(":")
-    if not isinstance(fields, dict) or not keys:
-        return False
-    return input_fingerprint({k: fields.get(k) for k in keys.split(",")}) == fingerprint
+def _matches(fingerprint: str, fields) -> int:
+    """2: the input as sent; 1: its text and settings, with every file field there; 0: not this request."""
+    keys, _, rest = fingerprint.partition(":")
+    if not isinstance(fields, dict) or not keys or not rest:
+        return 0
+    names = keys.split(",")
+    echoed = {k: fields.get(k) for k in names}
+    exact = input_fingerprint(echoed)
+    if exact == fingerprint:
+        return 2
+    files_there = all(fields.get(k) for k in names if k.endswith("_file"))
+    return 1 if files_there and exact.rsplit(":", 1)[1] == fingerprint.rsplit(":", 1)[1] else 0
 
 
 def replicate_error(resp, *, operation: str, redact=lambda s: s) -> ApiError:
@@ -157,6 +172,15 @@ def replicate_error(resp, *, operation: str, redact=lambda s: s) -> ApiError:
             "https://replicate.com/account/billing, then try again. Nothing was made." + said,
             **common,
         )
+    if status in (400, 403, 409):
+        # A refusal before anything was made: a bad body, a token not allowed to run it, a conflict.
+        why = {400: "refused the request", 403: "does not allow this token to do that", 409: "reports a conflict"}
+        return ApiInvalidRequestError(
+            f"Replicate {why[status]} (HTTP {status}); nothing was made."
+            + said
+            + (" Check the token's account and its billing at https://replicate.com/account." if status == 403 else ""),
+            **common,
+        )
     if status == 404:
         what = "the prediction" if operation in ("poll", "cancel") else "the model or route"
         cls = JobNotFoundError if operation in ("poll", "cancel") else EndpointNotFoundError
@@ -168,9 +192,12 @@ def replicate_error(resp, *, operation: str, redact=lambda s: s) -> ApiError:
             **common,
         )
     if status == 422:
+        hint = "Fix what it names and try again."
+        if "invalid version" in str(body.get("title") or "").lower():
+            # [I3]: also said when the account may not run the model (no billing set up).
+            hint = "Check that the model exists and that the account may run it (billing at https://replicate.com/account)."
         return ApiInvalidRequestError(
-            f"Replicate refused the request (HTTP 422): {detail or 'no details given'}. Fix what it names and try again.",
-            **common,
+            f"Replicate refused the request (HTTP 422): {detail or 'no details given'}. {hint}", **common
         )
     if status == 429:
         return RateLimitError(
@@ -185,6 +212,7 @@ def replicate_error(resp, *, operation: str, redact=lambda s: s) -> ApiError:
             may_be_billed=operation == "create",
             **common,
         )
+    # 408 and other answers after the request arrived: a create may have been made.
     return ApiError(f"Replicate answered HTTP {status}." + said, may_be_billed=operation == "create", **common)
 
 
@@ -207,6 +235,8 @@ class ReplicatePredictions:
     recover_waits_s = (0.0, 3.0, 10.0)
     #: How the pipeline names the records :meth:`recover` reads, in its messages.
     records_name = "prediction list"
+    #: Replicate removes an API prediction's input and output an hour after it ends [O][D3].
+    keeps_output_s = 3600.0
     records_lag = " (a create the connection lost before it arrived was never made; Replicate keeps the list's inputs for an hour)"
 
     def __init__(self, connection) -> None:
@@ -283,23 +313,10 @@ class ReplicatePredictions:
         if len(data) <= DATA_URI_MAX_BYTES:
             uri = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
             return replace(job, reference=replace(ref, kind="base64", value=uri))
-        url = self._reusable_upload(ref) or self._upload(data, ref, mime)
+        # One upload per request, never reused: the prediction that names it deletes it when it ends, and
+        # another still running must not lose its input then.
+        url = self._upload(data, ref, mime)
         return replace(job, reference=replace(ref, kind="url", value=url))
-
-    def _reusable_upload(self, ref: Reference) -> str | None:
-        """The ``urls.get`` of the same clip uploaded earlier and still alive for a while, or None."""
-        try:
-            page = self._json(self._call("GET", "/v1/files", operation="list", tries=1), "file list")
-        except ApiError as exc:
-            logger.info("could not list Replicate files (%s): uploading", type(exc).__name__)
-            return None
-        for f in page.get("results") or []:
-            sums = f.get("checksums") if isinstance(f, dict) and isinstance(f.get("checksums"), dict) else {}
-            url = (f.get("urls") or {}).get("get") if isinstance(f.get("urls"), dict) else None
-            if sums.get("sha256") == ref.sha256 and url and _seconds_left(f.get("expires_at")) > REUSE_MARGIN_S:
-                logger.info("reusing the uploaded reference %s", f.get("id"))
-                return url
-        return None
 
     def _upload(self, data: bytes, ref: Reference, mime: str) -> str:
         name = f"{ref.name or 'reference'}.{ref.format}"
@@ -307,6 +324,7 @@ class ReplicatePredictions:
             "POST",
             "/v1/files",
             operation="upload",
+            tries=1,  # a retried upload could leave a second copy of someone's voice behind
             files={"content": (name, data, mime)},
             data={"filename": name, "type": mime, "metadata": json.dumps({"music01": ref.sha256})},
         )
@@ -390,6 +408,8 @@ class ReplicatePredictions:
                 generation_id=str(gid),
             )
         self._remember_uploads(str(gid), p.get("input"))
+        if raw in _ENDED_WITHOUT_AUDIO or raw == "failed":
+            self._delete_uploads(self._files.pop(str(gid), ()))  # over without audio: its input is not needed
         metrics = p.get("metrics") if isinstance(p.get("metrics"), dict) else {}
         extra = {k: v for k, v in (("predict_time_s", metrics.get("predict_time")), ("replicate_status", raw)) if v}
         price = _list_price(p.get("model"))
@@ -411,7 +431,7 @@ class ReplicatePredictions:
 
     def _remember_uploads(self, gid: str, fields) -> None:
         ours = f"{self.base_url}/v1/files/"
-        if isinstance(fields, dict):
+        if isinstance(fields, dict) and gid not in self._files:
             self._files[gid] = [v for v in fields.values() if isinstance(v, str) and v.startswith(ours)]
 
     def download(self, status: JobStatus) -> bytes:
@@ -430,9 +450,13 @@ class ReplicatePredictions:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise BadAudioError("the prediction's output is not an http(s) URL.")
-        own = (parts.hostname or "") == urlsplit(self.base_url).hostname or (parts.hostname or "").endswith(
-            "replicate.delivery"
-        )
+        host = (parts.hostname or "").lower()
+        # The token goes only to Replicate's own hosts, over https (or to its emulator on this machine).
+        own = (
+            host == urlsplit(self.base_url).hostname
+            or host == "replicate.delivery"
+            or host.endswith(".replicate.delivery")
+        ) and (parts.scheme == "https" or self.local_service)
         for headers in ({"User-Agent": USER_AGENT}, self._headers() if own else None):
             if headers is None:
                 break
@@ -441,9 +465,11 @@ class ReplicatePredictions:
                     if r.status_code in (401, 403) and own and "Authorization" not in headers:
                         continue
                     if r.status_code in (401, 403, 404, 410):
-                        raise ResultExpiredError(
-                            f"the output's link answered HTTP {r.status_code}: Replicate keeps an API prediction's "
-                            "output for one hour."
+                        # Not final on its own: the prediction's own answer says whether the output was removed.
+                        raise BadAudioError(
+                            f"the output's link answered HTTP {r.status_code}. Replicate keeps an API prediction's "
+                            "output for one hour after it ends.",
+                            retryable=True,
                         )
                     if r.status_code != 200:
                         raise BadAudioError(f"the output's link answered HTTP {r.status_code}.", retryable=True)
@@ -456,36 +482,42 @@ class ReplicatePredictions:
                 raise BadAudioError(
                     f"the output could not be downloaded ({type(exc).__name__}).", retryable=True
                 ) from None
-        raise ResultExpiredError("the output's link refused the download (HTTP 401/403).")
+        raise BadAudioError("the output's link refused the download (HTTP 401/403).", retryable=True)
 
     def check_audio(self, audio: bytes, fmt: str) -> tuple[float, int]:
         """``(duration_s, channels)``; raises BadAudioError when it does not decode."""
         return check_job_audio(audio, fmt)
 
     # --- a lost create ------------------------------------------------------------------------
-    def recover(self, record) -> Recovery | None:
+    def recover(self, record, *, known: frozenset = frozenset()) -> Recovery | None:
         """The prediction a create whose answer was lost made, from the account's list; None if not listed.
 
         Matched on model, ``source`` (``api``; absent in older answers), the time around the
-        "sent" record, and the input's fingerprint.  Once Replicate has removed the input (one
-        hour), model and time alone decide, and only when exactly one prediction fits.
+        "sent" record, and the input's fingerprint; predictions this machine already follows
+        (``known``) are someone else's answer.  Of several that fit, the first made after the
+        record was written is ours (a later one with the same input is another person's, on a
+        shared token).  Without the input (removed after an hour), or with file fields echoed
+        otherwise, only exactly one fitting prediction is taken.
         """
         m = MODELS.get(record.model)
         remote = m.remote_id if m is not None else record.model
-        found, unsure = [], []
+        exact, loose, unsure = [], [], []
         for p in self._listed(record.created - CLOCK_SKEW_S):
-            if p.get("model") != remote or p.get("source") not in (None, "api"):
-                continue
             created = _parse_time(p.get("created_at"))
+            if p.get("model") != remote or p.get("source") not in (None, "api") or str(p.get("id")) in known:
+                continue
             if created is None or abs(created - record.created) > LOGS_WINDOW_S:
                 continue
-            if record.fingerprint and _matches(record.fingerprint, p.get("input")):
-                found.append(p)
-            elif p.get("data_removed"):
-                unsure.append(p)
-        pick = found[0] if found else (unsure[0] if len(unsure) == 1 else None)
-        if pick is None:
+            how = _matches(record.fingerprint, p.get("input")) if record.fingerprint else 0
+            (exact if how == 2 else loose if how == 1 else unsure if p.get("data_removed") else []).append((created, p))
+        picks = (
+            sorted(exact, key=lambda cp: cp[0])
+            or (loose if len(loose) == 1 else [])
+            or (unsure if len(unsure) == 1 else [])
+        )
+        if not picks:
             return None
+        pick = picks[0][1]
         return Recovery(billed=pick.get("status") != "aborted", generation_id=str(pick["id"]))
 
     def _listed(self, after: float):
@@ -545,11 +577,6 @@ def _parse_time(value) -> float | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
-
-
-def _seconds_left(expires_at) -> float:
-    t = _parse_time(expires_at)
-    return (t - time.time()) if t is not None else 0.0
 
 
 def _iso(t: float) -> str:

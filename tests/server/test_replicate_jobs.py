@@ -229,3 +229,60 @@ def test_the_two_tokens_each_reach_only_their_own_service(clip, tmp_path, monkey
         # The Replicate emulator accepts any token and journals each; the AI/ML one requires KEY (anything else: 401).
         assert set(rep.stats()["tokens_seen"]) == {_fp(TOKEN)} and len(rep.stats()["creates"]) == 1
         assert len(aiml.stats()["submits"]) == 1
+
+
+def test_a_lost_answer_is_matched_to_our_prediction_not_a_later_identical_one(client, rep):
+    """On a shared token two people may send the same input: ours is the first made after our record was
+    written; one this machine already follows is never taken."""
+    import requests
+
+    from music01_core.history import PendingJob
+    from music01_core.providers.replicate import input_fingerprint
+
+    body = {"input": {"lyrics": "[Verse]\nthe same words", "prompt": "calm piano"}}
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    sent_at = time.time()
+    ids = []
+    for _ in range(2):  # ours, then another person's with the same input
+        r = requests.post(f"{rep.url}/v1/models/minimax/music-2.5/predictions", json=body, headers=headers, timeout=10)
+        ids.append(r.json()["id"])
+        time.sleep(0.05)
+    record = PendingJob(
+        generation_id="sent-x:replicate/minimax/music-2.5",
+        model="replicate/minimax/music-2.5",
+        created=sent_at,
+        base_url=rep.url,
+        key_fp="",
+        fingerprint=input_fingerprint(body["input"]),
+    )
+    adapter_ = client.provider_for("replicate/minimax/music-2.5")
+    assert adapter_.recover(record).generation_id == ids[0]
+    assert adapter_.recover(record, known=frozenset({ids[0]})).generation_id == ids[1]
+
+
+def test_cancelling_a_job_that_already_finished_keeps_it_for_resume(client, rep, clip):
+    with pytest.raises(E.JobPendingError) as exc:
+        client.make(_request(clip), wait_s=0.1)
+    gid = exc.value.generation_id
+    time.sleep(2.5)  # run_s is 1 s: it is done now
+    assert client.cancel(gid).status == "completed"
+    (rec,) = History(client.home).pending()
+    assert rec.state == "pending"
+    assert client.resume(gid).generation_id == gid and History(client.home).pending() == []
+
+
+def test_a_refusal_on_create_is_said_as_one_and_leaves_no_lost_record(client, rep, clip):
+    rep.faults(create=["http:403"])
+    with pytest.raises(E.ApiInvalidRequestError, match="nothing was made"):
+        client.make(_request(clip))
+    assert History(client.home).pending() == [] and rep.stats()["creates"] == []
+
+
+def test_a_replicate_job_without_the_replicate_token_says_which_token_resumes_it(client, rep, clip, tmp_path):
+    with pytest.raises(E.JobPendingError) as exc:
+        client.make(_request(clip), wait_s=0.1)
+    other = ApiBackend(api_key=KEY, home=client.home)
+    with pytest.raises(E.InputError, match="REPLICATE_API_TOKEN"):
+        other.resume(exc.value.generation_id)
+    with pytest.raises(E.InputError, match="REPLICATE_API_TOKEN"):
+        other.cancel(exc.value.generation_id)

@@ -183,3 +183,22 @@ def test_lyrics_over_replicates_350_say_which_bound_was_taken_and_a_wav_is_refus
                 audio_setting=AudioSetting(format="wav"),
             )
         )
+
+
+def test_a_replicate_token_must_look_like_one_except_for_an_emulator_here(tmp_path, monkeypatch):
+    with pytest.raises(E.InputError, match="r8_") as exc:
+        ApiBackend(tokens={"replicate": "sk-0123456789ABCDEF"}, home=tmp_path)
+    assert "sk-0123456789ABCDEF" not in str(exc.value)
+    monkeypatch.setenv("REPLICATE_BASE_URL", "http://127.0.0.1:9")
+    assert ApiBackend(tokens={"replicate": "test-token"}, home=tmp_path).credential("replicate")
+
+
+def test_the_offline_engine_standing_in_while_another_provider_could_run_the_model_is_said(tmp_path):
+    from music01_core.types import MusicRequest
+
+    job = ApiBackend(tokens={"replicate": R8_TOKEN}, home=tmp_path).prepare(
+        MusicRequest(model="minimax/music-2.6", prompt="calm piano ballad", is_instrumental=True)
+    )
+    assert any("replicate/minimax/music-2.6 runs it" in w for w in job.warnings)
+    with pytest.raises(E.InputError, match="served by Replicate"):
+        resolve_model("replicate/minimax/music-01", provider="aimlapi")
