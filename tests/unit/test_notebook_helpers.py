@@ -55,3 +55,21 @@ def test_the_emulator_cell_can_be_run_again(capsys):
         assert fresh is not em
     finally:
         fresh.stop()
+
+
+def test_a_replicate_row_is_said_per_model_and_costed_at_its_list_price(monkeypatch, tmp_path, capsys):
+    """With only an AI/ML key, music-01 · Replicate runs offline and says so; with a Replicate token it is
+    chosen for 'music-01' and its cost line is the list price, never 'spent'."""
+    for name in ("AIML_API_KEY", "AIMLAPI_API_KEY", "REPLICATE_API_TOKEN", "REPLICATE_BASE_URL", "MUSIC01_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MUSIC01_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AIML_API_KEY", "sk-test-notebook")
+    nb = notebook_setup(model="replicate/minimax/music-01", workdir=tmp_path / "out")
+    assert "offline engine" in nb.runs_on() and "Replicate" in nb.notice()
+    assert not nb.billed_for("replicate/minimax/music-01") and nb.billed_for("minimax/music-2.6")
+    monkeypatch.setenv("REPLICATE_API_TOKEN", "r8_" + "Nb4" * 12)
+    nb = notebook_setup(model="music-01", workdir=tmp_path / "out")
+    assert nb.model == "replicate/minimax/music-01" and nb.runs_on() == "Replicate"
+    text = nb.cost(2)
+    assert "$0.07" in text and "list price" in text and "spent" not in text
+    assert "r8_" not in capsys.readouterr().out + text
