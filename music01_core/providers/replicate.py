@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import mimetypes
+import re
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -200,8 +201,13 @@ def replicate_error(resp, *, operation: str, redact=lambda s: s) -> ApiError:
             f"Replicate refused the request (HTTP 422): {detail or 'no details given'}. {hint}", **common
         )
     if status == 429:
+        # No Retry-After in any recorded answer; the body says "Your rate limit resets in ~30s." [D7].
+        resets = re.search(r"resets in ~?(\d+)\s*s", detail or "")
+        if common["retry_after_s"] is None and resets:
+            common["retry_after_s"] = float(resets.group(1))
+        wait = f"{common['retry_after_s']:.0f} s" if common["retry_after_s"] is not None else "a minute"
         return RateLimitError(
-            "Replicate is throttling requests (HTTP 429): wait a minute and try again." + said,
+            f"Replicate is throttling requests (HTTP 429): wait {wait} and try again." + said,
             retryable=True,
             **common,
         )
