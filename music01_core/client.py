@@ -426,6 +426,15 @@ class Client:
                 return found, None
         return None, trouble
 
+    def _provider_knowing(self, gid: str) -> Provider | None:
+        """The adapter of the first service with a credential here whose records know ``gid``, or None."""
+        for name in self.credentials:
+            provider = self.provider_for(get_service(name).default_model)
+            model_of = getattr(provider, "model_of", None)
+            if model_of is not None and model_of(gid):
+                return provider
+        return None
+
     def _known_ids(self) -> frozenset:
         """Generation ids this history already holds or follows: never another request's answer."""
         pieces = {e.generation_id for e in self.history.list() if e.generation_id}
@@ -459,6 +468,8 @@ class Client:
         self._needs_credential(job)
         known = job is not None and job.model in MODELS
         provider = self.provider_for(job.model if known else default_model(tuple(self.credentials)))
+        if job is None and len(self.credentials) > 1:
+            provider = self._provider_knowing(gid) or provider  # an id from elsewhere: whose is it?
         if provider.offline:
             provider.poll(gid)  # the engine keeps no jobs: it says so, and what to do
         job = self._resumable(gid, job, provider)

@@ -370,9 +370,12 @@ def job_failed(status: JobStatus) -> JobFailedError:
     """The error for a job the provider reports as failed, naming its reason."""
     name = status.error_name or "error"
     detail = status.error_message or "no details given"
+    if name in ("canceled", "aborted"):  # stopped, not refused: nothing in the request to fix
+        what, advice = "was stopped", "Run it again when you want it."
+    else:
+        what, advice = "failed", "Check the lyrics, prompt and reference, then try again."
     return JobFailedError(
-        f"the provider reports the generation failed: {name}: {detail}. Check the lyrics, prompt "
-        "and reference, then try again.",
+        f"the provider reports the generation {what}: {name}: {detail.rstrip('.')}. {advice}",
         generation_id=status.id,
         error_name=status.error_name,
         error_message=status.error_message,

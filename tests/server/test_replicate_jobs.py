@@ -286,3 +286,22 @@ def test_a_replicate_job_without_the_replicate_token_says_which_token_resumes_it
         other.resume(exc.value.generation_id)
     with pytest.raises(E.InputError, match="REPLICATE_API_TOKEN"):
         other.cancel(exc.value.generation_id)
+
+
+def test_an_id_from_elsewhere_is_resumed_at_the_service_that_knows_it(rep, tmp_path):
+    """With both credentials set and no record here, `resume ID` asks each service whose prediction it is."""
+    import requests
+
+    body = {"input": {"lyrics": "[Verse]\nmade on another laptop", "prompt": "calm piano"}}
+    r = requests.post(
+        f"{rep.url}/v1/models/minimax/music-2.5/predictions",
+        json=body,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=10,
+    )
+    gid = r.json()["id"]
+    both = ApiBackend(
+        api_key=KEY, base_url="http://127.0.0.1:9", tokens={"replicate": TOKEN}, home=tmp_path / "h", poll_delays=FAST
+    )
+    piece = both.resume(gid)
+    assert piece.generation_id == gid and piece.model == "replicate/minimax/music-2.5" and piece.backend == "replicate"
