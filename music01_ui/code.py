@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from music01_core.models import LEGACY_MODEL, get_model
+from music01_core.models import LEGACY_MODEL, get_model, get_service
 from music01_core.providers import adapter_name
 from music01_core.providers.aimlapi import job_payload
 from music01_core.settings import AudioSetting
@@ -156,7 +156,9 @@ def _prediction_code(info: dict, m) -> str:
     ext = ((info.get("audio_setting") or {}).get("format") or m.returns[0]) if m.audio_setting else m.returns[0]
     ext = ext if ext in m.returns else m.returns[0]
     payload = {"input": _prediction_input(info, m)}
-    route = f"https://api.replicate.com/v1/models/{m.remote_id}/predictions"
+    service = get_service(m.provider)  # its public address and the variable its token lives in
+    api, env = f"{service.default_base}/v1", service.token_envs[0]
+    route = f"{api}/models/{m.remote_id}/predictions"
     upload = (
         "# A file on this computer goes up first (not billed); the input names its urls.get:\n"
         "# with open('reference.mp3', 'rb') as f:\n"
@@ -168,8 +170,8 @@ def _prediction_code(info: dict, m) -> str:
     price = f"# {m.list_price.describe()}\n" if m.list_price is not None else ""
     py = (
         "import os, time, requests\n\n"
-        "API = 'https://api.replicate.com/v1'\n"
-        "headers = {'Authorization': f\"Bearer {os.environ['REPLICATE_API_TOKEN']}\"}\n"
+        f"API = '{api}'\n"
+        f"headers = {{'Authorization': f\"Bearer {{os.environ['{env}']}}\"}}\n"
         f"payload = {json.dumps(payload, ensure_ascii=False, indent=1)}\n"
         + upload
         + "# 1 billed prediction (the POST), sent once. Polling and downloading are free.\n"
@@ -188,7 +190,7 @@ def _prediction_code(info: dict, m) -> str:
     curl = (
         "# 1 billed prediction; 'Prefer: wait' holds the answer up to 60 s, then poll its urls.get\n"
         f"curl -sS -X POST {route} \\\n"
-        "  -H \"Authorization: Bearer $REPLICATE_API_TOKEN\" -H 'Content-Type: application/json' "
+        f"  -H \"Authorization: Bearer ${env}\" -H 'Content-Type: application/json' "
         "-H 'Prefer: wait' \\\n"
         f"  -d '{_sh(json.dumps(payload, ensure_ascii=False))}'\n"
     )

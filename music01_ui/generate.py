@@ -16,7 +16,16 @@ from music01_core.types import MusicRequest
 
 from .model import shows_purpose
 from .reference import reference_for
-from .session import display_name, friendly, limit_shared_key, offline_reason, open_session_backend, serve_copy
+from .session import (
+    KEY_SERVICE,
+    box_tokens,
+    display_name,
+    friendly,
+    limit_shared_key,
+    offline_reason,
+    open_session_backend,
+    serve_copy,
+)
 
 
 @dataclass
@@ -120,6 +129,48 @@ def api_make(
     ``purpose`` (song, voice or instrumental) says what the reference is, for a model whose
     request names it (music-01 on Replicate).
     """
+    tokens = box_tokens(api_key, replicate_token)
+    return _make_piece(
+        model,
+        lyrics,
+        prompt,
+        clip,
+        reference_url,
+        is_instrumental,
+        lyrics_optimizer,
+        sample_rate,
+        bitrate,
+        fmt,
+        seed,
+        tokens,
+        voice_id,
+        instrumental_id,
+        purpose,
+        request,
+        progress,
+    )
+
+
+def _make_piece(
+    model: str,
+    lyrics: str | None,
+    prompt: str | None,
+    clip: str | None,
+    reference_url: str | None,
+    is_instrumental: bool,
+    lyrics_optimizer: bool,
+    sample_rate: int | float | str,
+    bitrate: int | float | str,
+    fmt: str,
+    seed: int | float | None,
+    tokens: dict[str, str],
+    voice_id: str | None,
+    instrumental_id: str | None,
+    purpose: str | None,
+    request: gr.Request,
+    progress,
+):
+    """:func:`api_make` with the credentials as one mapping, ``tokens`` (service name → what was pasted)."""
     m = get_model(model or None)
     purpose = (purpose or "song").strip() if shows_purpose(m.id) else "song"
     setting = AudioSetting(sample_rate=int(sample_rate), bitrate=int(bitrate), format=str(fmt))
@@ -144,7 +195,7 @@ def api_make(
         is_instrumental=req.is_instrumental,
         lyrics_optimizer=req.lyrics_optimizer,
     )
-    backend, shared_key = open_session_backend(api_key, request, replicate_token, model=m.id)
+    backend, shared_key = open_session_backend(tokens, request, model=m.id)
     if not m.gives_ids:  # music-01's reference went up in its Upload step: its ids stand for it
         req = replace(req, reference=reference_for(m, clip, reference_url, backend, request))
     job = backend.prepare(req, fields=fields)  # the reference is routed here, once
@@ -219,7 +270,7 @@ def result_card(info: dict | None) -> str:
     shown = display_name(m) if m is not None else model
     if info.get("backend") == "offline":
         reason = (
-            f" ({offline_reason(m)})" if m is not None and service is not None and service.name != "aimlapi" else ""
+            f" ({offline_reason(m)})" if m is not None and service is not None and service.name != KEY_SERVICE else ""
         )
         backend = f"offline engine{reason} — not {shown}"
     else:

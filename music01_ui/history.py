@@ -8,7 +8,7 @@ import gradio as gr
 
 from music01_core.errors import InputError
 
-from .session import friendly, open_session_backend, serve_copy, session_home
+from .session import box_tokens, friendly, open_session_backend, serve_copy, session_home
 
 # The id column holds what each entry has: a job model's generation id at the provider, or a
 # trace id (the provider's for music-01, this machine's own for the offline engine).  The
@@ -108,7 +108,7 @@ def api_resume(
         if len(waiting) != 1:
             raise gr.Error("Pick a pending job in the list (or paste its generation id) first.")
         gid = waiting[0].generation_id
-    backend, _ = open_session_backend(api_key, request, replicate_token)
+    backend, _ = open_session_backend(box_tokens(api_key, replicate_token), request)
     started = time.monotonic()
     r = backend.resume(gid, wait_s=120)
     audio_path = _pcm_preview(r) if r.format == "pcm" else r.path

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from .session import PUBLISHER, credential_phrase, server_key, server_token
+from .session import KEY_SERVICE, PUBLISHER, box_tokens, credential_phrase, pasted_tokens, server_token
 
 #: How the model card names each way a reference can reach the provider.
 _WAY_WORDS = {
@@ -128,18 +128,15 @@ def step_labels(model_id: str | None) -> dict[str, str]:
     return {k: f"{shown.index(k) + 1} · {name}" if k in shown else name for k, name in STEP_NAMES.items()}
 
 
-def api_in_use(api_key: str | None, model_id: str | None = None, replicate_token: str | None = None) -> bool:
+def api_in_use(tokens: dict[str, str | None] | None, model_id: str | None = None) -> bool:
     """Whether Generate goes to the model's provider (a pasted credential or the server's), not the offline engine."""
     from music01_core.models import get_model
 
-    provider = get_model(model_id).provider if model_id else "aimlapi"
-    if provider == "aimlapi":
-        return bool((api_key or "").strip()) or bool(server_key())
-    pasted = {"replicate": replicate_token}.get(provider)
-    return bool((pasted or "").strip()) or bool(server_token(provider))
+    provider = get_model(model_id).provider if model_id else KEY_SERVICE
+    return provider in pasted_tokens(tokens) or bool(server_token(provider))
 
 
-def no_route(model_id: str | None, api_key: str | None, replicate_token: str | None = None):
+def no_route(model_id: str | None, tokens: dict[str, str | None] | None):
     """The core's refusal when a local clip cannot reach the model's provider here, else None.
 
     Asked before anything is prepared or billed: the refusal names a live model that takes the
@@ -153,7 +150,7 @@ def no_route(model_id: str | None, api_key: str | None, replicate_token: str | N
     if _takes_a_file(m):
         return None  # the provider takes the clip itself (its own upload, or inside the request)
     try:
-        check_file_route(m, offline=not api_in_use(api_key, m.id, replicate_token), publisher=PUBLISHER)
+        check_file_route(m, offline=not api_in_use(tokens, m.id), publisher=PUBLISHER)
     except NoReferenceRouteError as exc:
         return exc
     return None
@@ -164,12 +161,12 @@ def route_notice(
     audio: str | None,
     clip: str | None,
     url: str | None,
-    api_key: str | None,
-    replicate_token: str | None = None,
+    *tokens: str | None,
 ):
     """A notice and a one-click switch when the reference is a local clip the model cannot take.
 
-    Shown as soon as a file is chosen (or a key pasted, or the model changed), not at Generate.
+    Shown as soon as a file is chosen (or a key pasted, or the model changed), not at Generate;
+    ``tokens`` are the credential boxes' values, in ``SERVICES`` order.
     Returns updates for (notice Markdown, switch Button).
     """
     from music01_core.models import get_model
@@ -178,7 +175,7 @@ def route_notice(
     m = get_model(model_id)
     if not m.takes_reference or not (audio or clip) or (url or "").strip():
         return hidden
-    refusal = no_route(m.id, api_key, replicate_token)
+    refusal = no_route(m.id, box_tokens(*tokens))
     if refusal is None:
         return hidden
     text = (
@@ -231,21 +228,21 @@ def switch_to_clip_model(
     lyrics: str | None,
     prompt: str | None,
     analysis: dict | None,
-    api_key: str | None,
-    replicate_token: str | None = None,
+    *tokens: str | None,
 ):
     """The one-click switch to the model that takes the clip itself: (model, lyrics, prompt).
 
     The clip stays where it is (the Reference step keeps it); the lyrics stay, without music-01's
     ``##…##`` wrap when the new model does not read it; the style prompt the new model requires is
-    kept when it is the person's own and fits, else written from the analysis.
+    kept when it is the person's own and fits, else written from the analysis.  ``tokens`` are the
+    credential boxes' values, in ``SERVICES`` order.
     """
     from music01_core.lyrics import set_accompaniment
     from music01_core.models import get_model
 
     from .lyrics import DOCS_EXAMPLE_LYRICS, PROMPT_EXAMPLE
 
-    refusal = no_route(model_id, api_key, replicate_token)
+    refusal = no_route(model_id, box_tokens(*tokens))
     if refusal is None or refusal.alternative is None:
         return gr.skip(), gr.skip(), gr.skip()
     old, alt = get_model(model_id), get_model(refusal.alternative)

@@ -12,7 +12,7 @@ import gradio as gr
 
 from music01_core.settings import data_home
 
-from .session import PRIVATE_URLS, SHARED, friendly, open_session_backend, serve_copy, session_home
+from .session import PRIVATE_URLS, SHARED, box_tokens, friendly, open_session_backend, serve_copy, session_home
 
 EXAMPLE_NAMES = ["song-e-minor", "acappella-g-major", "groove-a-minor", "bright-d-major"]
 _example_lock = threading.Lock()
@@ -305,6 +305,6 @@ def api_check_url(
     m = get_model(model)
     if "url" not in m.reference.ways:
         raise gr.Error(f"{m.id} does not take a reference URL: prepare a clip instead.")
-    backend, _ = open_session_backend(api_key, request, replicate_token, model=m.id)
+    backend, _ = open_session_backend(box_tokens(api_key, replicate_token), request, model=m.id)
     ref = reference_for(m, None, url, backend, request)
     return f"✅ {ref.name}: {ref.format}, {ref.duration_s:.1f} s, {ref.bytes / 2**20:.1f} MB — {m.id} accepts it."

@@ -182,54 +182,66 @@ def _publisher():
 PUBLISHER = _publisher()
 
 
-#: Which box of the page holds each service's credential, and what its status line calls it.
-BOXES = {"aimlapi": "AI/ML API key", "replicate": "Replicate API token"}
+#: The service whose credential the core's ``ApiBackend`` takes as ``api_key`` (every other one comes in
+#: ``tokens=``), and the one asked about when no model is named (music-01's upload, a resume).
+KEY_SERVICE = "aimlapi"
 
 
-def _pasted(api_key: str | None, replicate_token: str | None) -> dict[str, str]:
+def box_tokens(*values: str | None) -> dict[str, str]:
+    """The credential boxes' values, given in ``SERVICES`` order, as one mapping: service name → what was pasted.
+
+    The one place where the boxes' order meets the services: a missing trailing value is an empty box.
+    """
+    from music01_core.models import SERVICES
+
+    return {name: raw or "" for name, raw in zip(SERVICES, values, strict=False)}
+
+
+def pasted_tokens(tokens: dict[str, str | None] | None) -> dict[str, str]:
     """The credentials pasted in this browser session, by service (empty boxes left out)."""
-    boxes = {"aimlapi": api_key, "replicate": replicate_token}
-    return {name: raw.strip() for name, raw in boxes.items() if (raw or "").strip()}
+    return {name: raw.strip() for name, raw in (tokens or {}).items() if (raw or "").strip()}
 
 
-def credential_source(model_id, api_key: str | None = None, replicate_token: str | None = None) -> str | None:
+def credential_source(model_id, tokens: dict[str, str | None] | None = None) -> str | None:
     """Whose credential serves ``model_id``: ``"pasted"``, ``"server"``, or None (the offline engine stands in)."""
     from music01_core.models import get_model
 
     m = get_model(model_id)
-    if m.provider in _pasted(api_key, replicate_token):
+    if m.provider in pasted_tokens(tokens):
         return "pasted"
     if server_token(m.provider):
         return "server"
     return None
 
 
-def open_session_backend(
-    api_key: str | None, request: gr.Request, replicate_token: str | None = None, model: str | None = None
-):
-    """The backend for this call: the pasted credentials, else the server's, else offline.
+def open_session_backend(tokens: dict[str, str | None] | None, request: gr.Request, model: str | None = None):
+    """The backend for this call: the pasted credentials (``tokens``: service → pasted), else the server's, else offline.
 
     Each service gets its own credential (a pasted one wins over the server's); a model whose
     provider has none runs on the offline engine (``Client.offline_for``).  Returns (backend,
     whether the credential that serves ``model`` is the server's: the shared allowance applies).
-    Without ``model``, the AI/ML API's credential is the one asked about (music-01's upload,
+    Without ``model``, :data:`KEY_SERVICE`'s credential is the one asked about (music-01's upload,
     a resume).
     """
     from music01_core.backends import ApiBackend, OfflineBackend
+    from music01_core.models import SERVICES
     from music01_core.secret import Secret
 
     home = session_home(request)
-    pasted = _pasted(api_key, replicate_token)
-    # A token pasted in another service's box is refused here, naming the box and never echoing it.
-    if "replicate" in pasted:
-        problem = token_problem("replicate", pasted["replicate"])
+    pasted = pasted_tokens(tokens)
+    # A token pasted in another service's box is refused here, naming the box and never echoing it
+    # (the key service's own box is checked by the backend, in the words it has always used).
+    for name, raw in pasted.items():
+        if name == KEY_SERVICE:
+            continue
+        problem = token_problem(name, raw)
         if problem is not None:
-            raise InputError(f"the {BOXES['replicate']} box: {problem}")
+            raise InputError(f"the {credential_phrase(SERVICES.get(name))} box: {problem}")
     if not pasted and not server_services():
         return OfflineBackend(home=home), False
-    tokens = {name: Secret(raw) for name, raw in pasted.items() if name != "aimlapi"}
-    aiml = Secret(pasted["aimlapi"]) if "aimlapi" in pasted else None
-    backend = ApiBackend(api_key=aiml, tokens=tokens, home=home, publisher=PUBLISHER)
+    others = {name: Secret(raw) for name, raw in pasted.items() if name != KEY_SERVICE}
+    key = Secret(pasted[KEY_SERVICE]) if KEY_SERVICE in pasted else None
+    backend = ApiBackend(api_key=key, tokens=others, home=home, publisher=PUBLISHER)
     service = _service_of(model)
     shared = service in backend.credentials and service not in pasted
     return backend, shared
@@ -238,7 +250,7 @@ def open_session_backend(
 def _service_of(model: str | None) -> str:
     from music01_core.models import get_model
 
-    return get_model(model).provider if model else "aimlapi"
+    return get_model(model).provider if model else KEY_SERVICE
 
 
 def limit_shared_key(shared_key: bool, request: gr.Request, model: str | None = None) -> None:
@@ -253,7 +265,7 @@ def limit_shared_key(shared_key: bool, request: gr.Request, model: str | None = 
     what = credential_phrase(service)
     own = (
         None
-        if service is None or service.name == "aimlapi"
+        if service is None or service.name == KEY_SERVICE
         else (
             f"This demo allows {{limit}} generations per hour on its shared {what}. Try again in {{wait}} — or "
             f"paste your own {what} above, or use the offline engine on your own machine."
@@ -302,7 +314,7 @@ def pasted_key_problem(api_key: str | None) -> str | None:
     The same check the API backend makes before a call, run when the key is pasted: a stray
     space or line break — or a Replicate token in this box — is then said at once, not at Generate.
     """
-    return token_problem("aimlapi", api_key)
+    return token_problem(KEY_SERVICE, api_key)
 
 
 def token_status(service: str, raw: str | None) -> str:
@@ -315,7 +327,7 @@ def token_status(service: str, raw: str | None) -> str:
 
 def key_status(api_key: str | None) -> str:
     """The line under the AI/ML API key box: empty while the key is usable (or not pasted), else what to fix."""
-    return token_status("aimlapi", api_key)
+    return token_status(KEY_SERVICE, api_key)
 
 
 def display_name(m) -> str:
@@ -323,8 +335,9 @@ def display_name(m) -> str:
     return m.family if m.id != m.remote_id else m.id
 
 
-def banner_text(api_key: str | None = None, model_id: str | None = None, replicate_token: str | None = None) -> str:
-    """The status line: which service makes the chosen model, with whose credential — or the offline engine."""
+def banner_text(tokens: dict[str, str | None] | None = None, model_id: str | None = None) -> str:
+    """The status line: which service makes the chosen model, with whose credential (``tokens``: service → pasted)
+    — or the offline engine."""
     from music01_core.models import get_model, get_service
 
     m = get_model(model_id)
@@ -332,9 +345,9 @@ def banner_text(api_key: str | None = None, model_id: str | None = None, replica
     label = service.label if service is not None else m.provider
     word = _credential_word(service)
     name = f"**{display_name(m)}**" + ("" if m.live else " (legacy: retired by the provider in August 2026)")
-    source = credential_source(m.id, api_key, replicate_token)
+    source = credential_source(m.id, tokens)
     if source == "pasted":
-        raw = _pasted(api_key, replicate_token)[m.provider]
+        raw = pasted_tokens(tokens)[m.provider]
         if token_problem(m.provider, raw) is not None:
             return (
                 f"⚠️ {name} via **{label}** — the {word} you pasted cannot be used as it is: see under the {word} box."
@@ -374,7 +387,7 @@ def offline_reason(model_id) -> str:
 
     m = get_model(model_id)
     service = get_service(m.provider)
-    if service is None or service.name == "aimlapi":
+    if service is None or service.name == KEY_SERVICE:
         return "no API key"
     return f"no {service.label} {_credential_word(service)}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from .session import friendly, open_session_backend, session_home
+from .session import box_tokens, friendly, open_session_backend, session_home
 
 PURPOSE_HELP = {
     "song": "song — sung vocals with accompaniment → voice_id + instrumental_id",
@@ -32,7 +32,7 @@ def api_upload(
         raise gr.Error("Prepare a clip first (step 1), or upload an MP3/WAV clip.")
     if purpose not in PURPOSE_HELP:
         raise gr.Error("Choose a purpose: song, voice or instrumental.")
-    backend, _ = open_session_backend(api_key, request, replicate_token, model=LEGACY_MODEL)
+    backend, _ = open_session_backend(box_tokens(api_key, replicate_token), request, model=LEGACY_MODEL)
     res = backend.upload(clip, purpose)
     if res.cached:
         gr.Info("cached — not uploaded again")

@@ -14,7 +14,7 @@ from ..lyrics import (
     wrap_value,
 )
 from ..model import has_upload_step, model_card, model_info, purpose_info, shows_purpose, step_labels
-from ..session import banner_text, key_status, token_status
+from ..session import banner_text, box_tokens, token_status
 from . import PRIVATE, Page
 
 #: The menu: each row's label, with its provider when two providers serve the same model ("· AI/ML API").
@@ -31,11 +31,13 @@ def model_view(
     model_id: str | None,
     lyrics: str | None,
     prompt: str | None,
-    api_key: str | None,
-    replicate_token: str | None = None,
     fmt: str | None = None,
+    *tokens: str | None,
 ):
-    """Show the steps, fields, labels and examples the chosen model takes (the menu's change event)."""
+    """Show the steps, fields, labels and examples the chosen model takes (the menu's change event).
+
+    ``tokens`` are the credential boxes' values, in ``SERVICES`` order (the banner follows them).
+    """
     m = get_model(model_id)
     lyrics = example_for(m.id, lyrics)  # the untouched example follows the model's lyrics style
     counter, structure = lyrics_view(lyrics, m.id)
@@ -45,7 +47,7 @@ def model_view(
         gr.update(value=lyrics, info=LYRICS_INFO.get(style, "")),
         model_card(m.id),
         gr.update(info=model_info(m.id)),
-        banner_text(api_key, m.id, replicate_token),
+        banner_text(box_tokens(*tokens), m.id),
         gr.update(visible=m.takes_reference),
         gr.update(visible=not m.takes_reference),
         gr.update(visible="url" in m.reference.ways),
@@ -87,32 +89,41 @@ def build_header(ui: Page, dm: Model) -> None:
         )
         ui.model_md = gr.Markdown(model_card(dm.id))
     # One box per service: each credential is sent only to its own service, and only from this tab.
+    ui.keys, ui.key_msgs = {}, {}
     with gr.Accordion("Your keys (optional)", open=False), gr.Row():
-        with gr.Column():
-            gr.Markdown(f"**{SERVICES['aimlapi'].label}** — runs {_runs('aimlapi')}")
-            ui.api_key = gr.Textbox(
-                label="API key",
-                type="password",
-                placeholder="paste a key to use the real model",
-                info="Kept only in this browser tab and sent only to the AI/ML API. Never stored.",
-            )
-            ui.key_msg = gr.Markdown()
-        with gr.Column():
-            gr.Markdown(f"**{SERVICES['replicate'].label}** — runs {_runs('replicate')}")
-            ui.replicate_token = gr.Textbox(
-                label="Replicate API token",
-                type="password",
-                placeholder="r8_… from replicate.com/account/api-tokens",
-                info="Kept only in this browser tab and sent only to Replicate. Never stored.",
-            )
-            ui.token_msg = gr.Markdown()
+        for name, service in SERVICES.items():
+            with gr.Column():
+                gr.Markdown(f"**{service.label}** — runs {_runs(name)}")
+                ui.keys[name] = gr.Textbox(type="password", **_box_texts(service))
+                ui.key_msgs[name] = gr.Markdown()
+    # The names the layout (and the public endpoints' wiring) have always used.
+    ui.api_key = ui.keys["aimlapi"]
+    ui.replicate_token = ui.keys["replicate"]
+
+
+#: Box labels kept as they were before the boxes came from the table (tests and scripts look them up).
+_BOX_LABELS = {"aimlapi": "API key"}
+
+
+def _box_texts(service) -> dict[str, str]:
+    """A credential box's label, placeholder and hint, from the service's row of ``SERVICES``."""
+    word = service.token_name.split()[-1].lower()
+    where = f"the {service.label}" if service.label.endswith("API") else service.label
+    page = service.token_page.removeprefix("https://").removeprefix("http://")
+    return {
+        "label": _BOX_LABELS.get(service.name, f"{service.label} {service.token_name}"),
+        "placeholder": f"{service.token_prefix}… from {page}"
+        if service.token_prefix
+        else f"paste a {word} to use the real model",
+        "info": f"Kept only in this browser tab and sent only to {where}. Never stored.",
+    }
 
 
 def wire_model_menu(ui: Page) -> None:
     """A new model redraws every step: tabs, fields, labels and examples (see :func:`model_view`)."""
     ui.model.change(
         model_view,
-        [ui.model, ui.lyrics, ui.prompt, ui.api_key, ui.replicate_token, ui.fmt],
+        [ui.model, ui.lyrics, ui.prompt, ui.fmt, *ui.keys.values()],
         [
             ui.lyrics,
             ui.model_md,
@@ -144,17 +155,23 @@ def wire_model_menu(ui: Page) -> None:
 def wire_key(ui: Page) -> None:
     # A pasted key or token is checked at once (the check the service's client makes before a call), not at
     # Generate; the banner says which service, and whose credential, makes the chosen model.
-    ui.api_key.change(
-        lambda k, m, r=None: (banner_text(k, m, r), key_status(k)),
-        [ui.api_key, ui.model, ui.replicate_token],
-        [ui.banner, ui.key_msg],
-        **PRIVATE,
-        show_progress="hidden",
-    )
-    ui.replicate_token.change(
-        lambda r, m, k=None: (banner_text(k, m, r), token_status("replicate", r)),
-        [ui.replicate_token, ui.model, ui.api_key],
-        [ui.banner, ui.token_msg],
-        **PRIVATE,
-        show_progress="hidden",
-    )
+    for name, box in ui.keys.items():
+        others = [b for n, b in ui.keys.items() if n != name]
+        box.change(
+            _on_paste(name, [n for n in ui.keys if n != name]),
+            [box, ui.model, *others],
+            [ui.banner, ui.key_msgs[name]],
+            **PRIVATE,
+            show_progress="hidden",
+        )
+
+
+def _on_paste(service: str, others: list[str]):
+    """The change handler of ``service``'s box: (its value, the model, the other boxes' values in order)."""
+
+    def on_paste(raw: str | None, model_id: str | None, *rest: str | None):
+        tokens = dict(zip(others, rest, strict=False))
+        tokens[service] = raw
+        return banner_text(tokens, model_id), token_status(service, raw)
+
+    return on_paste

@@ -118,19 +118,18 @@ def wire_reference_tab(ui: Page) -> None:
 def wire_route_notice(ui: Page) -> None:
     # A local clip a URL-only model cannot take here is said as soon as it is chosen, with a
     # one-click switch to the model that takes the clip itself.
-    route_inputs = [ui.model, ui.ref_audio, ui.clip_audio, ui.ref_url, ui.api_key, ui.replicate_token]
+    route_inputs = [ui.model, ui.ref_audio, ui.clip_audio, ui.ref_url, *ui.keys.values()]
     for trigger in (
         ui.ref_audio.change,
         ui.clip_audio.change,
         ui.ref_url.change,
         ui.model.change,
-        ui.api_key.change,
-        ui.replicate_token.change,
+        *(box.change for box in ui.keys.values()),
     ):
         trigger(route_notice, route_inputs, [ui.route_md, ui.switch_btn], **PRIVATE, show_progress="hidden")
     ui.switch_btn.click(
         switch_to_clip_model,
-        [ui.model, ui.lyrics, ui.prompt, ui.analysis_state, ui.api_key, ui.replicate_token],
+        [ui.model, ui.lyrics, ui.prompt, ui.analysis_state, *ui.keys.values()],
         [ui.model, ui.lyrics, ui.prompt],
         **PRIVATE,
     )

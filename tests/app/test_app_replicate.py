@@ -149,17 +149,18 @@ def test_banner_and_status_lines_per_model(monkeypatch):
     monkeypatch.delenv("REPLICATE_API_TOKEN", raising=False)
     monkeypatch.delenv("AIML_API_KEY", raising=False)
     monkeypatch.delenv("AIMLAPI_API_KEY", raising=False)
-    banner = session.banner_text("", "replicate/minimax/music-01", "")
-    assert "offline engine (no Replicate token) — not music-01" in banner
-    assert "offline engine (no API key) — not minimax-music" in session.banner_text("", "minimax-music", "")
+
+    def banner(model, key="", token=""):
+        return session.banner_text({"aimlapi": key, "replicate": token}, model)
+
+    assert "offline engine (no Replicate token) — not music-01" in banner("replicate/minimax/music-01")
+    assert "offline engine (no API key) — not minimax-music" in banner("minimax-music")
     # A Replicate token does not make an AI/ML API model real, nor the reverse.
-    assert "offline engine (no API key)" in session.banner_text("", "minimax/music-2.6", TOKEN)
-    assert "using the token you pasted" in session.banner_text("", "replicate/minimax/music-01", TOKEN)
-    assert "offline engine (no Replicate token)" in session.banner_text(
-        "sk-test-0123456789abcdef", "replicate/minimax/music-01", ""
-    )
+    assert "offline engine (no API key)" in banner("minimax/music-2.6", token=TOKEN)
+    assert "using the token you pasted" in banner("replicate/minimax/music-01", token=TOKEN)
+    assert "offline engine (no Replicate token)" in banner("replicate/minimax/music-01", key="sk-test-0123456789abcdef")
     monkeypatch.setenv("REPLICATE_API_TOKEN", TOKEN)
-    assert "via **Replicate**" in session.banner_text("", "replicate/minimax/music-01", "")
+    assert "via **Replicate**" in banner("replicate/minimax/music-01")
     assert session.token_status("replicate", TOKEN) == "" and session.key_status("") == ""
     for line in (session.key_status(TOKEN), session.token_status("replicate", AIML_SHAPED)):
         assert line.startswith("❌") and TOKEN not in line and AIML_SHAPED not in line

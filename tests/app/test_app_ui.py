@@ -210,7 +210,7 @@ def test_a_pasted_key_that_cannot_work_is_said_at_once_without_echoing_it(key):
 
     msg = key_status(key)
     assert "copy the key again" in msg and msg.startswith("❌"), msg
-    banner = banner_text(key, "minimax-music")
+    banner = banner_text({"aimlapi": key}, "minimax-music")
     assert "cannot be used as it is" in banner and "using the key you pasted" not in banner
     for part in ("sk-abc", "def"):
         assert part not in msg and part not in banner
@@ -262,7 +262,7 @@ def no_public_address(monkeypatch):
     import music01_ui.model as model_ui
 
     monkeypatch.setattr(model_ui, "PUBLISHER", None)
-    monkeypatch.setattr(model_ui, "server_key", lambda: None)
+    monkeypatch.setattr(model_ui, "server_token", lambda service: None)
     return model_ui
 
 
@@ -299,12 +299,17 @@ def test_no_notice_when_the_clip_has_a_way_in(no_public_address, monkeypatch, ca
         args["model_id"] = next(x.id for x in MODELS.values() if x.live and not x.takes_reference)
     elif case == "public-address":
         monkeypatch.setattr(no_public_address, "PUBLISHER", object())
-    note, button = no_public_address.route_notice(**args)
+    # The boxes' values come last, in SERVICES order (the AI/ML API key first).
+    note, button = no_public_address.route_notice(
+        args["model_id"], args["audio"], args["clip"], args["url"], args["api_key"]
+    )
     assert note["visible"] is False and button["visible"] is False
 
 
 def test_the_servers_key_counts_as_a_key(no_public_address, monkeypatch):
-    monkeypatch.setattr(no_public_address, "server_key", lambda: "sk-server")
+    monkeypatch.setattr(
+        no_public_address, "server_token", lambda service: "sk-server" if service == "aimlapi" else None
+    )
     note, _ = no_public_address.route_notice(_url_only_model().id, None, "clip.mp3", "", "")
     assert note["visible"]
 
