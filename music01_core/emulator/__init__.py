@@ -33,7 +33,7 @@ from fastapi import FastAPI, Request  # module level: FastAPI resolves the endpo
 from ..backends.offline import OfflineBackend
 from ..history import History
 from ..library import ReferenceLibrary
-from .common import EmulatorState, gateway
+from .common import EmulatorState, RawSendExposer, gateway
 from .control import control_router
 from .files import files_router
 from .jobs import jobs_router
@@ -116,7 +116,7 @@ def _build(state: EmulatorState):
     # The gateway answers an unknown path, and a known path with the wrong method, with 404 "Cannot …".
     app.add_exception_handler(404, _cannot)
     app.add_exception_handler(405, _cannot)
-    return _RawSendExposer(app)
+    return RawSendExposer(app)
 
 
 def _backend(home: Path) -> OfflineBackend:
@@ -142,20 +142,6 @@ def _counter(state: EmulatorState):
 
 async def _cannot(request: Request, exc):
     return gateway(404, request.url.path, f"Cannot {request.method} {request.url.path}")
-
-
-class _RawSendExposer:
-    """Outermost ASGI layer: puts the server's own ``send`` in the scope, so the ``reset``
-    fault can abort the TCP connection the way a dropped network does."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.state = app.state
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            scope["music01.send"] = send
-        await self.app(scope, receive, send)
 
 
 class EmulatorServer:

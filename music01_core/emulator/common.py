@@ -47,8 +47,34 @@ STATUS_MSG = {
 }
 
 
+class FaultQueue:
+    """What both emulators' states share: faults queued per endpoint (``faults``, ``lock``)."""
+
+    def take_fault(self, endpoint: str, request: Request) -> str | None:
+        """The request's ``X-Music01-Fault`` header, else the next fault queued for ``endpoint``."""
+        header = request.headers.get("x-music01-fault")
+        if header:
+            return header
+        with self.lock:
+            return self.faults[endpoint].popleft() if self.faults[endpoint] else None
+
+
+class RawSendExposer:
+    """Outermost ASGI layer: puts the server's own ``send`` in the scope, so the ``reset``
+    fault can abort the TCP connection the way a dropped network does."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.state = app.state
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            scope["music01.send"] = send
+        await self.app(scope, receive, send)
+
+
 @dataclass
-class EmulatorState:
+class EmulatorState(FaultQueue):
     """Everything the routers of one emulator share (one lock guards the mutable parts)."""
 
     backend: object
@@ -80,13 +106,6 @@ class EmulatorState:
     logs: list = field(default_factory=list)  # one entry per call to a billed endpoint (see .logs)
     logs_calls: dict = field(default_factory=dict)  # key hash -> times of its /v2/logs calls
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def take_fault(self, endpoint: str, request: Request) -> str | None:
-        header = request.headers.get("x-music01-fault")
-        if header:
-            return header
-        with self.lock:
-            return self.faults[endpoint].popleft() if self.faults[endpoint] else None
 
     def authorised(self, request: Request) -> bool:
         auth = request.headers.get("authorization", "")

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from .common import EmulatorState
-
 __all__ = ["control_router"]
 
 
-def control_router(state: EmulatorState) -> APIRouter:
+def control_router(state) -> APIRouter:
     """The control endpoints over ``state``: faults, stats, reset.
 
     Parameters
     ----------
-    state : EmulatorState
+    state : EmulatorState or ReplicateState
+        Either emulator's state (``faults``, ``lock``, ``reset()``; the stats as ``stats`` or ``snapshot()``).
 
     Returns
     -------
@@ -24,6 +23,8 @@ def control_router(state: EmulatorState) -> APIRouter:
 
     @router.get("/_emulator/stats")
     async def get_stats():
+        if hasattr(state, "snapshot"):  # the Replicate emulator's journal
+            return state.snapshot()
         s = state.stats
         return {
             "requests": dict(s["requests"]),

@@ -92,7 +92,8 @@ from ..library import ReferenceLibrary
 from ..lyrics import TextFields
 from ..references import reference_from_file, reference_from_url
 from ..settings import AudioSetting
-from .common import abort_connection, slow_json
+from .common import FaultQueue, RawSendExposer, abort_connection, slow_json
+from .control import control_router
 from .replicate_contract import (
     INVALID_VERSION,
     ReplicateModel,
@@ -194,7 +195,7 @@ class _File:
 
 
 @dataclass
-class ReplicateState:
+class ReplicateState(FaultQueue):
     """Everything the Replicate emulator's routes share (one lock guards the mutable parts).
 
     The options are :func:`create_replicate_app`'s.
@@ -220,14 +221,6 @@ class ReplicateState:
     deliveries: dict = field(default_factory=dict)  # token -> prediction id
     seq: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def take_fault(self, endpoint: str, request: Request) -> str | None:
-        """The request's ``X-Music01-Fault`` header, else the next fault queued for ``endpoint``."""
-        header = request.headers.get("x-music01-fault")
-        if header:
-            return header
-        with self.lock:
-            return self.faults[endpoint].popleft() if self.faults[endpoint] else None
 
     def next_seq(self) -> int:
         with self.lock:
@@ -334,25 +327,11 @@ def _build(state: ReplicateState):
     app = FastAPI(title="music01 emulator of Replicate's HTTP API", docs_url=None, redoc_url=None)
     app.state.emulator = state
     app.middleware("http")(_counter(state))
-    for router in (_predictions_router, _files_router, _delivery_router, _control_router):
+    for router in (_predictions_router, _files_router, _delivery_router, control_router):
         app.include_router(router(state))
     app.add_exception_handler(404, _not_found)
     app.add_exception_handler(405, _not_found)
-    return _RawSendExposer(app)
-
-
-class _RawSendExposer:
-    """Outermost ASGI layer: the server's own ``send`` in the scope, for :func:`.common.abort_connection`
-    (the same layer as the AI/ML emulator's)."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.state = app.state
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            scope["music01.send"] = send
-        await self.app(scope, receive, send)
+    return RawSendExposer(app)
 
 
 async def _not_found(request: Request, exc):
@@ -1171,28 +1150,5 @@ def _delivery_router(state: ReplicateState) -> APIRouter:
             return HTMLResponse("<html><body>Not found</body></html>", status_code=404)
         view = _view(state, p)
         return HTMLResponse(f"<html><body><h1>{p.model.ref}</h1><p>{p.id}: {view['status']}</p></body></html>")
-
-    return router
-
-
-def _control_router(state: ReplicateState) -> APIRouter:
-    router = APIRouter()
-
-    @router.get("/_emulator/stats")
-    async def get_stats():
-        return state.snapshot()
-
-    @router.post("/_emulator/faults")
-    async def set_faults(request: Request):
-        spec = await request.json()
-        with state.lock:
-            for endpoint, names in spec.items():
-                state.faults[endpoint].extend(names)
-            return {"queued": {k: list(v) for k, v in state.faults.items()}}
-
-    @router.post("/_emulator/reset")
-    async def reset_stats():
-        state.reset()
-        return {"ok": True}
 
     return router
