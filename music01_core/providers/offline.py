@@ -70,8 +70,9 @@ class OfflineEngine(Music01Calls):
         self.dir = Path(connection.store) / "offline"
 
     def submit(self, job: Job) -> JobStatus:
-        """Render the job now: music-01's two calls for music-01, a job model's piece for the others."""
-        if job.model.protocol == "music01":
+        """Render the job now: music-01's two calls for a reference with a purpose (music-01, wherever it is
+        served: a voice alone is an a cappella hum, an instrumental has no vocals), a job model's piece otherwise."""
+        if job.model.takes_purpose:
             return super().submit(job)
         with _render_slots:
             piece = self.render_job(

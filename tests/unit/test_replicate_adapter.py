@@ -202,3 +202,29 @@ def test_the_offline_engine_standing_in_while_another_provider_could_run_the_mod
     assert any("replicate/minimax/music-2.6 runs it" in w for w in job.warnings)
     with pytest.raises(E.InputError, match="served by Replicate"):
         resolve_model("replicate/minimax/music-01", provider="aimlapi")
+
+
+def test_offline_music01_on_replicate_hums_a_voice_alone_like_music01(tmp_path):
+    """The offline engine answers the Replicate row as music-01: a voice reference alone gives an a cappella hum."""
+    from music01_core.analysis import analyze
+    from music01_core.audio import prepare_clip
+    from music01_core.backends import OfflineBackend
+    from music01_core.examples import write_example
+    from music01_core.references import reference_from_file
+    from music01_core.types import MusicRequest
+
+    m = "replicate/minimax/music-01"
+    clip = prepare_clip(
+        write_example("acappella-g-major", tmp_path / "a.wav"), tmp_path / "a.mp3", format="mp3", model=m
+    )
+    piece = OfflineBackend(home=tmp_path / "home").make(
+        MusicRequest(
+            model=m,
+            lyrics="##Morning light\nsing it softly##",
+            reference=reference_from_file(clip.path, model=m),
+            purpose="voice",
+        )
+    )
+    assert piece.model == m and piece.backend == "offline"
+    a = analyze(piece.save(tmp_path / "out.mp3").path)
+    assert a.vocals == "singing" and not a.vocals_detail.accompaniment
