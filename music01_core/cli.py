@@ -508,27 +508,62 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     available = tokens_in_env()
     default = default_model(available)
+    listing = _catalogue(force=args.live)
     if args.json:
         rows = []
         for m in MODELS.values():
             service = SERVICES.get(m.provider)
             token = {"token_env": service.token_envs[0], "token_set": m.provider in available} if service else {}
-            rows.append({**m.to_dict(), "label": model_label(m.id), "default": m.id == default, **token})
-        print(json.dumps(rows, ensure_ascii=False))
+            rows.append(
+                {**m.to_dict(), "label": model_label(m.id), "default": m.id == default, **token, **_listing(m, listing)}
+            )
+        # One array, as before; models the provider lists and the table lacks come last, marked unsupported.
+        rows += [{"id": x.id, "listed": True, "supported": False} for x in listing.unsupported(MODELS)]
+        checked = listing.checked_words()
+        print(json.dumps([{**r, "list_checked": checked} for r in rows], ensure_ascii=False))
         return EXIT_OK
     for service in SERVICES.values():
         state = "set" if service.name in available else "not set: its models run on the offline engine"
-        print(f"{service.label} — {service.token_envs[0]} {state}")
+        print(
+            f"{service.label} — {service.token_envs[0]} {state}"
+            + (f" · {listing.checked_words()}" if service.name == "aimlapi" else "")
+        )
         for m in (m for m in MODELS.values() if m.provider == service.name):
-            _print_model(m, default)
+            _print_model(m, default, _listing(m, listing))
+        if service.name == "aimlapi":
+            for x in listing.unsupported(MODELS):
+                print(f"  {x.id:26s} listed by the provider, not supported here yet")
     print("* the default (follows the tokens that are set; MUSIC01_MODEL or --model to choose another)")
     return EXIT_OK
 
 
-def _print_model(m, default: str) -> None:
-    """One model's three lines in `music01 models`."""
+def _catalogue(*, force: bool):
+    """The AI/ML API's model list: the copy on disk, read again when stale (or ``force``); never with a key."""
+    from .backends.api import normalize_base_url
+    from .catalogue import CatalogueClient
+    from .settings import data_home
+
+    base = next((os.environ[n] for n in SERVICES["aimlapi"].base_envs if os.environ.get(n, "").strip()), None)
+    return CatalogueClient(normalize_base_url(base), data_home()).check(force=force)
+
+
+def _listing(m, listing) -> dict:
+    """What the provider's list says of a row: {"listed": True/False/None, "price": "…"} (AI/ML API rows only)."""
+    if m.provider != "aimlapi":
+        return {}
+    found = listing.find(m.remote_id) if listing.checked_at is not None else None
+    return {"listed": listing.listed(m), "price": found.price_words() if found else None}
+
+
+def _print_model(m, default: str, listing: dict | None = None) -> None:
+    """One model's lines in `music01 models`."""
     mark = "*" if m.id == default else " "
     state = "live" if m.live else f"legacy (retired {m.retired_on}; use {m.replacement})"
+    listed = (listing or {}).get("listed")
+    if listed is False and m.live:
+        state += " · no longer listed by the provider"
+    elif listed:
+        state += " · listed" + (f" · {listing['price']} (provider's list)" if listing.get("price") else "")
     ways = ("file (sent with the request)" if w == "files" else w for w in m.reference.ways)
     ref = "no reference" if not m.takes_reference else "reference: " + " or ".join(ways)
     if m.reference.limits:
@@ -911,6 +946,7 @@ def _add_job_commands(sub) -> None:
     """models, jobs, resume, history, emulate and example."""
     mo = sub.add_parser("models", help="the models, what each takes, and which are live")
     mo.add_argument("--json", action="store_true", help="print one JSON array")
+    mo.add_argument("--live", action="store_true", help="read the provider's model list now (no key is sent)")
     mo.set_defaults(func=cmd_models)
 
     jo = sub.add_parser("jobs", help="jobs submitted but not saved yet (resume them with `resume`)")
