@@ -28,6 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .catalogue import CatalogueClient
 from .errors import (
     ApiError,
     BadAudioError,
@@ -198,6 +199,7 @@ class Client:
             Text already checked by :func:`~music01_core.lyrics.prepare_text_fields`.
         """
         m = get_model(request.model)
+        self._refuse_delisted(m)
         fields = fields or prepare_text_fields(
             m,
             lyrics=request.lyrics,
@@ -229,6 +231,24 @@ class Client:
             instrumental_id=request.instrumental_id,
             warnings=(*fields.warnings, *self._stand_in(m)),
         )
+
+    def _refuse_delisted(self, m) -> None:
+        """A live model its provider's list no longer names is refused before anything is sent.
+
+        Only the copy of the list on disk is read (never the network: nothing waits on it here);
+        with no copy, nothing is known and nothing is refused.
+        """
+        service, cred = get_service(m.provider), self.credential(m.provider)
+        if not m.live or service is None or cred is None or not service.catalogue_path or self.offline_for(m):
+            return
+        listing = CatalogueClient(
+            cred.base_url, data_home(), service=service.name, path=service.catalogue_path
+        ).cached()
+        if listing.listed(m) is False:
+            raise InputError(
+                f"{m.id} is no longer listed by the provider ({listing.checked_words()}): nothing was sent. "
+                "Choose another model (`music01 models --live` lists what it serves now)."
+            )
 
     def _stand_in(self, m) -> tuple[str, ...]:
         """A warning when the offline engine stands in for ``m`` although another service that serves it has a credential."""

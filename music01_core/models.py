@@ -73,6 +73,8 @@ class Service:
         emulator on this machine): one service's credential must never travel to another.
     token_prefix : str
         How its credentials begin, for messages ("r8_").
+    catalogue_path : str or None
+        Where it publishes its live model list, read with no key (:mod:`music01_core.catalogue`).
     """
 
     name: str
@@ -86,6 +88,7 @@ class Service:
     default_model: str
     strict_shape: bool = False
     token_prefix: str = ""
+    catalogue_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -394,6 +397,8 @@ SERVICES: dict[str, Service] = {
             token_pattern=r"^[0-9a-f]{32}$",
             token_page="https://aimlapi.com/app/keys",
             default_model="minimax-music",
+            # complete-model-list.md (aimlapi/api-docs f14fa72): GET /v1/models, no key needed.
+            catalogue_path="/v1/models",
         ),
         Service(
             name="replicate",

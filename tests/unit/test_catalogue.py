@@ -99,3 +99,20 @@ def test_down_slow_malformed_or_huge_keeps_the_copy_and_says_when_it_was_checked
     c = never.check()
     assert c.checked_at is None and c.listed(get_model("minimax-music")) is None
     assert c.checked_words().startswith("model list not checked")
+
+
+def test_a_model_the_list_no_longer_names_is_refused_before_anything_is_sent(tmp_path, monkeypatch):
+    import pytest
+
+    from music01_core import errors as E
+    from music01_core.backends.api import ApiBackend
+    from music01_core.types import MusicRequest
+
+    monkeypatch.setenv("MUSIC01_HOME", str(tmp_path))
+    api = ApiBackend(api_key="0123456789abcdef0123456789abcdef", base_url="https://api.example", home=tmp_path / "h")
+    request = MusicRequest(model="minimax/music-1.5", prompt="calm piano ballad", lyrics="[Verse]\\nla la la la")
+    api.prepare(request)  # no copy of the list: nothing is known, nothing refused
+    CatalogueClient("https://api.example", tmp_path, session=FakeSession(_ok())).check()
+    with pytest.raises(E.InputError, match="no longer listed by the provider"):
+        api.prepare(request)
+    api.prepare(MusicRequest(model="minimax/music-2.6", prompt="calm piano ballad", is_instrumental=True))
