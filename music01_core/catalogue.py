@@ -66,13 +66,31 @@ class ListedModel:
         return {self.id.lower(), *(a.lower() for a in self.aliases)}
 
     def price_words(self) -> str | None:
-        """ "$0.195 per generation" for a fixed price; None for what has no single figure."""
+        """The listed price in words ("$0.195 per generation"), every ``kind`` read with its ``per``; None: no figure.
+
+        ``fixed`` lists ``units`` ``{name, measure?, price, per}`` (complete-model-list.md);
+        ``variants`` lists ``{when, price, unit, per}`` (the range is given); ``variable`` has none.
+        """
         p = self.pricing or {}
-        if p.get("kind") != "fixed" or not isinstance(p.get("price"), int | float):
+        if p.get("kind") == "fixed":
+            said = [_per(u.get("price"), u.get("per"), u.get("name"), u.get("measure")) for u in p.get("units") or []]
+        elif p.get("kind") == "variants":
+            said = [_per(v.get("price"), v.get("per"), v.get("unit")) for v in p.get("variants") or []]
+            said = sorted({x for x in said if x}, key=lambda x: float(x.split()[0][1:]))
+            said = [f"{said[0]} to {said[-1]}, by setting"] if len(said) > 1 else said
+        else:
             return None
-        per = p.get("per") or 1
-        unit = p.get("unit") or "request"
-        return f"${p['price']:g} per {f'{per:g} ' if per != 1 else ''}{unit}{'s' if per != 1 else ''}"
+        said = [x for x in said if x]
+        return "; ".join(said) if said else None
+
+
+def _per(price, per, name, measure=None) -> str | None:
+    """ "$0.195 per generation", "$3.25 per 1000000 output tokens"; None for what cannot be read."""
+    if not isinstance(price, int | float) or isinstance(price, bool):
+        return None
+    per = per if isinstance(per, int | float) and per > 0 else 1
+    unit = " ".join(x for x in (measure, name or "request") if x)
+    return f"${price:g} per {unit}" if per == 1 else f"${price:g} per {per:g} {unit}s"
 
 
 @dataclass(frozen=True)

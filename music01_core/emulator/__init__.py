@@ -1,7 +1,7 @@
 """A loopback emulator of the AI/ML API's music endpoints, for tests and workshops.
 
-Five routers, one per interface: music-01's legacy upload/generate
-(:mod:`.music01`), the asynchronous job interface of the live models (:mod:`.jobs`), the
+Six routers, one per interface: music-01's legacy upload/generate
+(:mod:`.music01`), the model catalogue ``GET /v1/models`` (:mod:`.catalogue`), the asynchronous job interface of the live models (:mod:`.jobs`), the
 file URLs finished audio is fetched from (:mod:`.files`), the usage logs ``GET /v2/logs``
 with the tracing and cost headers of the billed endpoints (:mod:`.logs`), and the control
 endpoints (:mod:`.control`: ``POST /_emulator/faults``, ``GET /_emulator/stats``,
@@ -33,6 +33,7 @@ from fastapi import FastAPI, Request  # module level: FastAPI resolves the endpo
 from ..backends.offline import OfflineBackend
 from ..history import History
 from ..library import ReferenceLibrary
+from .catalogue import apply_ops, catalogue_router
 from .common import EmulatorState, RawSendExposer, gateway
 from .control import control_router
 from .files import files_router
@@ -110,7 +111,7 @@ def _build(state: EmulatorState):
     app.state.emulator = state
     app.state.faults, app.state.stats, app.state.backend = state.faults, state.stats, state.backend
     app.middleware("http")(_counter(state))
-    routers = (control_router, files_router, music01_router, jobs_router, logs_router)
+    routers = (control_router, files_router, music01_router, jobs_router, logs_router, catalogue_router)
     for router in routers:
         app.include_router(router(state))
     # The gateway answers an unknown path, and a known path with the wrong method, with 404 "Cannot …".
@@ -230,6 +231,15 @@ class EmulatorServer:
 
     def reset(self) -> None:
         self.state.reset()
+
+    def catalogue(self, **ops) -> dict:
+        """Edit the model catalogue (see :mod:`.catalogue`) and return its state.
+
+        E.g. ``catalogue(delist=["minimax/music-1.5"])``, ``catalogue(republish={"id": "minimax/music-2.6",
+        "as": "minimax/music-2.6-v2"})``, ``catalogue(fault="http:503")``, ``catalogue(reset=True)``;
+        with no ops, the current items, queued faults and ``catalogue_auth_headers``.
+        """
+        return apply_ops(self.state, ops)
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

@@ -99,12 +99,14 @@ class EmulatorState(FaultQueue):
             "bytes": defaultdict(int),
             "submits": [],
             "file_auth_headers": 0,
+            "catalogue_auth_headers": 0,  # catalogue requests that carried an Authorization header
         }
     )
     files: dict = field(default_factory=dict)  # token -> (bytes, content type, name, expires or None)
     jobs: dict = field(default_factory=dict)
     logs: list = field(default_factory=list)  # one entry per call to a billed endpoint (see .logs)
     logs_calls: dict = field(default_factory=dict)  # key hash -> times of its /v2/logs calls
+    catalogue: list = field(default_factory=list)  # the model catalogue's items (see .catalogue)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def authorised(self, request: Request) -> bool:
@@ -121,6 +123,7 @@ class EmulatorState(FaultQueue):
             self.stats["bytes"].clear()
             self.stats["submits"].clear()
             self.stats["file_auth_headers"] = 0
+            self.stats["catalogue_auth_headers"] = 0
             self.logs.clear()
             self.logs_calls.clear()
 

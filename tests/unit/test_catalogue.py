@@ -17,7 +17,7 @@ LIST = {
             "aliases": [],
             "type": "audio",
             "info": {"docsJson": "https://x/mm.json"},
-            "pricing": {"kind": "fixed", "price": 0.06, "unit": "generation", "per": 1},
+            "pricing": {"kind": "fixed", "currency": "USD", "units": [{"name": "generation", "price": 0.06, "per": 1}]},
         },
         {
             "id": "minimax/music-2.6-v2",
