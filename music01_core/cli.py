@@ -403,13 +403,33 @@ def _make(backend, model, request, fields, args: argparse.Namespace):
         )
 
     if not backend.offline_for(model):
-        price = f" ({model.list_price.describe()})" if model.list_price is not None else ""
-        print(f"submitting 1 billed generation to {model.id}{price}…", file=sys.stderr, flush=True)
+        print(
+            f"submitting 1 billed generation to {model.id}{_price_before(backend, model)}…", file=sys.stderr, flush=True
+        )
     try:
         with _StatusLine(model.expected_s) as line:
             return backend.make(request, fields=fields, wait_s=args.wait_s, on_status=line.show, on_submit=on_submit)
     except KeyboardInterrupt:
         raise _Interrupted(_interrupted_job(backend, model, submitted)) from None
+
+
+def _price_before(backend, model) -> str:
+    """What one piece costs, said before the billed call, with its source: the provider's list (the copy
+    on disk: nothing waits on the network here), else the table's list price, else nothing."""
+    from .catalogue import CatalogueClient
+    from .models import get_service
+    from .settings import data_home
+
+    service, cred = get_service(model.provider), backend.credential(model.provider)
+    if service is not None and cred is not None and service.catalogue_path:
+        listing = CatalogueClient(
+            cred.base_url, data_home(), service=service.name, path=service.catalogue_path
+        ).cached()
+        found = listing.find(model.remote_id)
+        if found is not None and found.price_words():
+            when = listing.checked_words().removeprefix("model list ")
+            return f" (≈ {found.price_words()} · provider's list, {when})"
+    return f" ({model.list_price.describe()})" if model.list_price is not None else ""
 
 
 def _interrupted_job(backend, model, submitted: list[str]) -> str:

@@ -55,6 +55,19 @@ def test_models_live_reads_the_list_without_the_key_and_a_delisted_model_is_refu
         )
         assert refused.returncode != 0 and "no longer listed by the provider" in refused.stderr
         assert emu.stats()["submits"] == []
+        made = _cli(
+            env,
+            "generate",
+            "--model",
+            "minimax/music-2.6",
+            "--prompt",
+            "calm piano ballad",
+            "--instrumental",
+            "-o",
+            str(tmp_path / "y.mp3"),
+        )
+        assert made.returncode == 0, made.stderr
+        assert "(≈ $0.195 per generation · provider's list, checked " in made.stderr
         plain = _cli(env, "models")  # fresh copy: no request, the same words
         assert (
             "no longer listed by the provider" in plain.stdout
