@@ -25,6 +25,7 @@ from pathlib import Path
 import requests
 
 from .models import Model
+from .settings import data_home
 from .storage import atomic_write_json
 from .transport import USER_AGENT, read_capped
 
@@ -158,6 +159,14 @@ class CatalogueClient:
         self.url = base_url.rstrip("/") + path
         self.file = Path(home) / "catalogue" / f"{service}.json"
         self.session = session or requests.Session()
+
+    @classmethod
+    def of(cls, service, base_url: str, home=None) -> CatalogueClient:
+        """The list of ``service`` (a :class:`~music01_core.models.Service` with a ``catalogue_path``) at
+        ``base_url``, kept under ``home`` (default: the data directory: the list is public, not a session's)."""
+        return cls(
+            base_url, home if home is not None else data_home(), service=service.name, path=service.catalogue_path
+        )
 
     def cached(self) -> Catalogue:
         """The copy on disk (an empty, never-checked one when there is none or it cannot be read)."""

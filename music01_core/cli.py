@@ -416,15 +416,8 @@ def _make(backend, model, request, fields, args: argparse.Namespace):
 def _price_before(backend, model) -> str:
     """What one piece costs, said before the billed call, with its source: the provider's list (the copy
     on disk: nothing waits on the network here), else the table's list price, else nothing."""
-    from .catalogue import CatalogueClient
-    from .models import get_service
-    from .settings import data_home
-
-    service, cred = get_service(model.provider), backend.credential(model.provider)
-    if service is not None and cred is not None and service.catalogue_path:
-        listing = CatalogueClient(
-            cred.base_url, data_home(), service=service.name, path=service.catalogue_path
-        ).cached()
+    listing = backend.listing_for(model)
+    if listing is not None:
         found = listing.find(model.remote_id)
         if found is not None and found.price_words():
             when = listing.checked_words().removeprefix("model list ")
@@ -561,10 +554,10 @@ def _catalogue(*, force: bool):
     """The AI/ML API's model list: the copy on disk, read again when stale (or ``force``); never with a key."""
     from .backends.api import normalize_base_url
     from .catalogue import CatalogueClient
-    from .settings import data_home
 
-    base = next((os.environ[n] for n in SERVICES["aimlapi"].base_envs if os.environ.get(n, "").strip()), None)
-    return CatalogueClient(normalize_base_url(base), data_home()).check(force=force)
+    service = SERVICES["aimlapi"]
+    base = next((os.environ[n] for n in service.base_envs if os.environ.get(n, "").strip()), None)
+    return CatalogueClient.of(service, normalize_base_url(base)).check(force=force)
 
 
 def _listing(m, listing) -> dict:

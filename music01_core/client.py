@@ -232,19 +232,23 @@ class Client:
             warnings=(*fields.warnings, *self._stand_in(m)),
         )
 
+    def listing_for(self, model):
+        """The copy on disk of the model list of the service that serves ``model`` (never the network),
+        or None: offline, or a service that publishes no list."""
+        m = get_model(model)
+        service, cred = get_service(m.provider), self.credential(m.provider)
+        if service is None or cred is None or not service.catalogue_path or self.offline_for(m):
+            return None
+        return CatalogueClient.of(service, cred.base_url).cached()
+
     def _refuse_delisted(self, m) -> None:
         """A live model its provider's list no longer names is refused before anything is sent.
 
         Only the copy of the list on disk is read (never the network: nothing waits on it here);
         with no copy, nothing is known and nothing is refused.
         """
-        service, cred = get_service(m.provider), self.credential(m.provider)
-        if not m.live or service is None or cred is None or not service.catalogue_path or self.offline_for(m):
-            return
-        listing = CatalogueClient(
-            cred.base_url, data_home(), service=service.name, path=service.catalogue_path
-        ).cached()
-        if listing.listed(m) is False:
+        listing = self.listing_for(m)
+        if m.live and listing is not None and listing.listed(m) is False:
             raise InputError(
                 f"{m.id} is no longer listed by the provider ({listing.checked_words()}): nothing was sent. "
                 "Choose another model (`music01 models --live` lists what it serves now)."
@@ -434,10 +438,13 @@ class Client:
         """(Recovery or None, what went wrong with the last look): a few looks, spaced for the log's lag."""
         trouble = None
         waits = self._log_waits if self._log_waits is not None else getattr(provider, "recover_waits_s", LOGS_WAITS_S)
+        known = (
+            self._known_ids() if _takes_known(recover) else None
+        )  # read once: this history does not change meanwhile
         for wait_s in waits:
             self._sleep(wait_s)
             try:
-                found = recover(sent, known=self._known_ids()) if _takes_known(recover) else recover(sent)
+                found = recover(sent, known=known) if known is not None else recover(sent)
             except ApiError as err:  # a refusal or a bad page: the record stays, nothing is re-sent
                 trouble = f"the {getattr(provider, 'records_name', 'usage log')} could not be read: {err}"
                 logger.info("logs lookup for %s failed: %s", sent.client_request_id, err)
