@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__
 from .errors import InputError, JobPendingError, Music01Error
 from .models import SERVICES
+from .pricing import price_of
 
 logger = logging.getLogger(__name__)
 
@@ -415,14 +416,8 @@ def _make(backend, model, request, fields, args: argparse.Namespace):
 
 def _price_before(backend, model) -> str:
     """What one piece costs, said before the billed call, with its source: the provider's list (the copy
-    on disk: nothing waits on the network here), else the table's list price, else nothing."""
-    listing = backend.listing_for(model)
-    if listing is not None:
-        found = listing.find(model.remote_id)
-        if found is not None and found.price_words():
-            when = listing.checked_words().removeprefix("model list ")
-            return f" (≈ {found.price_words()} · provider's list, {when})"
-    return f" ({model.list_price.describe()})" if model.list_price is not None else ""
+    on disk: nothing waits on the network here), else this home's history, else the table's list price."""
+    return f" ({backend.price_for(model).words()})"
 
 
 def _interrupted_job(backend, model, submitted: list[str]) -> str:
@@ -550,22 +545,25 @@ def cmd_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _catalogue(*, force: bool):
-    """The AI/ML API's model list: the copy on disk, read again when stale (or ``force``); never with a key."""
+def _catalogue(*, force: bool, read: bool = True):
+    """The AI/ML API's model list: the copy on disk, read again when stale (or ``force``) unless not ``read``;
+    never with a key."""
     from .backends.api import normalize_base_url
     from .catalogue import CatalogueClient
 
     service = SERVICES["aimlapi"]
     base = next((os.environ[n] for n in service.base_envs if os.environ.get(n, "").strip()), None)
-    return CatalogueClient.of(service, normalize_base_url(base)).check(force=force)
+    client = CatalogueClient.of(service, normalize_base_url(base))
+    return client.check(force=force) if read else client.cached()
 
 
 def _listing(m, listing) -> dict:
     """What the provider's list says of a row: {"listed": True/False/None, "price": "…"} (AI/ML API rows only)."""
     if m.provider != "aimlapi":
         return {}
-    found = listing.find(m.remote_id) if listing.checked_at is not None else None
-    return {"listed": listing.listed(m), "price": found.price_words() if found else None}
+    price = price_of(m, listing=listing)
+    listed = price.source == "provider's list"
+    return {"listed": listing.listed(m), "price": price.words() if listed else None, "price_each": price.to_dict()}
 
 
 def _print_model(m, default: str, listing: dict | None = None) -> None:
@@ -576,7 +574,7 @@ def _print_model(m, default: str, listing: dict | None = None) -> None:
     if listed is False and m.live:
         state += " · no longer listed by the provider"
     elif listed:
-        state += " · listed" + (f" · {listing['price']} (provider's list)" if listing.get("price") else "")
+        state += " · listed" + (f" · {listing['price']}" if listing.get("price") else "")
     ways = ("file (sent with the request)" if w == "files" else w for w in m.reference.ways)
     ref = "no reference" if not m.takes_reference else "reference: " + " or ".join(ways)
     if m.reference.limits:
@@ -778,14 +776,29 @@ def cmd_emulate(args: argparse.Namespace) -> int:
 
 
 def cmd_room_estimate(args: argparse.Namespace) -> int:
+    from .models import get_model
     from .room import estimate_cost
     from .settings import data_home
 
-    est = estimate_cost(_named_model(args.model), args.people * args.each, data_home=data_home())
+    model = get_model(_named_model(args.model))
+    # The provider's list: with a key set, read again when older than 4 h (the key is not sent; a few
+    # seconds at most); with none, only the copy on disk (no key, no network, as everywhere else).
+    keyed = any(os.environ.get(n, "").strip() for n in SERVICES["aimlapi"].token_envs)
+    listing = _catalogue(force=False, read=keyed) if model.provider == "aimlapi" else None
+    est = estimate_cost(model, args.people * args.each, data_home=data_home(), listing=listing)
     if args.json:
-        from dataclasses import asdict
-
-        _print_json({**asdict(est), "people": args.people, "each": args.each})
+        _print_json(
+            {
+                "model": est.model,
+                "generations": est.generations,
+                "people": args.people,
+                "each": args.each,
+                "usd_total": est.usd_total,
+                "credits_total": est.credits_total,
+                "source": est.source,
+                "price_each": est.price.to_dict(),
+            }
+        )
         return EXIT_OK
     print(f"{args.people} people × {args.each} each: {est.describe()}")
     print(

@@ -45,6 +45,7 @@ from .history import History, PendingJob
 from .library import ReferenceLibrary
 from .lyrics import prepare_text_fields
 from .models import DEFAULT_MODEL, LEGACY_MODEL, MODELS, default_model, get_model, get_service
+from .pricing import Price, price_of
 from .providers import Provider, adapter_name, open_provider
 from .providers.aimlapi import job_failed
 from .providers.music01 import check_ids
@@ -240,6 +241,30 @@ class Client:
         if service is None or cred is None or not service.catalogue_path or self.offline_for(m):
             return None
         return CatalogueClient.of(service, cred.base_url).cached()
+
+    def check_listings(self, *, force: bool = False) -> dict:
+        """Read again (when stale, or ``force``) the model list of every service with a credential.
+
+        Never raises and never sends a credential; each read has a short timeout (the app runs
+        this in the background at start-up, never in anyone's way).
+
+        Returns
+        -------
+        dict
+            Service name → :class:`~music01_core.catalogue.Catalogue`.
+        """
+        out = {}
+        for name, cred in self.credentials.items():
+            service = get_service(name)
+            if service is not None and service.catalogue_path and not self.offline:
+                out[name] = CatalogueClient.of(service, cred.base_url).check(force=force)
+        return out
+
+    def price_for(self, model, *, settings: dict | None = None) -> Price:
+        """One piece's expected price and its source (:func:`~music01_core.pricing.price_of`): the copy of the
+        provider's list, else this home's history, else the table's list price; never the network."""
+        m = get_model(model)
+        return price_of(m, listing=self.listing_for(m), homes=[self.home], settings=settings)
 
     def _refuse_delisted(self, m) -> None:
         """A live model its provider's list no longer names is refused before anything is sent.

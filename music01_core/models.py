@@ -310,11 +310,6 @@ class Model:
         reference shows for a model without settings); the first is what it returns by default.
     expected_s : float
         How long a generation usually takes at the provider.
-    credits_hint : int or None
-        Credits one generation is expected to use, for cost estimates before a class.  The
-        provider publishes no price per model; its reference's one example of
-        ``meta.usage.credits_used`` is 120,000 (= $0.06, ``music-2.6.json``).  Credits
-        recorded in a history win over this (:func:`music01_core.room.estimate_cost`).
     summary : str
         One line for menus and ``music01 models``.
     """
@@ -335,7 +330,6 @@ class Model:
     # docs/api-references/music-models/MiniMax/*.json).
     returns: tuple[str, ...] = ("mp3", "wav", "pcm")
     expected_s: float = 60.0
-    credits_hint: int | None = 120_000
     retired_on: str | None = None
     notes: tuple[str, ...] = field(default=())
     api_id: str = ""
@@ -533,7 +527,6 @@ MODELS: dict[str, Model] = {
             replacement="minimax-music",
             retired_on="2026-08-17",
             expected_s=60.0,
-            credits_hint=None,  # no figure was ever documented for music-01
             summary="retired by the provider in August 2026: upload a reference for ids, then generate from lyrics.",
         ),
         # --- Replicate (shared/api/replicate.md §7; its sources [M1]–[M7], [X]) -------------------
@@ -569,7 +562,6 @@ MODELS: dict[str, Model] = {
             # sample_rate 16000/24000/32000/44100, bitrate 32000…256000 [N][M2]; no format field: one MP3 [M1].
             audio_setting=AudioSettingSpec("sample_rate", nested=False, format_field=None),
             returns=("mp3",),
-            credits_hint=None,
             list_price=ListPrice("0.035", "output file", _REPLICATE_SOURCE, "2026-12-06"),
             summary="the original music-01 on Replicate: a reference (song, voice or instrumental; WAV/MP3 over "
             "15 s) + lyrics (≤ 350, ##…##).",
@@ -591,7 +583,6 @@ MODELS: dict[str, Model] = {
             prompt=TextSpec("prompt", "style prompt", 10, 300),
             audio_setting=_REPLICATE_MP3,
             returns=("mp3",),
-            credits_hint=None,
             list_price=ListPrice("0.03", "output file", _REPLICATE_SOURCE, "2026-12-06"),
             summary="text to music on Replicate: a style prompt (10–300) and lyrics (10–600).",
         ),
@@ -609,7 +600,6 @@ MODELS: dict[str, Model] = {
             prompt=TextSpec("prompt", "style prompt", 0, 2000, required=False),
             audio_setting=_REPLICATE_MP3,
             returns=("mp3",),
-            credits_hint=None,
             summary="text to music on Replicate: lyrics (≤ 3500) and an optional style prompt (≤ 2000).",
         ),
         Model(
@@ -635,7 +625,6 @@ MODELS: dict[str, Model] = {
             audio_setting=_REPLICATE_MP3,
             flags=("is_instrumental", "lyrics_optimizer"),
             returns=("mp3", "wav", "pcm"),
-            credits_hint=None,
             list_price=ListPrice("0.15", "output file", _REPLICATE_SOURCE, "2026-12-06"),
             summary="text to music on Replicate: lyrics with [Verse]/[Chorus] tags and a style prompt; "
             "instrumental or lyrics-writing switches.",

@@ -120,8 +120,6 @@ class NotebookSession:
             Free (the offline engine, or an emulator), or billed: credits for the AI/ML API,
             the list price with its source for a service that reports no cost (Replicate).
         """
-        from .room import estimate_cost
-
         m = get_model(model or self.model)
         if self.backend.offline:
             text = f"Offline engine: this cell makes {generations} piece(s) here, for free."
@@ -129,20 +127,18 @@ class NotebookSession:
             text = f"Offline engine ({self.notice(m)}): this cell makes {generations} piece(s) here, for free."
         elif self._local(m):
             text = f"This cell sends {generations} generation(s) to a local emulator: nothing is billed."
-        elif m.list_price is not None:
-            total = _usd(float(m.list_price.usd) * generations)
-            text = (
-                f"💳 Billed by {_service_label(m)}: {generations} generation(s) of {_short(m)} ≈ {total} at the "
-                f"{m.list_price.describe()}. {_service_label(m)} reports no cost: the piece shows its predict time."
-            )
-        elif m.credits_hint is None and m.live:
-            text = (
-                f"💳 Billed by {_service_label(m)}: {generations} generation(s) of {_short(m)}; music01 knows no "
-                "published price for it: see the model's page before you run."
-            )
         else:
-            est = estimate_cost(m, generations, data_home=self.backend.home)
-            text = f"💳 Billed: {est.describe()}"
+            price = self.backend.price_for(m)
+            text = f"💳 Billed by {_service_label(m)}: {generations} generation(s) of {_short(m)}, {price.words(generations)}."
+            if not price.known:
+                text += " See the model's page before you run."
+            elif m.provider == "replicate":
+                text += f" {_service_label(m)} reports no cost: the piece shows its predict time."
+            listing = self.backend.listing_for(m)
+            if listing is not None and listing.listed(m) is False:
+                text += (
+                    f" ⚠ {m.id} is no longer listed by the provider ({listing.checked_words()}): it will be refused."
+                )
         print(text)
         return text
 
@@ -227,11 +223,6 @@ def _service_label(m) -> str:
     return service.label if service is not None else m.provider
 
 
-def _usd(amount: float) -> str:
-    """ "$0.035", "$0.07", "$2.10": cents, or tenths of a cent when the price has them."""
-    return f"${amount:.2f}" if round(amount, 2) == round(amount, 3) else f"${amount:.3f}"
-
-
 def _short(m) -> str:
     """ "music-01 · Replicate", "minimax-music · AI/ML API": the model and who serves it."""
     return f"{m.family} · {_service_label(m)}"
@@ -270,6 +261,9 @@ def notebook_setup(
     # An unknown model is a clear error here, not three cells later.
     m = resolve_model(model, provider=provider, available=_tokens_in_env())
     backend = open_backend("offline" if offline else None)
+    # The provider's list (no key sent, a few seconds at most, at most every 4 h): its prices and
+    # what it no longer lists are then known to the cost lines below.
+    backend.check_listings()
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
     session = NotebookSession(

@@ -5,23 +5,23 @@ session under ``<home>/sessions``) with one key.  :func:`estimate_cost` says bef
 class what N generations of a model cost; :func:`room_usage` reads every session's history
 to say what the room has made and spent.  Neither needs the network.
 
-Credits: the provider documents no price per model.  Its reference shows one example of
-``meta.usage.credits_used`` — 120,000 credits for 0.06 USD on ``minimax/music-2.6``
-(``aimlapi/api-docs``, ``music-models/MiniMax/music-2.6.json``).  The model table carries
-that figure as a hint; credits this installation has really been charged, as recorded in
-its history, win over it.
+Prices come from :func:`music01_core.pricing.price_of`: the provider's own list when its copy
+holds a figure, else what this installation's history says the pieces really cost, else the
+table's list price (a service with no list), else no figure.  Nothing is written by hand.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .catalogue import Catalogue
 from .models import get_model
+from .pricing import Price, price_of
+from .settings import CREDITS_PER_USD
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ __all__ = [
     "USD_PER_CREDIT",
 ]
 
-#: From the provider's one documented example: 120,000 credits = 0.06 USD.
-USD_PER_CREDIT = 0.06 / 120_000
+#: The provider's own rate (:data:`~music01_core.settings.CREDITS_PER_USD`).
+USD_PER_CREDIT = 1 / CREDITS_PER_USD
 
 
 @dataclass(frozen=True)
@@ -47,34 +47,40 @@ class CostEstimate:
     ----------
     model : str
     generations : int
-    credits_each : float or None
-        None when nothing is known (music-01: no documented figure, none recorded).
-    credits_total, usd_total : float or None
-        ``usd_total`` alone for a service priced in dollars (a list price).
-    source : str
-        Where ``credits_each`` comes from, in words.
+    price : Price
+        One piece's price and its source (:func:`music01_core.pricing.price_of`).
     """
 
     model: str
     generations: int
-    credits_each: float | None
-    credits_total: float | None
-    usd_total: float | None
-    source: str
+    price: Price
+
+    @property
+    def usd_total(self) -> float | None:
+        """Dollars for all of them (the low end of a range); None: no figure."""
+        return None if self.price.usd_each is None else self.price.usd_each * self.generations
+
+    @property
+    def credits_total(self) -> float | None:
+        """The AI/ML API's credits for all of them; None: no figure, or a service billed in dollars."""
+        each = self.price.credits_each if self.price.credits else None
+        return None if each is None else each * self.generations
+
+    @property
+    def source(self) -> str:
+        """Where the figure comes from, in words."""
+        p = self.price
+        return p.source + (f", {p.detail}" if p.detail else "")
 
     def describe(self) -> str:
         """One paragraph for a person planning a class."""
         head = f"{self.generations} generation{'s' if self.generations != 1 else ''} of {self.model}"
-        if self.credits_each is None and self.usd_total is not None:
-            # A service that bills in dollars and reports no cost (Replicate): its published price.
-            return f"{head} ≈ ${self.usd_total:,.2f} at the {self.source}. An estimate, not a quote."
-        if self.credits_each is None:
-            return f"{head}: no cost figure is known ({self.source}). Check the AI/ML API dashboard's pricing."
-        return (
-            f"{head} ≈ {self.credits_total:,.0f} credits ≈ ${self.usd_total:,.2f} "
-            f"({self.credits_each:,.0f} credits each: {self.source}). An estimate, not a quote: "
-            "check the AI/ML API dashboard before the class."
-        )
+        p = self.price
+        if p.usd_each is None:
+            listed = f": the list says {p.as_listed}" if p.as_listed else ""
+            return f"{head}: no cost figure is known ({self.source}){listed}. Check the provider's pricing page."
+        each = p.amount(1)
+        return f"{head} ≈ {p.amount(self.generations)} at {each} each ({self.source}). An estimate, not a quote."
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,13 @@ def history_homes(data_home: str | os.PathLike) -> list[Path]:
     return [Path(data_home), *session_homes(data_home)]
 
 
-def estimate_cost(model=None, generations: int = 1, *, data_home: str | os.PathLike | None = None) -> CostEstimate:
+def estimate_cost(
+    model=None,
+    generations: int = 1,
+    *,
+    data_home: str | os.PathLike | None = None,
+    listing: Catalogue | None = None,
+) -> CostEstimate:
     """Estimate what ``generations`` generations of ``model`` will cost.
 
     Parameters
@@ -139,46 +151,21 @@ def estimate_cost(model=None, generations: int = 1, *, data_home: str | os.PathL
     generations : int
         How many, e.g. people × tries each.
     data_home : path-like, optional
-        A music01 home whose history (all sessions) holds credits really charged for this
-        model; their median wins over the model table's hint.
+        A music01 home whose history (all sessions) holds what this model's pieces really cost.
+    listing : Catalogue, optional
+        The provider's list with its prices (a copy on disk); it wins over the history.
 
     Returns
     -------
     CostEstimate
     """
     from .errors import InputError
-    from .history import History
 
     m = get_model(model)
     if int(generations) < 1:
         raise InputError("the number of generations must be at least 1.")
-    generations = int(generations)
-    seen: list[float] = []
-    paid: list[float] = []
-    if data_home is not None:
-        for home in history_homes(data_home):
-            for e in History(home).list():
-                c = _credits(e.credits_used)
-                if e.model == m.id and e.backend == "api" and c:
-                    seen.append(c)
-                    if usd := _credits(e.usd_spent):
-                        paid.append(usd)
-    if seen:
-        each = statistics.median(seen)
-        source = f"the median of {len(seen)} generation{'s' if len(seen) != 1 else ''} in your history"
-        # Dollars as the provider reported them, when it did: its own rate beats our example's.
-        usd_each = statistics.median(paid) if len(paid) == len(seen) else each * USD_PER_CREDIT
-        return CostEstimate(m.id, generations, each, each * generations, usd_each * generations, source)
-    elif m.list_price is not None:
-        usd = float(m.list_price.usd) * generations
-        return CostEstimate(m.id, generations, None, None, usd, m.list_price.describe())
-    elif m.credits_hint:
-        each = float(m.credits_hint)
-        source = "the provider's documented example (120,000 credits = $0.06); no price list is published"
-    else:
-        return CostEstimate(m.id, generations, None, None, None, "no documented figure and none in your history")
-    total = each * generations
-    return CostEstimate(m.id, generations, each, total, total * USD_PER_CREDIT, source)
+    homes = history_homes(data_home) if data_home is not None else []
+    return CostEstimate(m.id, int(generations), price_of(m, listing=listing, homes=homes))
 
 
 def room_usage(data_home: str | os.PathLike, *, now: float | None = None) -> RoomUsage:

@@ -27,6 +27,9 @@ MODEL = "music-01"
 JOB_PATH = "/v2/generate/audio"  # the asynchronous interface: POST submits, GET ?generation_id= polls
 # Usage logs: one row per request with its client_request_id and inference_id (usage-logs.md, logs-v2.json).
 LOGS_PATH = "/v2/logs"
+# Credits per dollar, the provider's own rate: music-2.6's page shows 390,000 credits = $0.195 and
+# its reference example 120,000 = $0.06 (aimlapi/api-docs f14fa72, music-models/minimax/music-2-6.md).
+CREDITS_PER_USD = 2_000_000
 LOGS_PAGE = 100  # the largest page the endpoint serves
 LOGS_WINDOW_S = 900.0  # rows looked at around a lost submit: its send time ± this
 # Waits before each look in the logs after a submit's answer was lost: they come from an analytics

@@ -29,7 +29,10 @@ def test_models_live_reads_the_list_without_the_key_and_a_delisted_model_is_refu
         env.update(PYTHONPATH=str(ROOT), MUSIC01_HOME=str(tmp_path / "home"), AIML_API_BASE=emu.url, AIML_API_KEY=KEY)
         out = _cli(env, "models", "--live")
         assert out.returncode == 0, out.stderr
-        assert "model list checked" in out.stdout and "$0.195 per generation (provider's list)" in out.stdout
+        assert (
+            "model list checked" in out.stdout
+            and "≈ $0.195 (390,000 credits) a piece · provider's list, checked " in out.stdout
+        )
         emu.catalogue(delist=["minimax/music-1.5"])
         emu.catalogue(
             add={"id": "minimax/music-3.0", "type": "audio", "info": {"name": "Music 3.0", "developer": "MiniMax"}}
@@ -67,7 +70,7 @@ def test_models_live_reads_the_list_without_the_key_and_a_delisted_model_is_refu
             str(tmp_path / "y.mp3"),
         )
         assert made.returncode == 0, made.stderr
-        assert "(≈ $0.195 per generation · provider's list, checked " in made.stderr
+        assert "(≈ $0.195 (390,000 credits) a piece · provider's list, checked " in made.stderr
         plain = _cli(env, "models")  # fresh copy: no request, the same words
         assert (
             "no longer listed by the provider" in plain.stdout

@@ -3,23 +3,30 @@
 import time
 
 import pytest
+import requests
 
+from music01_core.catalogue import CatalogueClient
 from music01_core.notebook import NotebookSession, notebook_emulator, notebook_setup
+
+
+def _unplugged(self, headers, kept):
+    raise requests.exceptions.ConnectionError("unplugged")
 
 
 def test_setup_says_which_backend_and_honours_the_switch(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("AIML_API_KEY", "sk-test-notebook")
     monkeypatch.setenv("MUSIC01_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("MUSIC01_BACKEND", raising=False)
+    monkeypatch.setattr(CatalogueClient, "_read", _unplugged)  # no network: the model list cannot be read
     nb = notebook_setup(model="minimax/music-2.6", workdir=tmp_path / "out")
     assert nb.backend.name == "api" and nb.billed
     assert "Using: AI/ML API · model: minimax/music-2.6" in capsys.readouterr().out
     off = notebook_setup(model="minimax/music-2.6", offline=True, workdir=tmp_path / "out")
     assert off.backend.name == "offline" and not off.billed
     assert "offline engine" in capsys.readouterr().out
-    # What a billed cell prints before it runs: the count, credits and dollars, never the key.
+    # What a billed cell prints before it runs: the count and, with no list and no history, no made-up figure.
     text = nb.cost(3)
-    assert text.startswith("💳 Billed: 3 generations of minimax/music-2.6 ≈ 360,000 credits ≈ $0.18")
+    assert text.startswith("💳 Billed by AI/ML API: 3 generation(s) of music-2.6 · AI/ML API, no price figure")
     assert "sk-test-notebook" not in text
     assert off.cost(3) == "Offline engine: this cell makes 3 piece(s) here, for free."
     with pytest.raises(ValueError, match="unknown model"):

@@ -7,17 +7,17 @@ import pytest
 
 from music01_core.backends import OfflineBackend
 from music01_core.backends.base import MusicRequest
+from music01_core.catalogue import Catalogue, ListedModel
 from music01_core.history import History
 from music01_core.room import estimate_cost, room_usage
 
 
-def test_estimate_from_the_documented_example_then_from_your_own_history(tmp_path):
+def test_estimate_from_no_figure_then_your_history_then_the_providers_list(tmp_path):
     first = estimate_cost("minimax-music", 75, data_home=tmp_path)
-    assert first.credits_each == 120_000 and first.credits_total == 9_000_000
-    assert first.usd_total == pytest.approx(4.50) and "documented example" in first.source
-    assert "75 generations of minimax-music ≈ 9,000,000 credits ≈ $4.50" in first.describe()
-    assert estimate_cost("music-01", 3).credits_each is None  # no figure was ever published
-    # Three real generations recorded in two sessions: their median (and their dollars) win.
+    # Nothing written by hand: with no list and no history, no figure.
+    assert first.usd_total is None and first.credits_total is None
+    assert "no cost figure is known (no figure, model list not checked, none in your history)" in first.describe()
+    # Three real generations recorded in two sessions: their median dollars.
     offline = OfflineBackend(home=tmp_path / "scratch")
     r = offline.make(MusicRequest(model="minimax/music-2.6", prompt="calm piano music", lyrics="[Verse]\nla"))
     for home, credits, usd in (
@@ -27,10 +27,23 @@ def test_estimate_from_the_documented_example_then_from_your_own_history(tmp_pat
     ):
         History(home).save(replace(r, backend="api", model="minimax-music", credits_used=credits, usd_spent=usd))
     est = estimate_cost("minimax-music", 10, data_home=tmp_path)
-    assert est.credits_each == 120_000 and est.usd_total == pytest.approx(0.60)
-    assert "median of 3 generations in your history" in est.source
+    assert est.usd_total == pytest.approx(0.60) and est.credits_total == pytest.approx(1_200_000)
+    assert est.source == "your history, median of 3 pieces"
+    assert (
+        "10 generations of minimax-music ≈ $0.60 (1,200,000 credits) at $0.06 (120,000 credits) each" in est.describe()
+    )
+    # The provider's list wins over the history.
+    listing = Catalogue(
+        models=(ListedModel("minimax/music", ("minimax-music",), "audio", _fixed(0.035)),), checked_at=time.time()
+    )
+    listed = estimate_cost("minimax-music", 10, data_home=tmp_path, listing=listing)
+    assert listed.usd_total == pytest.approx(0.35) and listed.source.startswith("provider's list, checked ")
     with pytest.raises(ValueError, match="at least 1"):
         estimate_cost("minimax-music", 0)
+
+
+def _fixed(usd):
+    return {"kind": "fixed", "currency": "USD", "units": [{"name": "generation", "price": usd, "per": 1}]}
 
 
 def test_room_usage_counts_every_session_and_the_last_hour(tmp_path):
