@@ -204,6 +204,15 @@ class NotebookSession:
                 f"With a {word}, the cells marked 'billed' are billed by {_service_label(m)}; each says how much "
                 "before it runs. Set OFFLINE = True in the first cell to stay offline."
             )
+        listing = None if self.backend.offline_for(m) else self.backend.listing_for(m)
+        if listing is not None:
+            # What the provider's list says of the model, and when it was read ("model list not checked").
+            if listing.listed(m) is False:
+                lines.append(
+                    f"⚠ {m.id} is no longer listed by the provider ({listing.checked_words()}): choose another."
+                )
+            else:
+                lines.append(listing.checked_words()[0].upper() + listing.checked_words()[1:] + ".")
         return "\n".join(lines)
 
 

@@ -80,3 +80,28 @@ def test_a_replicate_row_is_said_per_model_and_costed_at_its_list_price(monkeypa
     text = nb.cost(2)
     assert "$0.07" in text and "list price" in text and "spent" not in text
     assert "r8_" not in capsys.readouterr().out + text
+
+
+def test_the_cost_line_and_banner_follow_the_providers_list(monkeypatch, tmp_path, capsys):
+    from music01_core.emulator import EmulatorServer
+
+    key = "sk-test-notebook-list"
+    with EmulatorServer(key=key, home=tmp_path / "emu") as emu:
+        monkeypatch.setenv("AIML_API_KEY", key)
+        monkeypatch.setenv("AIML_API_BASE", emu.url)
+        monkeypatch.setenv("MUSIC01_HOME", str(tmp_path / "home"))
+        monkeypatch.delenv("MUSIC01_BACKEND", raising=False)
+        emu.catalogue(delist=["minimax/music-1.5"])
+        nb = notebook_setup(model="minimax/music-2.6", workdir=tmp_path / "out")  # reads the list: no key sent
+        banner = capsys.readouterr().out
+        assert "Model list checked " in banner and emu.catalogue()["catalogue_auth_headers"] == 0
+        # An emulator bills nothing, so the line says so; a session that counts as billed reads the list's price.
+        assert "nothing is billed" in nb.cost(2)
+        monkeypatch.setattr(NotebookSession, "_local", lambda self, m: False)
+        text = nb.cost(2)
+        assert (
+            "2 generation(s) of music-2.6 · AI/ML API, ≈ $0.39 (780,000 credits) for 2 pieces · provider's list" in text
+        )
+        gone = nb.cost(1, "minimax/music-1.5")
+        assert "minimax/music-1.5 is no longer listed by the provider (model list checked " in gone
+        assert key not in text + gone + banner
