@@ -191,7 +191,7 @@ class CatalogueClient:
         try:
             fresh = self._read(headers, kept)
         except (requests.exceptions.RequestException, ValueError, TypeError, KeyError) as exc:
-            why = exc.args[0] if isinstance(exc, ValueError) and exc.args else type(exc).__name__
+            why = _why(exc)
             logger.info("model list not read: %s", why)
             fresh = Catalogue(models=kept.models, checked_at=kept.checked_at, etag=kept.etag, error=str(why))
         self._save(fresh)
@@ -218,6 +218,21 @@ class CatalogueClient:
             atomic_write_json(self.file, {**asdict(c), "models": [asdict(m) for m in c.models]})
         except OSError as exc:  # a read-only or full disk: the list still serves this run
             logger.info("model list not kept: %s", exc)
+
+
+def _why(exc: Exception) -> str:
+    """Why a look failed, in words a person reads beside "the last look failed (…)"."""
+    if isinstance(exc, requests.exceptions.Timeout):
+        return f"no answer within {TIMEOUT_S[1]:g} s"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "the secure connection failed"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "no connection"
+    if isinstance(exc, requests.exceptions.RequestException):
+        return f"network error ({type(exc).__name__})"
+    if isinstance(exc, ValueError) and exc.args and isinstance(exc.args[0], str) and exc.args[0].startswith("the "):
+        return exc.args[0]  # our own words ("the list answered HTTP 503", "the list is too large to read")
+    return "the answer was not a model list"
 
 
 def _listed(m: dict) -> ListedModel:
