@@ -1,7 +1,8 @@
 """The ``music01`` command line: the edge where errors become messages and exit codes.
 
 Exit codes: 0 success; 2 bad input or usage; 3 service/API failure; 4 a job still running at
-the provider (resume it later); 1 anything unexpected.
+the provider (resume it later); 1 anything unexpected, and for ``models --check-docs`` a provider
+reference that differs from the one music01 was built against (3: one could not be read).
 Errors are one line on stderr starting ``error: ``; ``--debug`` adds the traceback.
 """
 
@@ -514,6 +515,15 @@ def cmd_models(args: argparse.Namespace) -> int:
     from .backends import tokens_in_env
     from .models import MODELS, SERVICES, default_model, model_label
 
+    if getattr(args, "check_docs", False):
+        # The list read now (a 304 costs nothing), then each live model's docsJson, never with a key.
+        from .docscheck import check_docs
+
+        report = check_docs(_catalogue(force=True), MODELS)
+        print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else report.words())
+        # 1 on any drift (as `diff` exits 1 on a difference), else 3 (a service failure) when a
+        # reference could not be read, else 0: a scheduled job fails on either, and can tell them apart.
+        return 1 if report.drifted else EXIT_SERVICE if report.unchecked else EXIT_OK
     available = tokens_in_env()
     default = default_model(available)
     listing = _catalogue(force=args.live)
@@ -973,6 +983,12 @@ def _add_job_commands(sub) -> None:
     mo = sub.add_parser("models", help="the models, what each takes, and which are live")
     mo.add_argument("--json", action="store_true", help="print one JSON array")
     mo.add_argument("--live", action="store_true", help="read the provider's model list now (no key is sent)")
+    mo.add_argument(
+        "--check-docs",
+        action="store_true",
+        help="compare each live model's reference (its docsJson, read with no key) with the one music01 was built "
+        "against, field by field; exit 1 on a difference, 3 when one could not be read, else 0",
+    )
     mo.set_defaults(func=cmd_models)
 
     jo = sub.add_parser("jobs", help="jobs submitted but not saved yet (resume them with `resume`)")

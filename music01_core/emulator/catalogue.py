@@ -25,10 +25,14 @@ and ``docs/api-references/service-endpoints/models.json``; summarised in
   reference shows no music model's pricing block: the defaults below are plausible and cover every kind
   (music-2.6's 0.195 per generation is the music-2.6 page's example cost).
 
+- Each item's ``info.docsJson`` is ``{base}/_docs/{id}.json``, served by :mod:`.docs` (the model's
+  OpenAPI document, as music01 keeps it) on this router, with no key either.
+
 Test controls: ``POST /_emulator/catalogue`` with ops ``delist`` (ids), ``add`` (an item),
 ``republish`` (``{"id", "as"}``: new canonical id, the old one kept in ``aliases``), ``price``
 (``{"id", "pricing"}``), ``fault`` (``http:<status>``, ``slow``, ``badjson``, ``huge``: the next
-catalogue answer only; also the ``X-Music01-Fault`` header) and ``reset``; ``GET /_emulator/catalogue``
+catalogue answer only; also the ``X-Music01-Fault`` header), ``docs`` (edit a model's document so
+the live reference drifts: see :mod:`.docs`) and ``reset`` (documents too); ``GET /_emulator/catalogue``
 shows the state.  In Python: :func:`apply_ops` (``EmulatorServer.catalogue(...)``).
 """
 
@@ -43,11 +47,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from .common import EmulatorState, common_fault, gateway, slow_json
+from .docs import DOCS_PREFIX, apply_docs_ops, docs_router, reset_docs
 
 __all__ = ["catalogue_router", "apply_ops", "default_catalogue", "snapshot", "CATALOGUE_PATHS"]
 
 CATALOGUE_PATHS = ("/v1/models", "/models", "/api/v1/models")
-DOCS_PREFIX = "/_docs"
 SECTIONS = ("pricing", "modalities", "capabilities")
 DOCS = "https://docs.aimlapi.com/api-references"
 FAULT_ENDPOINT = "catalogue"
@@ -183,11 +187,12 @@ def _need(models: list[dict], name: str) -> dict:
 
 
 def apply_ops(state: EmulatorState, ops: dict) -> dict:
-    """Apply catalogue edits (``reset``, ``delist``, ``add``, ``republish``, ``price``, ``fault``); return :func:`snapshot`.
+    """Apply catalogue edits (``reset``, ``delist``, ``add``, ``republish``, ``price``, ``fault``, ``docs``);
+    return :func:`snapshot`.
 
     Raises KeyError for an unknown model id, ValueError for a malformed op.
     """
-    unknown = set(ops) - {"reset", "delist", "add", "republish", "price", "fault"}
+    unknown = set(ops) - {"reset", "delist", "add", "republish", "price", "fault", "docs"}
     if unknown:
         raise ValueError(f"unknown catalogue ops: {', '.join(sorted(unknown))}")
     with state.lock:
@@ -195,6 +200,7 @@ def apply_ops(state: EmulatorState, ops: dict) -> dict:
         if ops.get("reset"):
             models[:] = default_catalogue()
             state.faults[FAULT_ENDPOINT].clear()
+            reset_docs(state)
         for name in _as_list(ops.get("delist")):
             models.remove(_need(models, name))
         for item in _as_list(ops.get("add")):
@@ -206,6 +212,8 @@ def apply_ops(state: EmulatorState, ops: dict) -> dict:
         for spec in _as_list(ops.get("price")):
             _need(models, spec["id"])["pricing"] = copy.deepcopy(spec["pricing"])
         state.faults[FAULT_ENDPOINT].extend(_as_list(ops.get("fault")))
+        if ops.get("docs") is not None:
+            apply_docs_ops(state, models, ops["docs"])
     return snapshot(state)
 
 
@@ -225,12 +233,13 @@ def _add(models: list[dict], item: dict) -> None:
 
 
 def snapshot(state: EmulatorState) -> dict:
-    """The catalogue as stored (all sections), the queued faults and the auth-header count."""
+    """The catalogue as stored (all sections), the queued faults and the auth-header counts (list, documents)."""
     with state.lock:
         return {
             "models": copy.deepcopy(_ensure(state)),
             "faults": list(state.faults[FAULT_ENDPOINT]),
             "catalogue_auth_headers": state.stats["catalogue_auth_headers"],
+            "docs_auth_headers": state.stats.get("docs_auth_headers", 0),
         }
 
 
@@ -335,6 +344,7 @@ def catalogue_router(state: EmulatorState) -> APIRouter:
     router = APIRouter()
     with state.lock:
         _ensure(state)
+    router.include_router(docs_router(state))
 
     async def list_models(request: Request):
         models, fault = _begin(state, request)
