@@ -22,6 +22,7 @@ import requests
 
 from .catalogue import Catalogue
 from .drift import KEPT, REFERENCE_COMMIT, Difference, compare, kept_facts, request_facts
+from .errors import Music01Error
 from .transport import USER_AGENT, read_capped
 
 logger = logging.getLogger(__name__)
@@ -122,8 +123,8 @@ class DocsCheck:
         }
 
 
-class DocsError(ValueError):
-    """A document that could not be fetched or read (its message says why)."""
+class DocsError(Music01Error):
+    """A document that could not be fetched or read (its message says why); kept inside this module."""
 
 
 def fetch_doc(url: str, *, session=None) -> dict:
