@@ -27,7 +27,7 @@ import requests
 
 from music01_core import drift
 from music01_core.catalogue import Catalogue, ListedModel
-from music01_core.docscheck import MAX_BYTES, check_docs, fetch_doc, supported
+from music01_core.docscheck import MAX_BYTES, DocsError, check_docs, fetch_doc, supported
 from music01_core.drift import (
     KEPT,
     REFERENCE_DIR,
@@ -463,12 +463,12 @@ def test_a_republished_model_is_read_under_its_new_name():
     ],
 )
 def test_fetch_doc_says_why_a_document_cannot_be_read(answer, why):
-    with pytest.raises(ValueError, match=f"^{why}".replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(DocsError, match=f"^{why}".replace("(", r"\(").replace(")", r"\)")):
         fetch_doc("https://d/x", session=FakeSession({"https://d/x": answer}))
 
 
 def test_fetch_doc_refuses_a_url_that_is_not_http():
-    with pytest.raises(ValueError, match="not an http"):
+    with pytest.raises(DocsError, match="not an http"):
         fetch_doc("file:///etc/passwd", session=FakeSession({}))
 
 
