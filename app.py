@@ -19,16 +19,30 @@ from music01_core.models import get_model
 from music01_core.share import LINK_ROUTE
 from music01_ui.page import Page
 from music01_ui.page.browser import CSS, NOT_AUDIO, NOT_AUDIO_JS, wire_page_load  # noqa: F401 - NOT_AUDIO: tests
-from music01_ui.page.generate_tab import build_generate_tab, wire_generate_tab
-from music01_ui.page.header import build_header, model_view, wire_key, wire_model_menu  # noqa: F401 - model_view: tests
+from music01_ui.page.generate_tab import build_generate_tab, wire_generate_tab, wire_price_load
+from music01_ui.page.header import (  # noqa: F401 - model_view: tests
+    build_header,
+    model_view,
+    wire_key,
+    wire_menu_load,
+    wire_model_menu,
+)
 from music01_ui.page.history_tab import build_history_tab, wire_history_tab
 from music01_ui.page.lyrics_tab import build_lyrics_tab, wire_lyrics_tab
 from music01_ui.page.reference_tab import build_reference_tab, wire_reference_tab, wire_route_notice
+from music01_ui.page.takes_tab import build_takes_tab, wire_takes_tab
 from music01_ui.page.teacher_tab import build_teacher_tab, wire_teacher_tab
 from music01_ui.page.upload_tab import build_upload_tab, wire_upload_tab
 from music01_ui.reference import _envelope, segment_check, waveform_figure  # noqa: F401 - re-exported for tests
 from music01_ui.room import teacher_token
-from music01_ui.session import CONFIG_PROBLEMS, MAX_UPLOAD, PUBLISHER, START_MODEL, start_cleanup
+from music01_ui.session import (
+    CONFIG_PROBLEMS,
+    MAX_UPLOAD,
+    PUBLISHER,
+    START_MODEL,
+    start_cleanup,
+    start_listing_refresh,
+)
 
 logger = logging.getLogger("music01.app")
 
@@ -47,6 +61,7 @@ def build() -> gr.Blocks:
         build_lyrics_tab(ui, dm)
         build_generate_tab(ui, dm)
         build_history_tab(ui, dm)
+        build_takes_tab(ui, dm)
         if room:
             build_teacher_tab(ui)
         # ---- wiring, in the order the events have always been registered ----
@@ -58,9 +73,12 @@ def build() -> gr.Blocks:
         wire_route_notice(ui)
         wire_generate_tab(ui)
         wire_history_tab(ui)
+        wire_takes_tab(ui)
         if room:
             wire_teacher_tab(ui)
         wire_page_load(demo, ui)
+        wire_menu_load(demo, ui)
+        wire_price_load(demo, ui)
     return demo
 
 
@@ -102,6 +120,7 @@ def main() -> None:
     demo = build()
     demo.queue(default_concurrency_limit=max(1, os.cpu_count() or 1))
     threading.Thread(target=_warm_up, name="music01-warm-up", daemon=True).start()
+    start_listing_refresh()  # the provider's model list, read in the background: nothing waits on it
     start_cleanup()
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),

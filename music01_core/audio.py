@@ -47,7 +47,16 @@ if TYPE_CHECKING:  # numpy is imported lazily: the CLI's prepare does not need i
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Clip", "prepare_clip", "inspect_clip", "check_segment", "load_audio", "format_duration", "check_input_file"]
+__all__ = [
+    "Clip",
+    "prepare_clip",
+    "inspect_clip",
+    "check_segment",
+    "load_audio",
+    "format_duration",
+    "check_input_file",
+    "audio_format",
+]
 
 # A segment end this close past the end of the file is treated as "the end" (durations
 # in containers are rounded, and people type 30 for a 29.98 s file).
@@ -582,3 +591,38 @@ def inspect_clip(path: str | os.PathLike, *, model=None) -> Clip:
         start_s=0.0,
         end_s=round(measured_s, 6),
     )
+
+
+def audio_format(data: bytes, claimed: str | None = None) -> str | None:
+    """The container ``data`` is, read from its first bytes, else ``claimed``.
+
+    A finished job's audio is told by its bytes, not by a label: Stable Audio answers a WAV as
+    ``application/octet-stream`` (aimlapi/api-docs f14fa72, ``Stability-AI/stable-audio.md``), and
+    a model with no format field answers what it makes.  Raw PCM has no signature: when ``claimed``
+    is ``pcm`` only an unmistakable container header overrides it (an MPEG frame sync can be samples).
+
+    Parameters
+    ----------
+    data : bytes
+    claimed : str, optional
+        What the request asked for, or the file's name or type said.
+
+    Returns
+    -------
+    str or None
+        ``wav``, ``mp3``, ``flac``, ``ogg``, ``m4a``, or ``claimed``.
+    """
+    head = bytes(data[:12])
+    if head[:4] in (b"RIFF", b"RIFX") and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:3] == b"ID3":
+        return "mp3"
+    if head[:4] == b"fLaC":
+        return "flac"
+    if head[:4] == b"OggS":
+        return "ogg"
+    if head[4:8] == b"ftyp":
+        return "m4a"
+    if claimed != "pcm" and len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        return "mp3"  # an MPEG audio frame without tags
+    return claimed

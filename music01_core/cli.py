@@ -131,6 +131,55 @@ def cmd_lyrics_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_lyrics_write(args: argparse.Namespace) -> int:
+    """`music01 lyrics write`: the price first (a billed call), then the draft, its count, and where it was kept."""
+    from .backends import open_backend
+    from .storage import atomic_write_bytes
+
+    follow = "shorter" if args.shorter else "another verse" if args.another_verse else None
+    follow = "keep my chorus" if args.keep_chorus else follow
+    if (follow is None) != (args.from_file is None):
+        raise InputError(
+            "a follow-up needs both the draft and what to do: --from FILE with --shorter, --another-verse or "
+            "--keep-chorus."
+        )
+    draft = _read_lyrics_file(args.from_file) if args.from_file else None
+    backend = open_backend(args.backend)
+    offline = backend.offline or backend.credential("aimlapi") is None
+    said = sys.stderr if args.json else sys.stdout
+    if offline:
+        print("writer: music01's offline writer (no AIML_API_KEY set): not a language model; free", file=said)
+
+    def on_price(price) -> None:
+        print(f"price: {price.words()}", file=said, flush=True)
+
+    out = backend.write_lyrics(
+        args.theme,
+        mood=args.mood,
+        model=_named_model(args.model),
+        chat_model=args.chat_model,
+        follow_up=follow,
+        draft=draft,
+        seed=args.seed,
+        into_prompt=args.into_prompt,
+        prompt=args.prompt,
+        accompaniment=not args.no_accompaniment,
+        on_price=on_price,
+    )
+    if args.output:
+        atomic_write_bytes(args.output, (out.text + "\n").encode("utf-8"))
+    if args.json:
+        _print_json({**out.to_dict(), "output": args.output})
+        return EXIT_OK
+    _warn(out.warnings)
+    print(out.text)
+    shape = f"{out.model}'s {out.field} ({out.style} format)"
+    print(f"{out.count_words()} · {shape} · {out.writer_words()} · {out.cost_words()}")
+    where = [f"kept in {out.path}"] if out.path else ["not kept on disk"]
+    print("; ".join(where + ([f"written to {args.output}"] if args.output else [])))
+    return EXIT_OK
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze
 
@@ -302,6 +351,7 @@ def _output_target(args: argparse.Namespace, model, fmt: str) -> Path:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from .lyrics import prepare_text_fields
+    from .options import check_options, parse_option_args
     from .types import MusicRequest
 
     model = _choose_model(args)
@@ -322,6 +372,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         is_instrumental=args.instrumental,
         lyrics_optimizer=args.lyrics_optimizer,
     )
+    options = parse_option_args(args.option)
+    check_options(model, options, request=MusicRequest(seed=args.seed))  # a bad name or value: said now
     backend = _open_backend(args, model)
     request = MusicRequest(
         model=model.id,
@@ -333,6 +385,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         voice_id=args.voice_id,
         instrumental_id=args.instrumental_id,
+        options=options,
     )
     if model.gives_ids:
         request = _uploaded_reference(args, backend, request)
@@ -578,6 +631,8 @@ def _listing(m, listing) -> dict:
 
 def _print_model(m, default: str, listing: dict | None = None) -> None:
     """One model's lines in `music01 models`."""
+    from .options import option_lines
+
     mark = "*" if m.id == default else " "
     state = "live" if m.live else f"legacy (retired {m.retired_on}; use {m.replacement})"
     listed = (listing or {}).get("listed")
@@ -602,6 +657,8 @@ def _print_model(m, default: str, listing: dict | None = None) -> None:
     print(f"{mark} {m.id:26s} {state}")
     print(f"    {m.summary}")
     print(f"    {ref} · {' · '.join(texts)}" + (f" · switches: {', '.join(m.flags)}" if m.flags else ""))
+    if m.options:
+        print("    options (--option NAME=VALUE):" + "".join(f"\n      {line}" for line in option_lines(m)))
     if m.list_price is not None:
         print(f"    {m.list_price.describe()}")
 
@@ -781,6 +838,8 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         latency_s=args.latency_s,
         retire_music01=args.retire_music01,
         service=args.service,
+        balance_usd=args.balance_usd,
+        refuse_when_short=args.refuse_when_short,
     )
     return EXIT_OK
 
@@ -841,6 +900,59 @@ def cmd_room_usage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _no_account(backend) -> str | None:
+    """Why there is no AI/ML API balance or spend to read (no key, or --backend offline); None when there is."""
+    if "aimlapi" in backend.credentials and not backend.offline:
+        return None
+    if backend.offline and "aimlapi" in backend.credentials:
+        return "--backend offline: the offline engine has no balance and bills nothing"
+    return "no AIML_API_KEY set: the offline engine has no balance and bills nothing"
+
+
+def cmd_balance(args: argparse.Namespace) -> int:
+    """`music01 balance`: what the AI/ML API key has left, in dollars and credits (GET /v2/billing).
+
+    With no key it says so and exits 0: nothing is billed, so nothing is wrong (``--json``: ``"balance": null``).
+    """
+    from .backends import open_backend
+
+    backend = open_backend(args.backend)
+    why = _no_account(backend)
+    balance = backend.balance("aimlapi") if why is None else None
+    if args.json:
+        _print_json({"service": "aimlapi", "balance": balance.to_dict() if balance else None, "reason": why})
+    else:
+        print(balance.words() if balance is not None else why)
+    return EXIT_OK
+
+
+def cmd_spend(args: argparse.Namespace) -> int:
+    """`music01 spend`: every history under MUSIC01_HOME beside the provider's usage log (GET /v2/logs).
+
+    With no key it says so and exits 0, like ``balance`` (``--json``: ``"spend": null``).
+    """
+    from .account import parse_since
+    from .backends import open_backend
+    from .room import history_homes
+    from .settings import data_home
+
+    parse_since(args.since)  # a window the log cannot be read over is refused before anything else
+    backend = open_backend(args.backend)
+    why = _no_account(backend)
+    if why is not None:
+        if args.json:
+            _print_json({"service": "aimlapi", "spend": None, "reason": why})
+        else:
+            print(why)
+        return EXIT_OK
+    spend = backend.spend(since=args.since, homes=history_homes(data_home()))
+    if args.json:
+        _print_json(spend.to_dict())
+    else:
+        print("\n".join(spend.lines()))
+    return EXIT_OK
+
+
 def cmd_example(args: argparse.Namespace) -> int:
     from .examples import write_example
 
@@ -872,6 +984,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generate_outputs(ge)
     _add_job_commands(sub)
     _add_room_commands(sub)
+    _add_account_commands(sub)
     _add_lyrics_commands(sub)
     return p
 
@@ -929,7 +1042,7 @@ def _add_generate_inputs(ge) -> None:
     src = ge.add_mutually_exclusive_group()
     src.add_argument("--lyrics", metavar="TEXT", help="lyrics; a literal \\n is read as a newline")
     src.add_argument("--lyrics-file", metavar="F", help="read the lyrics from a UTF-8 file")
-    ge.add_argument("--prompt", metavar="TEXT", help="style prompt (music-cover, music-2.x)")
+    ge.add_argument("--prompt", metavar="TEXT", help="style prompt, for the models that take one (`music01 models`)")
     refs = ge.add_mutually_exclusive_group()
     refs.add_argument("--reference", metavar="FILE", help="reference audio file (any format; prepared first)")
     refs.add_argument("--reference-url", metavar="URL", help="public http(s) URL of a WAV/MP3 reference")
@@ -941,6 +1054,13 @@ def _add_generate_inputs(ge) -> None:
     ge.add_argument("--instrumental-id", metavar="ID", help="music-01: an instrumental_id from an upload")
     ge.add_argument(
         "--purpose", choices=("song", "voice", "instrumental"), help="music-01: what --reference is (default song)"
+    )
+    ge.add_argument(
+        "--option",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a field of the model's own (repeatable): duration_s=30, negative_prompt=…, steps=50 "
+        "(`music01 models` lists each model's, with ranges)",
     )
 
 
@@ -957,7 +1077,12 @@ def _add_generate_outputs(ge) -> None:
         choices=("mp3", "wav", "pcm"),
         help="default from OUT's suffix, else mp3 (converted here when the model returns only MP3)",
     )
-    ge.add_argument("--seed", type=int, metavar="N", help="seed for the offline engine (same seed, same audio)")
+    ge.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="same seed, same audio: for the offline engine, and sent to a model whose API takes a seed (lyria2)",
+    )
     ge.add_argument(
         "--wait-s",
         type=float,
@@ -1030,6 +1155,14 @@ def _add_job_commands(sub) -> None:
         action="store_true",
         help="answer music-01's endpoints as the provider does since August 2026 (retired)",
     )
+    em.add_argument(
+        "--balance-usd", type=float, default=10.0, metavar="X", help="each key's starting balance (default 10)"
+    )
+    em.add_argument(
+        "--refuse-when-short",
+        action="store_true",
+        help="answer a submit that costs more than the key's balance with the provider's 403 (out of credits)",
+    )
     em.set_defaults(func=cmd_emulate)
 
     ex = sub.add_parser("example", help="write one of the project's own example references (WAV)")
@@ -1060,8 +1193,25 @@ def _add_room_commands(sub) -> None:
     ro.set_defaults(func=lambda a: _missing(ro))
 
 
+def _add_account_commands(sub) -> None:
+    """balance and spend: what the AI/ML API key has left and what it has spent."""
+    ba = sub.add_parser(
+        "balance", help="what the AI/ML API key has left, in dollars and credits (no key: says so, exit 0)"
+    )
+    ba.add_argument("--json", action="store_true", help="print one JSON object")
+    ba.set_defaults(func=cmd_balance)
+    sp = sub.add_parser(
+        "spend", help="your history beside the provider's usage log: each piece's cost, rows made elsewhere, totals"
+    )
+    sp.add_argument(
+        "--since", default="24h", metavar="WINDOW", help="hours or days, such as 24h (default) or 7d; at most 92d"
+    )
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    sp.set_defaults(func=cmd_spend)
+
+
 def _add_lyrics_commands(sub) -> None:
-    """lyrics check."""
+    """lyrics check and lyrics write."""
     ly = sub.add_parser("lyrics", help="lyrics tools")
     lysub = ly.add_subparsers(dest="lyrics_command", metavar="ACTION", parser_class=_Parser)
     lc = lysub.add_parser("check", help="count and check lyrics against music-01's rules")
@@ -1075,7 +1225,47 @@ def _add_lyrics_commands(sub) -> None:
     )
     lc.add_argument("--json", action="store_true", help="print one JSON object")
     lc.set_defaults(func=cmd_lyrics_check)
+    _add_lyrics_write(lysub)
     ly.set_defaults(func=lambda a: _missing(ly))
+
+
+def _add_lyrics_write(lysub) -> None:
+    """lyrics write: a theme and a mood become lyrics in the model's format (a chat model, or the offline writer)."""
+    lw = lysub.add_parser(
+        "write",
+        help="write lyrics for a theme and a mood, in the model's format and within its limit "
+        "(a chat model with AIML_API_KEY, else music01's offline writer)",
+    )
+    lw.add_argument("--theme", metavar="TEXT", default="", help="what the song is about (a follow-up may leave it out)")
+    lw.add_argument("--mood", metavar="TEXT", default="", help="how it feels: melancholy, upbeat, tender…")
+    lw.add_argument(
+        "--model",
+        metavar="M",
+        default=None,
+        help="the music model whose format and limit apply (default MUSIC01_MODEL)",
+    )
+    lw.add_argument(
+        "--chat-model",
+        metavar="ID",
+        default=None,
+        help="the chat model that writes (default: gpt-4o-mini when the provider lists it, else minimax/m2)",
+    )
+    lw.add_argument("--from", dest="from_file", metavar="FILE", help="the current draft, for a follow-up")
+    edit = lw.add_mutually_exclusive_group()
+    edit.add_argument("--shorter", action="store_true", help="follow-up: make the draft shorter")
+    edit.add_argument("--another-verse", action="store_true", help="follow-up: add one more verse")
+    edit.add_argument("--keep-chorus", action="store_true", help="follow-up: write it again, the chorus kept verbatim")
+    lw.add_argument(
+        "--into-prompt",
+        action="store_true",
+        help="for a model that sings lyrics written inside its prompt (elevenlabs/eleven_music): put them there",
+    )
+    lw.add_argument("--prompt", metavar="TEXT", default="", help="with --into-prompt: the style part of the prompt")
+    lw.add_argument("--no-accompaniment", action="store_true", help="music-01's format: no ##…## wrap")
+    lw.add_argument("--seed", type=int, metavar="N", help="the offline writer's seed (same seed, same draft)")
+    lw.add_argument("-o", "--output", metavar="FILE", help="also write the draft to FILE (UTF-8 text)")
+    lw.add_argument("--json", action="store_true", help="print one JSON object (the price goes to stderr)")
+    lw.set_defaults(func=cmd_lyrics_write)
 
 
 def _positive_int(text: str) -> int:

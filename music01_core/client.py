@@ -28,14 +28,19 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .account import Balance, ShortBalanceError, Spend, parse_since, reconcile
+from .audio import audio_format
 from .catalogue import CatalogueClient
 from .errors import (
     ApiError,
     BadAudioError,
     InputError,
+    InsufficientCreditsError,
     JobError,
     JobNotFoundError,
     JobPendingError,
+    MissingApiKeyError,
+    Music01Error,
     ProtocolError,
     ReferenceUrlError,
     ResultExpiredError,
@@ -44,13 +49,16 @@ from .errors import (
 from .history import History, PendingJob
 from .library import ReferenceLibrary
 from .lyrics import prepare_text_fields
+from .lyrics_writer import ChatLedger, ChatPrice, LyricsDraft, LyricsRequest
 from .models import DEFAULT_MODEL, LEGACY_MODEL, MODELS, default_model, get_model, get_service
+from .options import check_options
 from .pricing import Price, price_of
 from .providers import Provider, adapter_name, open_provider
 from .providers.aimlapi import job_failed
 from .providers.music01 import check_ids
 from .references import is_loopback_url, route_reference
 from .settings import (
+    BALANCE_TIMEOUT_S,
     DEFAULT_WAIT_S,
     LOGS_WAITS_S,
     POLL_FIRST_S,
@@ -208,6 +216,7 @@ class Client:
             is_instrumental=request.is_instrumental,
             lyrics_optimizer=request.lyrics_optimizer,
         )
+        options = check_options(m, request.options, request=request)  # the row's other fields, by name
         provider = self.provider_for(m)
         setting = _setting_for(m, request.audio_setting)
         if m.reference.purpose_fields:
@@ -218,7 +227,7 @@ class Client:
             ref = None
         else:
             ref = self._route(request.reference, m, provider)
-        return Job(
+        job = Job(
             model=m,
             lyrics=fields.lyrics,
             prompt=fields.prompt,
@@ -230,8 +239,10 @@ class Client:
             purpose=request.purpose,
             voice_id=request.voice_id,
             instrumental_id=request.instrumental_id,
-            warnings=(*fields.warnings, *self._stand_in(m)),
+            warnings=(*fields.warnings, *options.warnings, *self._stand_in(m)),
+            options=options.api,
         )
+        return replace(job, **options.request_attrs)  # what an option mirrors (its seed) rides on the job too
 
     def listing_for(self, model):
         """The copy on disk of the model list of the service that serves ``model`` (never the network),
@@ -316,18 +327,234 @@ class Client:
         on_status: StatusCallback | None = None,
         on_submit: Callable[[str], None] | None = None,
     ) -> GenerationResult:
-        """Send a prepared job once and return its piece, kept in the history before it is returned."""
+        """Send a prepared job once and return its piece, kept in the history before it is returned.
+
+        Raises
+        ------
+        ShortBalanceError
+            The balance, read just before, is below the piece's price: nothing was sent.
+        """
         provider = self.provider_for(job.model)
-        if provider.answers_once:
-            piece = self._run_once(provider, job, on_status)
-        else:
-            pending = self._submit_traced(provider, job)
-            if on_submit is not None:
-                on_submit(pending.generation_id)
-            if on_status is not None:
-                on_status(pending.status, 0.0)
-            piece = self._follow(provider, pending, wait_s=wait_s, on_status=on_status)
+        self._refuse_short(job, provider)
+        try:
+            if provider.answers_once:
+                piece = self._run_once(provider, job, on_status)
+            else:
+                pending = self._submit_traced(provider, job)
+                if on_submit is not None:
+                    on_submit(pending.generation_id)
+                if on_status is not None:
+                    on_status(pending.status, 0.0)
+                piece = self._follow(provider, pending, wait_s=wait_s, on_status=on_status)
+        except InsufficientCreditsError as exc:
+            raise self._with_balance(exc, provider) from exc
         return replace(piece, warnings=(*job.warnings, *piece.warnings)) if job.warnings else piece
+
+    # --- the account: balance, spend, and the refusal before billing -------------------------------
+    def balance(self, service: str = "aimlapi", *, timeout=BALANCE_TIMEOUT_S) -> Balance | None:
+        """What the key of ``service`` has left, read now (``GET /v2/billing`` for the AI/ML API).
+
+        Parameters
+        ----------
+        service : str
+            A :data:`~music01_core.models.SERVICES` name.
+        timeout : (float, float)
+            Connect and read timeouts, in seconds (short: :data:`~music01_core.settings.BALANCE_TIMEOUT_S`).
+
+        Returns
+        -------
+        Balance or None
+            None offline, without a credential for ``service``, or for a service that publishes no
+            balance (Replicate).
+
+        Raises
+        ------
+        ApiError
+            The service refused (a key it does not know: 401) or did not answer.
+        """
+        read = self._account_call(service, "balance")
+        return read(timeout=timeout) if read is not None else None
+
+    def spend(self, *, since: str = "24h", homes=None, service: str = "aimlapi") -> Spend:
+        """The local history beside the provider's usage log over ``since`` (:func:`~music01_core.account.reconcile`).
+
+        Parameters
+        ----------
+        since : str
+            ``24h``, ``7d``…: a whole number of hours or days, at most 92 days.
+        homes : iterable of path-like, optional
+            The music01 homes whose histories count (a shared server's: ``room.history_homes``);
+            default this client's own history.
+        service : str
+
+        Raises
+        ------
+        InputError
+            ``since`` is not a window (checked before anything is read); no credential for ``service``
+            (:class:`~music01_core.errors.MissingApiKeyError`), or a service with no usage log.
+        ApiError
+            The log could not be read (401, 429 after waiting, 5xx, an answer that is not the documented one).
+        """
+        period, _ = parse_since(since)
+        read = self._account_call(service, "logs")
+        if read is None:
+            s = get_service(service)
+            if s is not None and (self.offline or service not in self.credentials):
+                raise MissingApiKeyError(
+                    f"no {s.token_envs[0]} set: the offline engine bills nothing, so there is no spend to reconcile."
+                )
+            raise InputError(f"{s.label if s else service} publishes no usage log music01 can read: see its dashboard.")
+        rows, complete = read(since=period)
+        checked_at = time.time()
+        histories = [self.history] if homes is None else [History(h) for h in homes]
+        entries = [e for h in histories for e in h.list()]
+        entries += [c for h in histories for c in ChatLedger(h.dir.parent).list()]  # lyrics requests (chat calls)
+        open_jobs = [j for h in histories for j in h.pending()]  # every job record here knows its id
+        return reconcile(
+            entries, rows, since=period, open_jobs=open_jobs, checked_at=checked_at, service=service, complete=complete
+        )
+
+    # --- lyrics written for you: a chat model of the AI/ML API, or the offline writer ---------------------
+    def write_lyrics(
+        self, theme: str = "", *, on_price: Callable[[ChatPrice], None] | None = None, **options
+    ) -> LyricsDraft:
+        """Lyrics for a theme and a mood, in the chosen music model's format and within its limit.
+
+        With an AI/ML API key, a chat model of the provider's list writes them (one billed call, sent once
+        through :func:`~music01_core.transport.send_billed`, its record kept under the home before it is
+        sent); otherwise music01's offline writer does, and says so.  The draft passes the lyrics check before
+        it is returned, and is kept under ``<home>/lyrics/drafts/``.
+
+        Parameters
+        ----------
+        theme : str
+            What the song is about.
+        on_price : callable, optional
+            Called with the :class:`~music01_core.lyrics_writer.ChatPrice` before the billed call is sent.
+        **options
+            The other fields of :class:`~music01_core.lyrics_writer.LyricsRequest`: ``mood``, ``model``,
+            ``chat_model``, ``follow_up`` with ``draft``, ``seed``, ``into_prompt`` with ``prompt``,
+            ``accompaniment``.
+
+        Returns
+        -------
+        LyricsDraft
+
+        Raises
+        ------
+        InputError
+            Before anything is sent (a model that takes no lyrics, no theme, a chat model not listed…).
+        ApiError
+            The call failed; never sent again (a lost answer stays in the record for ``music01 spend``).
+        """
+        from .lyrics_writer import chat_draft, keep_draft, offline_draft
+        from .providers.chat import ChatCompletions
+
+        request = LyricsRequest(theme=theme, **options)
+        cred = None if self.offline else self.credential("aimlapi")
+        if cred is None:
+            return keep_draft(self.home, offline_draft(request))
+        session = getattr(self, "session", None)
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        chat = ChatCompletions(
+            cred.base_url,
+            cred.token,
+            session=session,
+            timeout=(getattr(self, "timeout", (10.0,))[0], 120.0),
+            sleep=self._sleep,
+            backoff_s=getattr(self, "backoff_s", 1.0),
+            max_backoff_s=getattr(self, "max_backoff_s", 30.0),
+            redact=self._redact,
+        )
+        ledger = ChatLedger(self.home)
+        draft = chat_draft(
+            request,
+            send=chat.complete,
+            listing=self._chat_listing(cred, refresh=True),
+            ledger=ledger,
+            secret=cred.token,
+            base_url=cred.base_url,
+            key_fp=self.key_fp,
+            local=is_loopback_url(cred.base_url),
+            on_price=on_price,
+            new_request_id=new_client_request_id,
+        )
+        return keep_draft(self.home, draft, ledger)
+
+    def lyrics_price(self, theme: str = "", **options) -> ChatPrice | None:
+        """What :meth:`write_lyrics` would cost at most, from the copy of the model list on disk (never the network).
+
+        Returns
+        -------
+        ChatPrice or None
+            None: the offline writer writes them, for free.
+        """
+        from .lyrics_writer import chat_quote
+
+        cred = None if self.offline else self.credential("aimlapi")
+        if cred is None:
+            return None
+        listing = self._chat_listing(cred, refresh=False)
+        return chat_quote(LyricsRequest(theme=theme, **options), listing, local=is_loopback_url(cred.base_url))
+
+    def _chat_listing(self, cred, *, refresh: bool):
+        """The copy of the AI/ML API's model list (read now, with short timeouts, when ``refresh`` and never read)."""
+        client = CatalogueClient.of(cred.service, cred.base_url)
+        listing = client.cached()
+        return client.check() if refresh and listing.checked_at is None else listing
+
+    def _account_call(self, service: str, what: str):
+        """The adapter's ``balance`` or ``logs`` for ``service``, or None (offline, no credential, none published)."""
+        s = get_service(service)
+        if s is None or self.offline or service not in self.credentials:
+            return None
+        provider = self.provider_for(s.default_model)
+        return None if provider.offline else getattr(provider, what, None)
+
+    def _quiet_balance(self, provider: Provider) -> Balance | None:
+        """The balance of the account ``provider`` bills, or None when it publishes none or it cannot be read
+        (short timeouts): reading it never stops a generate."""
+        read = None if provider.offline else getattr(provider, "balance", None)
+        if read is None:
+            return None
+        try:
+            return read(timeout=BALANCE_TIMEOUT_S)
+        except (Music01Error, OSError, ValueError) as exc:
+            logger.info("the balance could not be read: %s", exc)
+            return None
+
+    def _refuse_short(self, job: Job, provider: Provider) -> None:
+        """Refuse, before anything is sent, a billed call that the known balance cannot pay.
+
+        Only when the adapter that bills the piece publishes a balance (the AI/ML API's job models),
+        never the offline engine.  The price comes from :meth:`price_for` (disk only); the balance is
+        read only when there is a price, with a short timeout; an unknown balance refuses nothing.
+        """
+        m = job.model
+        if provider.offline or getattr(provider, "balance", None) is None:
+            return
+        try:
+            price = self.price_for(m, settings=_price_settings(job))
+        except (Music01Error, OSError, ValueError) as exc:
+            logger.info("no price for %s before the billed call: %s", m.id, exc)
+            return
+        if price.usd_each is None:
+            return
+        balance = self._quiet_balance(provider)
+        if balance is not None and balance.currency.upper() == "USD" and balance.usd < price.usd_each:
+            raise ShortBalanceError(balance, price)
+
+    def _with_balance(self, exc: InsufficientCreditsError, provider: Provider) -> InsufficientCreditsError:
+        """The provider's "out of credits" with the balance said beside it, when it can be read."""
+        balance = self._quiet_balance(provider)
+        if balance is None:
+            return exc
+        out = InsufficientCreditsError(f"{exc} Balance now: {balance.words()}.")
+        out.__dict__.update(exc.__dict__)  # its status, ids and flags as they were
+        return out
 
     def _run_once(self, provider: Provider, job: Job, on_status) -> GenerationResult:
         """A provider whose answer is the piece: keep a "sent" record until the piece is saved."""
@@ -605,6 +832,7 @@ class Client:
         fmt = _format_of(status, setting, default=m.returns[0] if m is not None else "mp3")
         try:
             audio = provider.download(status)
+            fmt = audio_format(audio, fmt)  # the bytes tell, not a label (stable-audio: "application/octet-stream")
             duration_s, channels = provider.check_audio(audio, fmt)
         except ResultExpiredError as exc:
             self.history.update_pending(gid, state="failed", error=str(exc))
@@ -782,6 +1010,15 @@ class _Follower:
 def _service_label(provider: Provider) -> str:
     service = getattr(provider, "service", None)
     return service.label if service is not None else "AI/ML API"
+
+
+def _price_settings(job: Job) -> dict:
+    """The job's output settings as a ``variants`` price names them (``{"audio_setting.audio_sample_rate": 44100}``)."""
+    m, setting = job.model, job.audio_setting
+    if setting is None or m.audio_setting is None:
+        return {}
+    sent = setting.to_dict(sample_rate_field=m.audio_setting.sample_rate_field)
+    return {f"audio_setting.{k}": v for k, v in sent.items()}
 
 
 def _setting_for(m, setting: AudioSetting | None) -> AudioSetting | None:

@@ -46,15 +46,19 @@ REFERENCE_COMMIT = "f14fa72fbcea53f909372ad0975b079f4587c70b"
 #: Where they are (package data).
 REFERENCE_DIR = Path(__file__).with_name("provider_docs")
 #: Each supported live model's kept reference: ``model id -> (file, git blob id)``.  The files are
-#: ``docs/api-references/music-models/MiniMax/<name>.json`` at :data:`REFERENCE_COMMIT`, byte for byte
-#: (``minimax-music.json``, 1.7 MB of every model's schemas, is kept gzipped); the blob id is what
-#: ``git hash-object`` gives for the (unzipped) bytes, so a test proves nothing was edited.
+#: ``docs/api-references/music-models/<vendor>/<name>.json`` at :data:`REFERENCE_COMMIT` (``MiniMax/``,
+#: ``elevenlabs/``, ``Google/``, ``Stability-AI/``), byte for byte (``minimax-music.json``, 1.7 MB of every
+#: model's schemas, is kept gzipped); the blob id is what ``git hash-object`` gives for the (unzipped)
+#: bytes, so a test proves nothing was edited.
 KEPT: dict[str, tuple[str, str]] = {
     "minimax-music": ("minimax-music.json.gz", "06f750bfbb0b0c3193195ce6e3fe96e0011ab1b0"),
     "minimax/music-cover": ("music-cover.json", "0b684cc8e59fa9780a24c27e7d39ff82b2b50a9d"),
     "minimax/music-2.6": ("music-2.6.json", "29514b98d90d3a2034f7ae4c74cf15ab475ba9e6"),
     "minimax/music-2.0": ("music-2.0.json", "5ee1a3a733b1fabe35cfcfd9d871bc049d3332d0"),
     "minimax/music-1.5": ("music-1.5.json", "06d475a2c50e80adf1c3e8490ceff1bd7078a980"),
+    "elevenlabs/eleven_music": ("eleven_music.json", "147319787c6ae99d345accb9fab4b337d7a242fd"),
+    "google/lyria2": ("Lyria-2.json", "e639bf2d1d792c63f20fe7c75cb42dc4ac1e92de"),
+    "stable-audio": ("stable-audio.json", "2fd54e3ae4f4e8b0ac4586551a8dbd5d5325de9e"),
 }
 
 #: What :func:`compare` looks at, in the order differences are listed.  ``field``: a field new or

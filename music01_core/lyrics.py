@@ -170,7 +170,8 @@ class LyricsReport:
         raise LyricsError(self.errors[0])
 
 
-def _clean(text: str) -> tuple[str, dict]:
+def strip_invisible(text: str) -> tuple[str, dict]:
+    """``text`` with invisible and control characters removed (line ends unified), and a count of each removed."""
     removed: dict[str, int] = {}
 
     def note(ch: str) -> None:
@@ -244,7 +245,7 @@ def check_lyrics(text: str, *, max_chars: int | None = None, model=None) -> Lyri
     max_chars = max_chars if max_chars is not None else (spec.max_chars if spec else MAX_LYRICS_CHARS)
     if not isinstance(text, str):
         raise LyricsError(f"lyrics must be text, not {type(text).__name__}.")
-    cleaned, removed = _clean(text)
+    cleaned, removed = strip_invisible(text)
     if cleaned.endswith("\n") and not cleaned.endswith("\n\n"):
         # Editors end a text (and every lyrics file) with one newline: that one is the file's, not the song's.
         cleaned = cleaned[:-1]
@@ -511,7 +512,8 @@ def _prompt_field(m, prompt: str, is_instrumental: bool, lyrics_optimizer: bool,
     if n < spec.min_chars:
         raise PromptError(f"{size}; {m.id} needs at least {spec.min_chars} — say a little more about the style.")
     if n > spec.max_chars:
-        raise PromptError(f"{size}; {m.id} takes at most {spec.max_chars} — remove {n - spec.max_chars}.")
+        note = f" ({spec.limit_note.rstrip('.')})" if spec.limit_note else ""
+        raise PromptError(f"{size}; {m.id} takes at most {spec.max_chars}{note} — remove {n - spec.max_chars}.")
     if removed:
         warnings.append("removed invisible characters from the style prompt.")
     return cleaned
@@ -519,7 +521,7 @@ def _prompt_field(m, prompt: str, is_instrumental: bool, lyrics_optimizer: bool,
 
 def _clean_prompt(prompt: str) -> tuple[str, dict]:
     """The style prompt as it is sent (invisible characters removed, ends stripped), and what was removed."""
-    cleaned, removed = _clean(prompt)
+    cleaned, removed = strip_invisible(prompt)
     return cleaned.strip(), removed
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "ReferenceSpec",
     "TextSpec",
     "AudioSettingSpec",
+    "OptionSpec",
     "Model",
     "MODELS",
     "DEFAULT_MODEL",
@@ -40,6 +41,7 @@ __all__ = [
     "model_label",
     "resolve_model",
     "default_model",
+    "options_by_name",
 ]
 
 
@@ -273,6 +275,98 @@ class AudioSettingSpec:
 
 
 @dataclass(frozen=True)
+class OptionSpec:
+    """One field a model takes beyond its text, reference, output settings and switches: a length, a seed…
+
+    The same ``name`` means the same thing on every model that takes it, in the same unit, so one
+    control serves them all (a "length" in seconds for ElevenLabs' milliseconds and Stable Audio's
+    seconds alike); ``api_field`` and ``scale`` say how each model's provider wants it.  Checked once,
+    by :func:`music01_core.options.check_options` (``Client.prepare``), and sent by the adapter under
+    ``api_field``: a model with a new field needs a new row, no new code.
+
+    Attributes
+    ----------
+    name : str
+        What people and code call it, its unit in the name (``duration_s``, ``start_s``, ``seed``,
+        ``steps``, ``negative_prompt``): ``MusicRequest.options`` and ``--option NAME=VALUE`` use it.
+    api_field : str
+        The request field it is sent as (``music_length_ms``, ``seconds_total``…).
+    label : str
+        Shown to people ("length", "negative prompt").
+    kind : {"int", "text"}
+        ``int``: a number, sent as the whole number ``value × scale``; ``text``: a string, cleaned
+        of invisible characters and counted as the provider counts (UTF-16 code units).
+    minimum, maximum : int or float or None
+        Bounds of the value people give, in ``unit`` (None: no bound on that side).
+    default : int or float or None
+        What the provider uses when the field is left out (its schema's ``default``), in ``unit``;
+        None: it states none.  music01 never sends a default of its own.
+    scale : int
+        The provider's value is ``value × scale`` (1000: seconds sent as milliseconds).
+    unit : str
+        The unit of the value people give ("s"; "" for a count or a text).
+    help : str
+        One line: what it does, in the provider's words where it has some.
+    max_chars : int or None
+        ``text`` only: the longest text, counted as the provider counts.
+    request_attr : str or None
+        A :class:`~music01_core.types.MusicRequest` attribute that fills it when the option is not
+        given, and that the :class:`~music01_core.types.Job` carries too (``seed``: the request's seed
+        reaches a model whose API takes one, and the offline engine, the same).
+    limit_note : str
+        Said with an out-of-range error when a bound is music01's own or read from prose.
+    """
+
+    name: str
+    api_field: str
+    label: str
+    kind: str = "int"
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    default: int | float | None = None
+    scale: int = 1
+    unit: str = ""
+    help: str = ""
+    max_chars: int | None = None
+    request_attr: str | None = None
+    limit_note: str = ""
+
+    def range_words(self) -> str:
+        """ "10–300 s (default 10 s)", "0 or more", "up to 600 characters": for menus and errors."""
+        unit = f" {self.unit}" if self.unit else ""
+        if self.kind == "text":
+            return f"up to {self.max_chars} characters" if self.max_chars else "any text"
+        lo, hi = _num(self.minimum), _num(self.maximum)
+        if lo and hi:
+            said = f"{lo}–{hi}{unit}"
+        elif lo:
+            said = f"{lo}{unit} or more"
+        elif hi:
+            said = f"up to {hi}{unit}"
+        else:
+            said = f"any whole number{unit}"
+        return said + (f" (default {_num(self.default)}{unit})" if self.default is not None else "")
+
+    def to_api(self, value):
+        """The provider's value of a checked ``value`` (``value × scale``, a whole number for ``int``)."""
+        return value if self.kind == "text" else round(value * self.scale)
+
+    def from_api(self, value):
+        """The value people give, from the provider's (the inverse of :meth:`to_api`)."""
+        if self.kind == "text" or self.scale == 1:
+            return value
+        out = value / self.scale
+        return int(out) if float(out).is_integer() else out
+
+
+def _num(value) -> str:
+    """A bound as people read it: ``10``, ``12.5``, ``4294967295`` ("" for None)."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
 class Model:
     """One music model.
 
@@ -299,12 +393,16 @@ class Model:
         The provider's pinned version of the model, when it has versions (Replicate).
     list_price : ListPrice or None
         The published price, for a provider whose answers carry no cost.
+    sings_from_prompt : bool
+        A model with no lyrics field that sings lyrics written inside its prompt (ElevenLabs).
     reference : ReferenceSpec
     lyrics, prompt : TextSpec or None
         The lyrics field and the style-prompt field.
     audio_setting : AudioSettingSpec or None
     flags : tuple of str
         Boolean request fields the model takes (``is_instrumental``, ``lyrics_optimizer``).
+    options : tuple of OptionSpec
+        Its other fields (a length, a seed, a negative prompt…), as data (:class:`OptionSpec`).
     returns : tuple of str
         Audio formats the provider can return (``audio_setting.format``'s enum, or what its
         reference shows for a model without settings); the first is what it returns by default.
@@ -326,6 +424,7 @@ class Model:
     replacement: str | None = None
     provider: str = "aimlapi"
     flags: tuple[str, ...] = ()
+    options: tuple[OptionSpec, ...] = ()
     # The enum of audio_setting.format in every music model's schema (aimlapi/api-docs f14fa72,
     # docs/api-references/music-models/MiniMax/*.json).
     returns: tuple[str, ...] = ("mp3", "wav", "pcm")
@@ -335,6 +434,7 @@ class Model:
     api_id: str = ""
     version: str | None = None
     list_price: ListPrice | None = None
+    sings_from_prompt: bool = False
 
     @property
     def remote_id(self) -> str:
@@ -363,6 +463,15 @@ class Model:
     def gives_ids(self) -> bool:
         """Whether an upload of its reference answers ids that later requests reuse (music-01 on the AI/ML API)."""
         return "upload" in self.reference.ways
+
+    def option(self, name: str) -> OptionSpec | None:
+        """Its :class:`OptionSpec` called ``name``, or None when it takes no such option."""
+        return next((o for o in self.options if o.name == name), None)
+
+    def option_values(self, sent: dict | None) -> dict:
+        """The options of a request body as people give them: ``{api_field: value}`` → ``{name: value}``."""
+        sent = sent or {}
+        return {o.name: o.from_api(sent[o.api_field]) for o in self.options if o.api_field in sent}
 
     @property
     def wraps_accompaniment(self) -> bool:
@@ -514,6 +623,161 @@ MODELS: dict[str, Model] = {
             prompt=TextSpec("prompt", "style prompt", 10, 300),
             audio_setting=AudioSettingSpec("audio_sample_rate"),
             summary="text to music: a short style prompt (10–300) and lyrics (10–3000).",
+        ),
+        # --- other vendors' music models on the AI/ML API: the same job interface ---------------------
+        # aimlapi/api-docs f14fa72, docs/api-references/music-models/{elevenlabs,Google,Stability-AI}/:
+        # the same POST /v2/generate/audio and poll (universal-audio-fetch.json) as the MiniMax job models.
+        Model(
+            id="elevenlabs/eleven_music",
+            label="ElevenLabs Eleven Music (prompt, lyrics inside it)",
+            status="live",
+            protocol="job",
+            sings_from_prompt=True,
+            reference=ReferenceSpec(),
+            # elevenlabs/eleven_music.json: required model, prompt; prompt maxLength 2000 (no minLength). No
+            # lyrics field: the prompt may "provide custom lyrics directly in the prompt".
+            lyrics=None,
+            prompt=TextSpec("prompt", "prompt", 1, 2000),
+            audio_setting=None,
+            # music_length_ms: integer, minimum 10000, maximum 300000, default 10000, format "milliseconds".
+            options=(
+                OptionSpec(
+                    "duration_s",
+                    "music_length_ms",
+                    "length",
+                    minimum=10,
+                    maximum=300,
+                    default=10,
+                    scale=1000,
+                    unit="s",
+                    help="the length of the song; the provider says it 'may not always be respected by the model'",
+                ),
+            ),
+            # No format field; eleven_music.md's example answer links an .mp3 (and gives no content_type).
+            returns=("mp3",),
+            # eleven_music.md: "for simple prompts it rarely exceeds 30 seconds".
+            expected_s=30.0,
+            summary="text to music: one prompt (≤ 2000) for genre, mood, instruments, structure — and lyrics, "
+            "written inside it; 10 s–5 min.",
+            notes=(
+                "No lyrics field: write any lyrics inside the prompt (its reference: 'provide custom lyrics "
+                "directly in the prompt').",
+                "The provider says the length 'may not always be respected by the model'.",
+            ),
+        ),
+        Model(
+            id="google/lyria2",
+            label="Google Lyria 2 (prompt, negative prompt, seed)",
+            status="live",
+            protocol="job",
+            reference=ReferenceSpec(),
+            # Google/Lyria-2.json: required model, prompt. The schema gives prompt no length; its description
+            # (copied from music-01's lyrics) says "Maximum 600 characters": the stricter reading is followed
+            # (issue 22). Both of lyria-2.md's examples send a description of the music, so it is one here.
+            lyrics=None,
+            prompt=TextSpec(
+                "prompt",
+                "style prompt",
+                1,
+                600,
+                limit_note="Lyria-2.json's schema gives the prompt no maximum; its description says 'Maximum 600 "
+                "characters', and music01 keeps to it, the stricter reading",
+            ),
+            audio_setting=None,
+            options=(
+                # negative_prompt: string, no length given.
+                OptionSpec(
+                    "negative_prompt",
+                    "negative_prompt",
+                    "negative prompt",
+                    kind="text",
+                    max_chars=600,
+                    help="a description of what to exclude from the generated audio",
+                    limit_note="the reference gives the negative prompt no maximum; music01 keeps it to the "
+                    "prompt's 600",
+                ),
+                # seed: integer, minimum 0: "If provided, the model will attempt to produce the same audio given
+                # the same prompt and other parameters."
+                OptionSpec(
+                    "seed",
+                    "seed",
+                    "seed",
+                    minimum=0,
+                    maximum=2**32 - 1,
+                    help="the same seed, prompt and options give the same audio (as far as the model can)",
+                    request_attr="seed",
+                    limit_note="the reference gives the seed no maximum; music01 keeps it to 32 bits",
+                ),
+            ),
+            # lyria-2.md's example answer: 'content_type': 'audio/wav', 'file_name': 'output.wav'.
+            returns=("wav",),
+            # lyria-2.md: "generation can be completed in 30-40 seconds or take a bit more".
+            expected_s=40.0,
+            summary="text to music: a description of the music (≤ 600), with an optional negative prompt and "
+            "seed; WAV.",
+            notes=(
+                "Its reference's prompt description is music-01's lyrics text, but its examples send a "
+                "description of the music: music01 sends the prompt as one.",
+            ),
+        ),
+        Model(
+            id="stable-audio",
+            label="Stable Audio (prompt, up to 47 s)",
+            status="live",
+            protocol="job",
+            reference=ReferenceSpec(),
+            # Stability-AI/stable-audio.json: required model, prompt ("The prompt to generate audio."), with no
+            # length limit: music01 keeps to 2000, the longest prompt the provider's other music models take.
+            lyrics=None,
+            prompt=TextSpec(
+                "prompt",
+                "style prompt",
+                1,
+                2000,
+                limit_note="stable-audio.json gives the prompt no length limit; music01 keeps to 2000, the "
+                "longest prompt the provider's other music models take",
+            ),
+            audio_setting=None,
+            # seconds_total 1–47 default 30, seconds_start 1–47 (no default), steps 1–1000 default 100; integers.
+            options=(
+                OptionSpec(
+                    "duration_s",
+                    "seconds_total",
+                    "length",
+                    minimum=1,
+                    maximum=47,
+                    default=30,
+                    unit="s",
+                    help="the duration of the audio clip to generate",
+                ),
+                OptionSpec(
+                    "start_s",
+                    "seconds_start",
+                    "start",
+                    minimum=1,
+                    maximum=47,
+                    unit="s",
+                    help="the start point of the audio clip to generate",
+                ),
+                OptionSpec(
+                    "steps",
+                    "steps",
+                    "denoising steps",
+                    minimum=1,
+                    maximum=1000,
+                    default=100,
+                    help="the number of steps to denoise the audio (more: slower, finer)",
+                ),
+            ),
+            # stable-audio.md's example answer: a .wav labelled 'application/octet-stream' (the bytes tell).
+            returns=("wav",),
+            # stable-audio.md's example: queued, then generating for about 40 s of 10-second polls.
+            expected_s=40.0,
+            summary="text to sound and music: a prompt, a length of 1–47 s, and denoising steps; WAV.",
+            notes=(
+                "Its reference's Python and JavaScript examples send model 'elevenlabs/eleven_music' by mistake; "
+                "music01 follows its JSON schema.",
+            ),
         ),
         Model(
             id="music-01",
@@ -768,3 +1032,22 @@ def default_model(available: tuple[str, ...] = ()) -> str:
     if not available or "aimlapi" in available:
         return DEFAULT_MODEL
     return SERVICES[available[0]].default_model
+
+
+def options_by_name(*, live_only: bool = False) -> dict[str, dict[str, OptionSpec]]:
+    """Every option name of the table, with each model that takes it and its spec there, in table order.
+
+    What an edge builds one control per name from (one "length" control whose range and default
+    follow the chosen model: ``options_by_name()["duration_s"]["stable-audio"].range_words()``).
+
+    Returns
+    -------
+    dict
+        ``{name: {model id: OptionSpec}}``.
+    """
+    out: dict[str, dict[str, OptionSpec]] = {}
+    for m in MODELS.values():
+        if m.live or not live_only:
+            for o in m.options:
+                out.setdefault(o.name, {})[m.id] = o
+    return out

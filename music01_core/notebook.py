@@ -177,6 +177,96 @@ class NotebookSession:
         print(text)
         return text
 
+    def write_lyrics(self, theme: str = "", *, mood: str = "", model=None, **options):
+        """Write lyrics for a theme and a mood in ``model``'s format (default the notebook's), and show them.
+
+        With an AI/ML API key a chat model writes them: the price is printed before the one billed call. With
+        none, music01's offline writer does, and says so.  The draft's count ("412 / 600 characters") and
+        where it was kept follow.
+
+        Parameters
+        ----------
+        theme, mood : str
+        model : str or Model, optional
+            The music model whose format and limit apply (default: the notebook's).
+        **options
+            ``chat_model``, ``follow_up`` ("shorter", "another verse", "keep my chorus") with ``draft``, ``seed``,
+            ``into_prompt`` with ``prompt``, ``accompaniment`` (:class:`~music01_core.lyrics_writer.LyricsRequest`).
+
+        Returns
+        -------
+        LyricsDraft
+            Its ``text`` goes in the lyrics field as it is.
+        """
+        m = get_model(model or self.model)
+        if self.backend.offline or self.backend.credential("aimlapi") is None:
+            print("Offline writer: music01's templates (not a language model) write these, for free.")
+
+        def said(price) -> None:
+            print(("💳 " if not price.local else "") + f"Lyrics by {price.chat_model}: {price.words()}")
+
+        draft = self.backend.write_lyrics(theme, mood=mood, model=m.id, on_price=said, **options)
+        print(draft.text)
+        print(f"{draft.count_words()} · {draft.writer_words()} · {draft.cost_words()}")
+        for w in draft.warnings:
+            print(f"note: {w}")
+        return draft
+
+    def compare(self, prompt: str = "", *, models, lyrics: str = "", seed: int | None = None, **options) -> list:
+        """Takes side by side: one prompt (and lyrics, for the models that sing) sent to 2–4 models, once each.
+
+        The plan is printed first — each take, where it runs and its price, and the one total (billed with a
+        key: "💳 …") — then the takes are sent, concurrently, and each take's line is printed as it ends.  A
+        model the prompt cannot serve (one that needs a reference, a length out of its range…) is refused in
+        the plan, and then nothing is sent.
+
+        Parameters
+        ----------
+        prompt, lyrics : str
+        models : sequence of str
+            2–4 model ids.
+        seed : int, optional
+        **options
+            By name, for the models that take them (``duration_s=10``, ``negative_prompt="drums"``).
+
+        Returns
+        -------
+        list of TakeResult
+            In the order of ``models``; empty when the plan refused a take (nothing was sent).
+        """
+        from .takes import plan_takes, run_takes, spent_words
+        from .types import MusicRequest
+
+        plan = plan_takes(self.backend, MusicRequest(prompt=prompt, lyrics=lyrics, seed=seed, options=options), models)
+        for line in plan.lines()[:-1]:
+            print(line)
+        print(("💳 " if plan.billed else "") + plan.total_words())
+        if not plan.ready:
+            print("Nothing was sent: drop the refused model or fix what its line says, then run this cell again.")
+            return []
+        # The takes end in worker threads; each one's line is printed here, in the cell's own thread, as it ends.
+        import queue
+        import threading
+
+        ended: queue.Queue = queue.Queue()
+        box: dict = {}
+
+        def work() -> None:
+            try:
+                box["results"] = run_takes(self.backend, plan, on_take=ended.put)
+            except BaseException as exc:  # raised below, in the cell's thread
+                box["error"] = exc
+            finally:
+                ended.put(None)
+
+        threading.Thread(target=work, name="music01-compare", daemon=True).start()
+        while (take := ended.get()) is not None:
+            print(take.line())
+        if "error" in box:
+            raise box["error"]
+        print(spent_words(box["results"]))
+        return box["results"]
+
     def export_mine(self, path: str | os.PathLike) -> Path:
         """A zip of :meth:`mine` only: this notebook's takes, not the whole history."""
         from .history import History

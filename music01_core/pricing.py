@@ -33,7 +33,7 @@ from .settings import CREDITS_PER_USD
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Price", "price_of", "PIECE_UNITS"]
+__all__ = ["Price", "price_of", "checked_words_at", "PIECE_UNITS"]
 
 #: Units of a list price that are one piece each ("$0.195 per generation").
 PIECE_UNITS = frozenset({"generation", "request", "output", "output file", "file", "song", "track", "piece", "call"})
@@ -142,7 +142,7 @@ def price_of(
     if listing is not None and listing.checked_at is not None:
         found = listing.find(m.remote_id)
         if found is not None and found.pricing:
-            price = _from_list(found.pricing, settings or {}, _checked(listing.checked_at), credits=aiml)
+            price = _from_list(found.pricing, settings or {}, checked_words_at(listing.checked_at), credits=aiml)
             if price is not None:
                 return price
     paid = _paid(m, homes)
@@ -224,7 +224,7 @@ def _paid(m: Model, homes: Iterable[str | Path]) -> list[float]:
     return paid
 
 
-def _checked(at: float) -> str:
+def checked_words_at(at: float) -> str:
     """ "checked 10:42" today, "checked 2026-12-05 10:42" before."""
     now, then = time.localtime(), time.localtime(at)
     if (now.tm_year, now.tm_yday) == (then.tm_year, then.tm_yday):

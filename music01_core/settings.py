@@ -35,6 +35,13 @@ LOGS_WINDOW_S = 900.0  # rows looked at around a lost submit: its send time ± t
 # Waits before each look in the logs after a submit's answer was lost: they come from an analytics
 # pipeline and can lag; past these, the record stays and `music01 resume` looks again later.
 LOGS_WAITS_S = (2.0, 5.0, 10.0)
+LOGS_MAX_PAGES = 50  # a spend report reads at most this many pages of LOGS_PAGE rows (5,000 requests)
+# A key's balance: GET /v2/billing answers {current_balance (USD), currency: "USD"}, both always present
+# (aimlapi/api-docs f14fa72: docs/api-references/service-endpoints/account-balance.md, billing-v2.json).
+BILLING_PATH = "/v2/billing"
+BALANCE_TIMEOUT_S = (2.0, 4.0)  # read before each billed call: never worth a long wait
+# Where a balance is topped up (the dashboard's billing page; the reference itself names only /app/keys).
+TOP_UP_URL = "https://aimlapi.com/app/billing"
 
 # --- the job path (live-models.md) ------------------------------------------------------
 DEFAULT_WAIT_S = 600.0  # how long to wait for a job before leaving it pending (the provider's example: 600 s)

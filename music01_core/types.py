@@ -216,11 +216,17 @@ class MusicRequest:
     is_instrumental, lyrics_optimizer : bool
         Switches of ``minimax/music-2.6``.
     seed : int, optional
-        Offline engine only: the same seed gives the same audio.
+        The same seed gives the same audio: on the offline engine always, and sent to a model
+        whose API takes a seed (an option with ``request_attr="seed"`` in its row: ``google/lyria2``);
+        other models' APIs get none.
     purpose : {"song", "voice", "instrumental"}
         music-01 only: how its reference is uploaded.
     voice_id, instrumental_id : str, optional
         music-01 only: ids of an earlier upload, instead of a reference.
+    options : dict
+        The model's other fields by their table name, as people give them (``{"duration_s": 20}``,
+        ``{"negative_prompt": "drums"}``; a number may come as text, from a command line): which a
+        model takes, their ranges and units come from its row (:class:`~music01_core.models.OptionSpec`).
     """
 
     model: str = "minimax-music"
@@ -234,6 +240,7 @@ class MusicRequest:
     purpose: str = "song"
     voice_id: str | None = None
     instrumental_id: str | None = None
+    options: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -256,7 +263,7 @@ class Job:
     is_instrumental, lyrics_optimizer : bool
         Switches, only when the model takes them.
     seed : int or None
-        Offline engine only.
+        For the offline engine (and what a model's seed option was given).
     purpose : str
         music-01's upload purpose.
     voice_id, instrumental_id : str or None
@@ -265,6 +272,9 @@ class Job:
         From the checks; shown with the piece.
     client_request_id : str or None
         Set by the pipeline just before the billed call: sent as ``X-Client-Request-Id``.
+    options : dict
+        The model's other fields, checked and ready to send: ``{api_field: value}`` in the
+        provider's units (``{"music_length_ms": 20000}``); :meth:`Model.option_values` reads them back.
     """
 
     model: object
@@ -280,6 +290,7 @@ class Job:
     instrumental_id: str | None = None
     warnings: tuple[str, ...] = ()
     client_request_id: str | None = None
+    options: dict = field(default_factory=dict)
 
     @property
     def flags(self) -> dict:

@@ -47,6 +47,7 @@ def _job_code(info: dict, m) -> str:
         prompt=info.get("prompt"),
         reference=_Ref() if m.takes_reference else None,
         audio_setting=setting,
+        options=info.get("options") or None,
     )
     ext = (s.get("format") or "mp3") if s else "mp3"
     billed = "# 1 billed generation (the POST). Polling and downloading are free.\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -9,12 +10,14 @@ from pathlib import Path
 
 import gradio as gr
 
+from music01_core.errors import InsufficientCreditsError
 from music01_core.lyrics import prepare_text_fields
 from music01_core.models import LEGACY_MODEL, get_model
 from music01_core.settings import AudioSetting
 from music01_core.types import MusicRequest
 
-from .model import shows_purpose
+from .model import delisted_note, shows_purpose
+from .options import parse_options
 from .reference import reference_for
 from .session import (
     KEY_SERVICE,
@@ -26,6 +29,8 @@ from .session import (
     open_session_backend,
     serve_copy,
 )
+
+logger = logging.getLogger("music01.app")
 
 
 @dataclass
@@ -120,6 +125,7 @@ def api_make(
     instrumental_id: str | None = None,
     replicate_token: str | None = None,
     purpose: str | None = None,
+    options: str | None = None,
     request: gr.Request = None,
     progress=gr.Progress(),  # noqa: B008 - Gradio's idiom
 ):
@@ -127,7 +133,8 @@ def api_make(
 
     ``replicate_token`` serves the Replicate rows (the AI/ML API key ``api_key`` the others);
     ``purpose`` (song, voice or instrumental) says what the reference is, for a model whose
-    request names it (music-01 on Replicate).
+    request names it (music-01 on Replicate); ``options`` is a JSON object of the model's own
+    fields by name (``{"duration_s": 20}``; `music01 models` lists them).
     """
     tokens = box_tokens(api_key, replicate_token)
     return _make_piece(
@@ -148,6 +155,7 @@ def api_make(
         purpose,
         request,
         progress,
+        options=parse_options(options),
     )
 
 
@@ -169,6 +177,8 @@ def _make_piece(
     purpose: str | None,
     request: gr.Request,
     progress,
+    *,
+    options: dict | None = None,
 ):
     """:func:`api_make` with the credentials as one mapping, ``tokens`` (service name → what was pasted)."""
     m = get_model(model or None)
@@ -186,6 +196,7 @@ def _make_piece(
         voice_id=(voice_id or None) if m.gives_ids else None,
         instrumental_id=(instrumental_id or None) if m.gives_ids else None,
         purpose=purpose,
+        options=dict(options or {}),
     )
     # Everything is checked before anything is billed: the text first (before a reference is fetched).
     fields = prepare_text_fields(
@@ -196,19 +207,102 @@ def _make_piece(
         lyrics_optimizer=req.lyrics_optimizer,
     )
     backend, shared_key = open_session_backend(tokens, request, model=m.id)
+    gone = delisted_note(m, backend.listing_for(m))  # the core refuses it too; said here in the page's words
+    if gone:
+        raise gr.Error(
+            f"{m.id} is {gone}: nothing was sent. Choose another model (the menu marks those the provider "
+            "no longer lists).",
+            title="No longer listed",
+            print_exception=False,
+        )
     if not m.gives_ids:  # music-01's reference went up in its Upload step: its ids stand for it
         req = replace(req, reference=reference_for(m, clip, reference_url, backend, request))
     job = backend.prepare(req, fields=fields)  # the reference is routed here, once
     limit_shared_key(shared_key, request, m.id)
-    r, elapsed = _make(backend, job, m, progress)
+    try:
+        r, elapsed = _make(backend, job, m, progress)
+    except InsufficientCreditsError as exc:
+        if not shared_key:
+            raise  # the person's own key: its balance is theirs to read
+        raise _shared_key_short(exc, m) from None
     for w in r.warnings:
         gr.Warning(w)
     audio_path = _pcm_preview(r) if r.format == "pcm" else r.path
     setting_dict = setting.to_dict(sample_rate_field=m.audio_setting.sample_rate_field) if m.audio_setting else None
     info = _info(r, elapsed, setting_dict)
+    if job.options:
+        info["options"] = dict(job.options)  # as sent, in the provider's fields and units (the code view's)
     if shows_purpose(m.id) and m.takes_reference:
         info["purpose"] = purpose  # what the reference was sent as (the code view names its field)
     return serve_copy(audio_path), info
+
+
+def price_line(
+    model: str | None,
+    api_key: str | None = None,
+    replicate_token: str | None = None,
+    sample_rate: int | float | str | None = None,
+    bitrate: int | float | str | None = None,
+    fmt: str | None = None,
+    request: gr.Request = None,
+) -> str:
+    """What one Generate with ``model`` is expected to cost this session, and where the figure comes from.
+
+    "≈ $0.195 (390,000 credits) a piece · provider's list, checked 10:42"; "offline engine: free";
+    on a local emulator, "local emulator: nothing is billed" and what the provider's list says.  Only
+    the copy of the list on disk and this session's history are read: never the network.
+    """
+    from music01_core.errors import Music01Error
+
+    m = get_model(model or None)
+    tokens = box_tokens(api_key, replicate_token)
+    try:
+        backend, _ = open_session_backend(tokens, request, model=m.id)
+        if backend.offline_for(m):
+            return "offline engine: free"
+        price = backend.price_for(m, settings=_price_settings(m, sample_rate, bitrate, fmt))
+        local = bool(backend.provider_for(m).local_service)
+    except Music01Error:
+        return ""  # a credential pasted with a fault: the line under its box says what to fix
+    except Exception:  # a passive line: an unreadable file costs the figure, never an error on the page
+        logger.info("no price line for %s", m.id, exc_info=True)
+        return ""
+    if local:
+        return f"local emulator: nothing is billed · at the provider: {price.words()}"
+    return price.words()
+
+
+def _price_settings(m, sample_rate, bitrate, fmt) -> dict:
+    """The output settings as a price that depends on them names them (``{"audio_setting.sample_rate": 44100}``)."""
+    from music01_core.errors import Music01Error
+
+    if m.audio_setting is None:
+        return {}
+    try:
+        setting = AudioSetting(
+            sample_rate=int(sample_rate or 0) or AudioSetting().sample_rate,
+            bitrate=int(bitrate or 0) or AudioSetting().bitrate,
+            format=str(fmt or m.returns[0]),
+        )
+    except (TypeError, ValueError, Music01Error):
+        return {}
+    sent = setting.to_dict(sample_rate_field=m.audio_setting.sample_rate_field)
+    return {f"audio_setting.{k}": v for k, v in sent.items()}
+
+
+def _shared_key_short(exc, m) -> gr.Error:
+    """The server's key cannot pay for a piece: said without its balance, which only the teacher's panel shows."""
+    from music01_core.account import ShortBalanceError
+
+    if isinstance(exc, ShortBalanceError):
+        what = f"The shared key's balance is below this piece's price ({exc.price.words()}): nothing was sent."
+    else:
+        what = "The provider refused: the shared key is out of credits. Nothing was made."
+    return gr.Error(
+        f"{what} Tell the person running this server, or paste your own AI/ML API key above.",
+        title="The shared key cannot pay for this",
+        print_exception=False,
+    )
 
 
 def _make(backend, job, m, progress):

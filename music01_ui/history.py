@@ -37,13 +37,17 @@ def _first_line(text: str | None) -> str:
 
 def history_rows(request: gr.Request):
     from music01_core.history import History
+    from music01_core.takes import kept_takes
 
     rows = []
-    for e in History(session_home(request)).list():
+    history = History(session_home(request))
+    entries = history.list()
+    kept = kept_takes(history, entries)  # a take kept in Compare models: ★ before its model
+    for e in entries:
         rows.append(
             [
                 time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.created)),
-                e.model,
+                ("★ " if e.id in kept else "") + e.model,
                 _first_line(e.lyrics or e.prompt),
                 e.backend,
                 f"{e.duration_s:.1f} s",

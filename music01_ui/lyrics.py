@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import html
+
 import gradio as gr
 
 from music01_core.lyrics import COUNTED_AS_PROVIDER, switch_label
+
+from .session import box_tokens, friendly, limit_shared_key, open_session_backend
 
 DOCS_EXAMPLE_LYRICS = (
     "##Swing to the rhythm of the night\nLet the music take control\n\nDancing in the silver "
@@ -155,3 +159,130 @@ def example_for(model, text: str | None) -> str | None:
     if m.lyrics.style == "music01" and text == TAG_EXAMPLE_LYRICS:
         return DOCS_EXAMPLE_LYRICS
     return text
+
+
+# --- lyrics for you: a theme and a mood become lyrics in the model's format ---------------------------
+
+#: The follow-up buttons, in the page's order: (label, the follow-up the core knows).
+FOLLOW_UP_BUTTONS = (("Shorter", "shorter"), ("Another verse", "another verse"), ("Keep my chorus", "keep my chorus"))
+WRITER_INFO = (
+    "A theme and a mood become lyrics already in this model's format and within its limit. With an AI/ML API key "
+    "a chat model writes them (its price is shown here first); without one, music01's offline writer does "
+    "(templates, not a language model; free)."
+)
+
+
+def chat_model_choices() -> list[str]:
+    """The chat models the copy of the AI/ML API's model list names ("" first: the default), never the network."""
+    import os
+
+    from music01_core.catalogue import CatalogueClient
+    from music01_core.models import SERVICES
+    from music01_core.settings import ENV_API_BASES
+    from music01_core.transport import normalize_base_url
+
+    try:
+        base = next((os.environ[n] for n in ENV_API_BASES if os.environ.get(n, "").strip()), None)
+        listing = CatalogueClient.of(SERVICES["aimlapi"], normalize_base_url(base)).cached()
+    except Exception:  # a mistyped base is said at start; the menu then offers the default only
+        return [""]
+    return [""] + sorted(m.id for m in listing.models if "chat" in (m.type or "").lower())
+
+
+def chat_menu():
+    """The chat model menu redrawn from the copy of the list (it may have been read since the page was drawn)."""
+    return gr.update(choices=chat_model_choices())
+
+
+def into_prompt_visible(model: str | None):
+    """The "put them in the prompt" box shows for a model that sings lyrics written inside its prompt."""
+    from music01_core.lyrics_writer import sings_from_prompt
+
+    return gr.update(visible=sings_from_prompt(model or None))
+
+
+def _writer_request(theme, mood, model, chat_model, follow_up, draft, prompt, into_prompt) -> dict:
+    return {
+        "theme": theme or "",
+        "mood": mood or "",
+        "model": model or None,
+        "chat_model": (chat_model or "").strip() or None,
+        "follow_up": follow_up or None,
+        "draft": draft or "",
+        "prompt": prompt or "",
+        "into_prompt": bool(into_prompt),
+    }
+
+
+def lyrics_price_line(
+    model: str | None,
+    chat_model: str | None = None,
+    into_prompt: bool = False,
+    prompt: str | None = None,
+    api_key: str | None = None,
+    request: gr.Request = None,
+) -> str:
+    """What "Write lyrics" costs this session at most, said before anything is sent (disk only, never the network)."""
+    from music01_core.errors import Music01Error
+
+    try:
+        backend, _ = open_session_backend(box_tokens(api_key), request)
+        price = backend.lyrics_price(**_writer_request("", "", model, chat_model, None, "", prompt, into_prompt))
+    except Music01Error as exc:
+        return f"✍️ {html.escape(str(exc), quote=False)}"
+    if price is None:
+        return "✍️ offline writer: free — music01's templates write the lyrics, not a language model"
+    return f"✍️ {html.escape(price.words(), quote=False)}"
+
+
+def _write(theme, mood, model, chat_model, follow_up, draft, prompt, into_prompt, api_key, request):
+    """Write (or edit) a draft: checked first, counted against the shared key's limits, then one call at most."""
+    asked = _writer_request(theme, mood, model, chat_model, follow_up, draft, prompt, into_prompt)
+    backend, shared_key = open_session_backend(box_tokens(api_key), request)
+    price = backend.lyrics_price(**asked)  # every input checked here, before anything is counted or sent
+    if price is not None:
+        limit_shared_key(shared_key, request)  # the server's key: the same allowance (and room cap) as a piece
+    out = backend.write_lyrics(**asked)
+    for w in out.warnings:
+        gr.Info(html.escape(w, quote=False))  # a toast renders HTML: our words are shown as text, never as markup
+    # The draft itself goes only into text boxes (plain text); the status line holds our words, escaped.
+    lyrics_box = out.text if out.field == "lyrics" else (draft or "")
+    prompt_box = out.text if out.field == "prompt" else (prompt or "")
+    what = "lyrics" if out.field == "lyrics" else "prompt (the lyrics inside it)"
+    said = f"{out.style} format · {out.writer_words()} · {out.cost_words()}"
+    cut = " · cut to fit at a section or line boundary" if out.trimmed else ""
+    return lyrics_box, prompt_box, f"**{out.count_words()}** in the {what} · {html.escape(said, quote=False)}{cut}"
+
+
+def writer_for(follow_up: str):
+    """The handler of one follow-up button (a private event: the public endpoint is :func:`api_write_lyrics`)."""
+
+    @friendly
+    def handler(theme, mood, model, chat_model, draft, prompt, into_prompt, api_key, request: gr.Request = None):
+        return _write(theme, mood, model, chat_model, follow_up, draft, prompt, into_prompt, api_key, request)
+
+    handler.__name__ = handler.__qualname__ = "write_" + follow_up.replace(" ", "_")
+    return handler
+
+
+@friendly
+def api_write_lyrics(
+    theme: str | None,
+    mood: str | None,
+    model: str | None,
+    chat_model: str | None = None,
+    follow_up: str | None = None,
+    draft: str | None = None,
+    prompt: str | None = None,
+    into_prompt: bool = False,
+    api_key: str | None = None,
+    request: gr.Request = None,
+):
+    """Write lyrics for a theme and a mood in ``model``'s format: returns (lyrics box, prompt box, status line).
+
+    ``follow_up`` ("shorter", "another verse", "keep my chorus") edits ``draft``; ``into_prompt`` puts the
+    lyrics inside ``prompt`` for a model that sings from its prompt.  The draft is plain text, checked by the
+    lyrics check before it is returned.  On a shared server, a draft written with the server's key counts
+    against the same hourly allowance as a piece.
+    """
+    return _write(theme, mood, model, chat_model, follow_up, draft, prompt, into_prompt, api_key, request)

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import gradio as gr
 
-from .session import KEY_SERVICE, PUBLISHER, box_tokens, credential_phrase, pasted_tokens, server_token
+from .session import (
+    KEY_SERVICE,
+    PUBLISHER,
+    box_tokens,
+    credential_phrase,
+    open_session_backend,
+    pasted_tokens,
+    server_token,
+)
 
 #: How the model card names each way a reference can reach the provider.
 _WAY_WORDS = {
@@ -19,11 +27,15 @@ _WAY_WORDS = {
 }
 
 
-def model_card(model_id: str | None) -> str:
-    """What the chosen model takes, from the model table."""
+def model_card(model_id: str | None, lists: dict | None = None) -> str:
+    """What the chosen model takes, from the model table; a warning when its provider's list no longer names it.
+
+    ``lists``: :func:`listings` of the session (default: the server's credentials).
+    """
     from music01_core.models import get_model
 
     m = get_model(model_id)
+    gone = delisted_note(m, (listings() if lists is None else lists).get(m.provider))
     ref = (
         "no reference"
         if not m.takes_reference
@@ -42,6 +54,8 @@ def model_card(model_id: str | None) -> str:
         )
     texts = [f"{s.label} {s.min_chars}–{s.max_chars}{s.need}" for s in (m.prompt, m.lyrics) if s is not None]
     retired = "" if m.live else f"\n\n⚠️ Retired by the provider on {m.retired_on}: choose **{m.replacement}**."
+    if gone:
+        retired += f"\n\n⚠️ **{gone[:1].upper()}{gone[1:]}**: Generate refuses it before anything is billed; choose another model."
     return f"**{m.id}** — {m.summary}\n\n{ref} · {' · '.join(texts)}{retired}{_served_by(m)}"
 
 
@@ -60,15 +74,101 @@ def _served_by(m) -> str:
     )
 
 
-def model_info(model_id: str | None) -> str:
-    """The menu's one-line hint: what the chosen model takes (it changes with the choice)."""
+def model_info(model_id: str | None, lists: dict | None = None) -> str:
+    """The menu's one-line hint: what the chosen model takes (it changes with the choice), and what the
+    provider's list says of it ("model list not checked" when there is no copy of the list).
+
+    ``lists``: :func:`listings` of the session (default: the server's credentials).
+    """
     from music01_core.models import get_model
 
     m = get_model(model_id)
     takes = ["a reference track"] if m.takes_reference else []
     takes += [f"{s.label}{s.need}" for s in (m.prompt, m.lyrics) if s is not None]
     retired = "" if m.live else f" · retired: choose {m.replacement}"
-    return f"{m.id} takes {' + '.join(takes) or 'nothing'}{retired}"
+    return f"{m.id} takes {' + '.join(takes) or 'nothing'}{retired}{_listing_info(m, lists)}"
+
+
+# --- the provider's live model list, as the page shows it (the copy on disk: never the network) -------------
+
+
+def listings(tokens: dict[str, str | None] | None = None) -> dict:
+    """The copy on disk of each service's model list, as this session's credentials reach it: service → Catalogue.
+
+    A service without a credential here (the offline engine stands in) or without a list is absent.
+    Only files are read: the lists are refreshed in the background (``session.start_listing_refresh``).
+    A credential pasted with a fault falls back to the server's (the box under it says what is wrong).
+    """
+    from music01_core.errors import Music01Error
+    from music01_core.models import SERVICES
+
+    try:
+        backend, _ = open_session_backend(tokens, None)
+    except Music01Error:
+        try:
+            backend, _ = open_session_backend(None, None)
+        except Music01Error:
+            return {}
+    out = {}
+    for name, service in SERVICES.items():
+        if service.catalogue_path:
+            listing = backend.listing_for(service.default_model)
+            if listing is not None:
+                out[name] = listing
+    return out
+
+
+def checked_clock(at: float) -> str:
+    """ "checked 10:42" today, "checked 2026-12-05 10:42" on another day (local time)."""
+    import time
+
+    now, then = time.localtime(), time.localtime(at)
+    if (now.tm_year, now.tm_yday) == (then.tm_year, then.tm_yday):
+        return "checked " + time.strftime("%H:%M", then)
+    return "checked " + time.strftime("%Y-%m-%d %H:%M", then)
+
+
+def delisted_note(m, listing) -> str | None:
+    """ "no longer listed by the provider (checked 10:42)" for a live model the copy of the list no longer names."""
+    if not m.live or listing is None or listing.listed(m) is not False:
+        return None
+    return f"no longer listed by the provider ({checked_clock(listing.checked_at)})"
+
+
+def _listing_info(m, lists: dict | None) -> str:
+    """The hint's words on the provider's list: delisted, listed, or not checked; and what it lists that we do not."""
+    from music01_core.models import MODELS, get_service
+
+    service = get_service(m.provider)
+    if service is None or not service.catalogue_path:
+        return ""  # a service that publishes no list (Replicate)
+    listing = (listings() if lists is None else lists).get(m.provider)
+    if listing is None or listing.checked_at is None:
+        return " · model list not checked"
+    gone = delisted_note(m, listing)
+    if gone:
+        said = f" · ⚠️ {gone}: Generate refuses it before anything is billed"
+    elif listing.listed(m):
+        said = f" · listed by the provider ({checked_clock(listing.checked_at)})"
+    else:
+        said = ""
+    extra = [x.id for x in listing.unsupported(MODELS)]
+    if extra:
+        said += f" · {', '.join(extra)}: listed by the provider, not supported here yet"
+    return said
+
+
+def model_choices(lists: dict | None = None) -> list[tuple[str, str]]:
+    """The menu's (label, model id) rows; the ids never change, a label says "— retired" or
+    "— no longer listed by the provider (checked 10:42)"."""
+    from music01_core.models import MODELS, model_label
+
+    lists = listings() if lists is None else lists
+    rows = []
+    for m in MODELS.values():
+        gone = delisted_note(m, lists.get(m.provider))
+        rows.append((model_label(m.id) + ("" if m.live else " — retired") + (f" — {gone}" if gone else ""), m.id))
+    return rows
 
 
 def _takes_a_file(m) -> bool:

@@ -15,7 +15,14 @@ import gradio as gr
 
 from music01_core.settings import data_home
 
-from .session import GENERATIONS_PER_HOUR, ROOM_GENERATIONS_PER_HOUR, ROOM_LIMITER, friendly, serve_copy
+from .session import (
+    GENERATIONS_PER_HOUR,
+    ROOM_GENERATIONS_PER_HOUR,
+    ROOM_LIMITER,
+    friendly,
+    serve_copy,
+    server_backend,
+)
 
 logger = logging.getLogger("music01.app")
 
@@ -46,20 +53,23 @@ def room_markdown(model_id: str | None = None) -> str:
 
     u = room_usage(data_home())
     m = get_model(model_id)
+    # The price as the server's key will be charged: the copy of its provider's list (disk only), else the room's history.
+    server = server_backend()
+    listing = server.listing_for(m) if server is not None else None
     if ROOM_LIMITER is not None:
         used = ROOM_LIMITER.used("room")
         cap = (
             f"**{used} of {ROOM_GENERATIONS_PER_HOUR}** generations on the shared key in the last hour "
             f"(`MUSIC01_ROOM_GENERATIONS_PER_HOUR`); {max(0, ROOM_GENERATIONS_PER_HOUR - used)} left."
         )
-        plan = estimate_cost(m, ROOM_GENERATIONS_PER_HOUR, data_home=data_home())
+        plan = estimate_cost(m, ROOM_GENERATIONS_PER_HOUR, data_home=data_home(), listing=listing)
         cost = f"At most, per hour of class: {plan.describe()}"
     else:
         cap = (
             "No room cap: each person gets "
             f"{GENERATIONS_PER_HOUR} per hour on the shared key. Set `MUSIC01_ROOM_GENERATIONS_PER_HOUR` to cap the room."
         )
-        cost = f"For example, {estimate_cost(m, 25 * 3, data_home=data_home()).describe()}"
+        cost = f"For example, {estimate_cost(m, 25 * 3, data_home=data_home(), listing=listing).describe()}"
     rows = "\n".join(
         f"| {r['session']} | {r['generations']} | {r['last_hour']} | {r['pending']} | {r['credits']:,.0f} |"
         for r in u.per_session[:40]
@@ -118,3 +128,40 @@ def api_room_export(token: str | None):
         return serve_copy(out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def account_markdown() -> str:
+    """The server key's balance and the room's spend over the last 24 hours, beside the provider's log.
+
+    Read now (the network, with short timeouts), only for the teacher: a person's session never sees
+    the server key's figures.  Each part says on its own when it could not be read.
+    """
+    from music01_core.errors import Music01Error
+    from music01_core.room import history_homes
+
+    server = server_backend()
+    if server is None:
+        return (
+            "### The shared key\n\nThis server has no API key of its own: there is no shared balance or spend to show."
+        )
+    try:
+        balance = server.balance()
+        money = (
+            f"**Balance:** {balance.words()}" if balance is not None else "**Balance:** not published by the provider"
+        )
+    except Music01Error as exc:
+        money = f"**Balance:** not read ({exc})"
+    try:
+        spend = server.spend(since="24h", homes=history_homes(data_home()))
+        report = "```text\n" + "\n".join(spend.lines()) + "\n```"
+    except Music01Error as exc:
+        report = f"**Spend:** the provider's usage log was not read ({exc})"
+    return f"### The shared key, {time.strftime('%H:%M:%S')}\n\n{money}\n\n{report}"
+
+
+@friendly
+def api_room_account(token: str | None):
+    """The server key's balance and the last 24 hours' spend, reconciled with the room's history
+    (teacher token required); returns the panel's Markdown."""
+    _check(token)
+    return account_markdown()

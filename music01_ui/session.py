@@ -125,10 +125,11 @@ class RateLimiter:
         self.events: dict[str, deque] = defaultdict(deque)
         self.lock = threading.Lock()
 
-    def check(self, *keys: str, message: str | None = None) -> None:
-        """Count one event under every key, or raise ``gr.Error`` when a key is at its limit.
+    def check(self, *keys: str, message: str | None = None, count: int = 1) -> None:
+        """Count ``count`` events under every key, or raise ``gr.Error`` when a key has fewer than ``count`` left.
 
-        ``message`` may use ``{limit}`` and ``{wait}`` (e.g. "12 min 5 s").
+        All or nothing: a refused check counts nothing.  ``message`` may use ``{limit}``, ``{wait}``
+        (e.g. "12 min 5 s"), ``{left}`` and ``{count}``.
         """
         now = time.time()
         with self.lock:
@@ -136,8 +137,10 @@ class RateLimiter:
                 q = self.events[key]
                 while q and q[0] < now - self.window_s:
                     q.popleft()
-                if len(q) >= self.limit:
-                    wait_s = int(q[0] + self.window_s - now) + 1
+                if len(q) + count > self.limit:
+                    # Until enough of the events counted leave the window, the oldest first.
+                    k = min(len(q) + count - self.limit, len(q)) - 1
+                    wait_s = int(q[k] + self.window_s - now) + 1 if k >= 0 else int(self.window_s)
                     wait = f"{wait_s // 60} min {wait_s % 60} s"
                     raise gr.Error(
                         (
@@ -145,17 +148,18 @@ class RateLimiter:
                             or "This demo allows {limit} generations per hour on its shared key. Try again in "
                             "{wait} — or paste your own AI/ML API key above, or use the offline engine on your "
                             "own machine."
-                        ).format(limit=self.limit, wait=wait),
+                        ).format(limit=self.limit, wait=wait, left=max(0, self.limit - len(q)), count=count),
                         title="Limit reached",
                     )
             for key in keys:
-                self.events[key].append(now)
+                self.events[key].extend([now] * count)
 
-    def refund(self, key: str) -> None:
-        """Take back the last event counted under ``key`` (it did not happen after all)."""
+    def refund(self, key: str, count: int = 1) -> None:
+        """Take back the last ``count`` events counted under ``key`` (they did not happen after all)."""
         with self.lock:
-            if self.events.get(key):
-                self.events[key].pop()
+            for _ in range(count):
+                if self.events.get(key):
+                    self.events[key].pop()
 
     def used(self, key: str) -> int:
         """Events counted under ``key`` in the current window."""
@@ -253,10 +257,13 @@ def _service_of(model: str | None) -> str:
     return get_model(model).provider if model else KEY_SERVICE
 
 
-def limit_shared_key(shared_key: bool, request: gr.Request, model: str | None = None) -> None:
+def limit_shared_key(shared_key: bool, request: gr.Request, model: str | None = None, *, count: int = 1) -> None:
     """Count a generation on the server's credential: against the room's cap when one is set, and the
-    person's own hourly allowance on a shared server."""
-    if not shared_key:
+    person's own hourly allowance on a shared server.
+
+    ``count`` > 1 (takes side by side): all of them are counted, or none, before anything is sent.
+    """
+    if not shared_key or count < 1:
         return
     from music01_core.models import get_service
 
@@ -271,23 +278,53 @@ def limit_shared_key(shared_key: bool, request: gr.Request, model: str | None = 
             f"paste your own {what} above, or use the offline engine on your own machine."
         )
     )
+    if count > 1:  # several takes at once: the message says how many are left (_GRID_* below)
+        own = _GRID_OWN.format(what=what)
     if ROOM_LIMITER is not None:
         # Checked first: when the room's allowance is spent, nobody's own count moves.
         ROOM_LIMITER.check(
             "room",
             message=(
-                "This room's {limit} generations per hour on the shared key are used up. The next one "
+                _GRID_ROOM
+                if count > 1
+                else "This room's {limit} generations per hour on the shared key are used up. The next one "
                 "frees in {wait}. Meanwhile, listen to what the room made, or ask the teacher."
             ),
+            count=count,
         )
     if SHARED:
         client = getattr(getattr(request, "client", None), "host", None) or "?"
         try:
-            LIMITER.check(f"session:{getattr(request, 'session_hash', '?')}", f"ip:{client}", message=own)
+            LIMITER.check(f"session:{getattr(request, 'session_hash', '?')}", f"ip:{client}", message=own, count=count)
         except gr.Error:
             if ROOM_LIMITER is not None:
-                ROOM_LIMITER.refund("room")  # this one was not made: it must not use the room's allowance
+                ROOM_LIMITER.refund("room", count)  # these were not made: they must not use the room's allowance
             raise
+
+
+#: What a grid of takes hears when the allowance left is smaller than the grid (``{what}``: the credential).
+_GRID_ROOM = (
+    "This room has {left} of its {limit} generations per hour left on the shared key, and these takes need "
+    "{count}: nothing was sent. Choose fewer models, or try again in {wait}."
+)
+_GRID_OWN = (
+    "This demo allows {{limit}} generations per hour per person on its shared {what}: you have {{left}} left, "
+    "and these takes need {{count}}. Nothing was sent. Choose fewer models, try again in {{wait}}, or paste your "
+    "own {what} above."
+)
+
+
+def shared_left(request: gr.Request) -> int | None:
+    """How many generations this person may still make on the server's credential this hour: the smaller of
+    the room's allowance and, on a shared server, their own; None when nothing caps it."""
+    left = []
+    if ROOM_LIMITER is not None:
+        left.append(ROOM_LIMITER.limit - ROOM_LIMITER.used("room"))
+    if SHARED:
+        client = getattr(getattr(request, "client", None), "host", None) or "?"
+        for key in (f"session:{getattr(request, 'session_hash', '?')}", f"ip:{client}"):
+            left.append(LIMITER.limit - LIMITER.used(key))
+    return max(0, min(left)) if left else None
 
 
 def token_problem(service: str, raw: str | None) -> str | None:
@@ -428,6 +465,87 @@ def start_cleanup(every_s: float = 6 * 3600) -> threading.Thread | None:
     t = threading.Thread(target=loop, name="music01-cleanup", daemon=True)
     t.start()
     logger.info("shared server: sessions and served files unchanged for %g days are removed", ttl)
+    return t
+
+
+def server_backend():
+    """The backend of the server's own credentials (its data folder), or None when it has none.
+
+    For what the server reads in the background (the provider's model list) and what only the teacher
+    sees (the shared key's balance and spend): never handed to a person's session.
+    """
+    from music01_core.backends import ApiBackend
+
+    if not server_services():
+        return None
+    try:
+        return ApiBackend(home=data_home(), publisher=PUBLISHER)
+    except Music01Error as exc:  # a mistyped server credential is said at start (CONFIG_PROBLEMS)
+        logger.info("no server backend: %s", type(exc).__name__)
+        return None
+
+
+def _check_listings(backend) -> None:
+    """Read the provider's model list of each service ``backend`` has a credential for; log when, never the key."""
+    try:
+        for name, listing in backend.check_listings().items():
+            logger.info("%s: %s", name, listing.checked_words())
+    except Exception:  # the list only adds words to the page: a failure costs nothing else
+        logger.info("model list not read", exc_info=True)
+
+
+def start_listing_refresh(every_s: float = 3600.0) -> threading.Thread | None:
+    """With a server credential: read the provider's model list in a daemon thread, now and every ``every_s``.
+
+    Nothing waits on it: the page reads the copy on disk (``model list not checked`` until there is
+    one).  A copy younger than the catalogue's ``MAX_AGE_S`` is not read again (a 304 when it is).
+    """
+    backend = server_backend()
+    if backend is None:
+        return None
+
+    def loop():
+        while True:
+            _check_listings(backend)
+            time.sleep(every_s)
+
+    t = threading.Thread(target=loop, name="music01-model-list", daemon=True)
+    t.start()
+    return t
+
+
+#: A pasted key may start one background read of the list at a time, at most every few minutes.
+_PASTED_REFRESH = {"lock": threading.Lock(), "last": float("-inf")}
+PASTED_REFRESH_EVERY_S = 300.0
+
+
+def refresh_listings_soon(tokens: dict[str, str | None] | None) -> threading.Thread | None:
+    """A session with its own pasted credential: read the model list once in the background (never waited on).
+
+    Only when the credential is usable and no read started in the last few minutes; the list is read
+    without any credential, so whose key started it does not matter.
+    """
+    pasted = {n: raw for n, raw in pasted_tokens(tokens).items() if token_problem(n, raw) is None}
+    if not pasted:
+        return None
+    state = _PASTED_REFRESH
+    if time.monotonic() - state["last"] < PASTED_REFRESH_EVERY_S or not state["lock"].acquire(blocking=False):
+        return None
+    try:
+        backend, _ = open_session_backend(pasted, None)
+    except Music01Error:
+        state["lock"].release()
+        return None
+    state["last"] = time.monotonic()
+
+    def once():
+        try:
+            _check_listings(backend)
+        finally:
+            state["lock"].release()
+
+    t = threading.Thread(target=once, name="music01-model-list-once", daemon=True)
+    t.start()
     return t
 
 

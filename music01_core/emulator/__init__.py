@@ -1,9 +1,11 @@
 """A loopback emulator of the AI/ML API's music endpoints, for tests and workshops.
 
-Six routers, one per interface: music-01's legacy upload/generate
+Eight routers, one per interface: music-01's legacy upload/generate
 (:mod:`.music01`), the model catalogue ``GET /v1/models`` (:mod:`.catalogue`), the asynchronous job interface of the live models (:mod:`.jobs`), the
 file URLs finished audio is fetched from (:mod:`.files`), the usage logs ``GET /v2/logs``
-with the tracing and cost headers of the billed endpoints (:mod:`.logs`), and the control
+with the tracing and cost headers of the billed endpoints (:mod:`.logs`), each key's balance
+``GET /v2/billing``, lowered by every billed call (:mod:`.billing`), the chat completions
+``POST /v1/chat/completions`` answered by a deterministic stand-in lyricist (:mod:`.chat`), and the control
 endpoints (:mod:`.control`: ``POST /_emulator/faults``, ``GET /_emulator/stats``,
 ``POST /_emulator/reset``).  Requests are validated against the provider's own contract
 (:mod:`.contract`), never against our client-side model table; audio is rendered by the
@@ -33,7 +35,10 @@ from fastapi import FastAPI, Request  # module level: FastAPI resolves the endpo
 from ..backends.offline import OfflineBackend
 from ..history import History
 from ..library import ReferenceLibrary
+from .billing import apply_ops as billing_ops
+from .billing import billing_router
 from .catalogue import apply_ops, catalogue_router
+from .chat import chat_router
 from .common import EmulatorState, RawSendExposer, gateway
 from .control import control_router
 from .files import files_router
@@ -63,6 +68,8 @@ def create_app(
     logs_lag_s: float = 0.0,
     logs_rate_limit: int = 200,
     logs_rate_window_s: float = 60.0,
+    balance_usd: float = 10.0,
+    refuse_when_short: bool = False,
 ):
     """Build the emulator's FastAPI app.
 
@@ -90,6 +97,8 @@ def create_app(
         Seconds before a request's row shows in ``GET /v2/logs``.
     logs_rate_limit, logs_rate_window_s : int, float
         ``GET /v2/logs`` answers 429 past this many calls per key in this window (200 per 60 s).
+    balance_usd, refuse_when_short : float, bool
+        Each key's starting balance (USD, lowered by each billed call); a 403 for a submit costing more.
 
     Returns
     -------
@@ -102,6 +111,7 @@ def create_app(
     options = dict(latency_s=latency_s, hang_s=hang_s, queue_s=queue_s, retire_music01=retire_music01)
     options.update(file_ttl_s=file_ttl_s, id_style=id_style, poll_meta=poll_meta, sparse_audio_file=sparse_audio_file)
     options.update(logs_lag_s=logs_lag_s, logs_rate_limit=logs_rate_limit, logs_rate_window_s=logs_rate_window_s)
+    options.update(balance_usd=float(balance_usd), refuse_when_short=refuse_when_short)
     return _build(EmulatorState(backend=_backend(home), home=home, key=key, **options))
 
 
@@ -111,7 +121,8 @@ def _build(state: EmulatorState):
     app.state.emulator = state
     app.state.faults, app.state.stats, app.state.backend = state.faults, state.stats, state.backend
     app.middleware("http")(_counter(state))
-    routers = (control_router, files_router, music01_router, jobs_router, logs_router, catalogue_router)
+    routers = (control_router, files_router, music01_router, jobs_router, logs_router, catalogue_router, billing_router)
+    routers += (chat_router,)  # POST /v1/chat/completions: a stand-in lyricist (see .chat)
     for router in routers:
         app.include_router(router(state))
     # The gateway answers an unknown path, and a known path with the wrong method, with 404 "Cannot …".
@@ -241,6 +252,15 @@ class EmulatorServer:
         """
         return apply_ops(self.state, ops)
 
+    def billing(self, **ops) -> dict:
+        """Edit the balances (see :mod:`.billing`) and return their state.
+
+        E.g. ``billing(balance_usd=0.10)`` (every key's balance, and the start for keys not seen yet),
+        ``billing(refuse_when_short=True)``, ``billing(fault="http:503")``, ``billing(reset=True)``;
+        with no ops, the state: ``balance_usd``, ``balances`` (by key hash), ``refuse_when_short``, ``charges``.
+        """
+        return billing_ops(self.state, ops)
+
     def __enter__(self) -> EmulatorServer:
         return self.start()
 
@@ -257,12 +277,22 @@ def serve(
     home: str | os.PathLike | None = None,
     retire_music01: bool = False,
     service: str = "aimlapi",
+    balance_usd: float = 10.0,
+    refuse_when_short: bool = False,
 ) -> None:
-    """Run the emulator in the foreground until interrupted (``service="replicate"``: Replicate's API)."""
+    """Run the emulator in the foreground until interrupted (``service="replicate"``: Replicate's API;
+    ``balance_usd`` / ``refuse_when_short``: the AI/ML API's billing, see :func:`create_app`)."""
     import uvicorn
 
     if service == "replicate":
         app = create_replicate_app(token=key, run_s=latency_s, home=home)
     else:
-        app = create_app(key=key, latency_s=latency_s, home=home, retire_music01=retire_music01)
+        app = create_app(
+            key=key,
+            latency_s=latency_s,
+            home=home,
+            retire_music01=retire_music01,
+            balance_usd=balance_usd,
+            refuse_when_short=refuse_when_short,
+        )
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -23,7 +23,8 @@ and ``docs/api-references/service-endpoints/models.json``; summarised in
   filtered answer does not show); ``If-None-Match`` with it gives ``304`` and an empty body.
 - music-01 is in the reference's "Deprecated" table, so it is not in the default catalogue.  The
   reference shows no music model's pricing block: the defaults below are plausible and cover every kind
-  (music-2.6's 0.195 per generation is the music-2.6 page's example cost).
+  (music-2.6's 0.195 per generation is the music-2.6 page's example cost; ElevenLabs', Lyria 2's and
+  Stable Audio's are plausible figures, marked so below).
 
 - Each item's ``info.docsJson`` is ``{base}/_docs/{id}.json``, served by :mod:`.docs` (the model's
   OpenAPI document, as music01 keeps it) on this router, with no key either.
@@ -57,7 +58,9 @@ DOCS = "https://docs.aimlapi.com/api-references"
 FAULT_ENDPOINT = "catalogue"
 
 
-def _music(model_id: str, name: str, page: str, description: str, pricing: dict, aliases=()) -> dict:
+def _music(
+    model_id: str, name: str, page: str, description: str, pricing: dict, aliases=(), developer: str = "MiniMax"
+) -> dict:
     return {
         "id": model_id,
         "aliases": list(aliases),
@@ -65,10 +68,10 @@ def _music(model_id: str, name: str, page: str, description: str, pricing: dict,
         "tags": ["playground:audio", "tier:tier_2"],
         "info": {
             "name": name,
-            "developer": "MiniMax",
+            "developer": developer,
             "description": description,
             "url": f"https://aimlapi.com/models/{model_id.replace('/', '-')}",
-            "docsUrl": f"{DOCS}/music-models/minimax/{page}",
+            "docsUrl": f"{DOCS}/music-models/{page if '/' in page else 'minimax/' + page}",
         },
         "modalities": {"input": ["text", "audio"] if "cover" in model_id else ["text"], "output": ["audio"]},
         "capabilities": ["music_generation"],
@@ -80,20 +83,22 @@ def _fixed(price: float, name: str = "generation", per: int = 1) -> dict:
     return {"kind": "fixed", "currency": "USD", "units": [{"name": name, "price": price, "per": per}]}
 
 
-# A plausible ``variants`` price (the reference shows no music model's pricing block).
+# A plausible ``variants`` price (the reference shows no music model's pricing block); its dimension
+# names music-2.0's own request field (music-2.0.json: ``audio_setting.audio_sample_rate``).
 _SAMPLE_RATE_VARIANTS = {
     "kind": "variants",
     "currency": "USD",
-    "dimensions": ["audio_setting.sample_rate"],
+    "dimensions": ["audio_setting.audio_sample_rate"],
     "variants": [
-        {"when": {"audio_setting.sample_rate": 32000}, "price": 0.1, "unit": "generation", "per": 1},
-        {"when": {"audio_setting.sample_rate": 44100}, "price": 0.12, "unit": "generation", "per": 1},
+        {"when": {"audio_setting.audio_sample_rate": 32000}, "price": 0.1, "unit": "generation", "per": 1},
+        {"when": {"audio_setting.audio_sample_rate": 44100}, "price": 0.12, "unit": "generation", "per": 1},
     ],
 }
 
 
 def default_catalogue() -> list[dict]:
-    """The default items: the live MiniMax music models and two chat models (no music-01)."""
+    """The default items: the live music models (MiniMax's and three other vendors') and two chat models (no
+    music-01)."""
     variants = copy.deepcopy(_SAMPLE_RATE_VARIANTS)
     music = [
         _music(
@@ -132,10 +137,46 @@ def default_catalogue() -> list[dict]:
             "Songs up to four minutes from lyrics.",
             {"kind": "variable", "currency": "USD"},
         ),
+        *_other_vendors(),
     ]
     return music + [
         _chat("minimax/m2", "MiniMax M2", "MiniMax", ["MiniMax-M2"], 0.3, 1.2),
         _chat("openai/gpt-4o", "GPT-4o", "Open AI", ["gpt-4o"], 2.5, 10.0),
+    ]
+
+
+def _other_vendors() -> list[dict]:
+    """The other vendors' music models on the same job interface (their pages: aimlapi/api-docs f14fa72,
+    docs/api-references/music-models/{elevenlabs,google,Stability-AI}/).
+
+    Plausible prices, not published: 0.06 is their response schemas' own example (120,000 credits);
+    the emulator bills :data:`.contract.CREDITS`.
+    """
+    return [
+        _music(
+            "elevenlabs/eleven_music",
+            "Eleven Music v1",
+            "elevenlabs/eleven_music",
+            "Songs from a prompt that can hold lyrics, 10 s to 5 minutes.",
+            _fixed(0.06),
+            developer="ElevenLabs",
+        ),
+        _music(
+            "google/lyria2",
+            "Lyria 2",
+            "google/lyria-2",
+            "Music from a description, with a negative prompt and a seed.",
+            _fixed(0.06),
+            developer="Google",
+        ),
+        _music(
+            "stable-audio",
+            "Stable Audio",
+            "Stability-AI/stable-audio",
+            "Sound and music clips up to 47 seconds from a prompt.",
+            _fixed(0.042),
+            developer="Stability AI",
+        ),
     ]
 
 

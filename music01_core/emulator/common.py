@@ -91,6 +91,9 @@ class EmulatorState(FaultQueue):
     logs_lag_s: float = 0.0  # a /v2/logs row shows this long after its request
     logs_rate_limit: int = 200  # /v2/logs calls per key and window (usage-logs.md: 200 per 60 s)
     logs_rate_window_s: float = 60.0
+    balance_usd: float = 10.0  # each key's starting balance, lowered by each billed call (see .billing)
+    refuse_when_short: bool = False  # a submit costing more than the key's balance answers 403, unbilled
+    balances: dict = field(default_factory=dict)  # key hash -> USD left
     faults: dict = field(default_factory=lambda: defaultdict(deque))
     stats: dict = field(
         default_factory=lambda: {
@@ -100,6 +103,7 @@ class EmulatorState(FaultQueue):
             "submits": [],
             "file_auth_headers": 0,
             "catalogue_auth_headers": 0,  # catalogue requests that carried an Authorization header
+            "charges": 0,  # billed calls that lowered a balance
         }
     )
     files: dict = field(default_factory=dict)  # token -> (bytes, content type, name, expires or None)
@@ -126,6 +130,8 @@ class EmulatorState(FaultQueue):
             self.stats["catalogue_auth_headers"] = 0
             self.logs.clear()
             self.logs_calls.clear()
+            self.balances.clear()  # every key back to the starting balance
+            self.stats["charges"] = 0
 
 
 def gateway_body(status: int, path: str, message) -> dict:

@@ -6,7 +6,9 @@ test.  Everything here is written from the provider's reference instead:
 
 - the job models (``POST /v2/generate/audio``): the JSON request schemas in the public
   ``aimlapi/api-docs`` repository, commit ``f14fa72fbcea53f909372ad0975b079f4587c70b``
-  (2026-08-21), folder ``docs/api-references/music-models/MiniMax/``;
+  (2026-08-21), folders ``docs/api-references/music-models/MiniMax/`` and, for the other vendors'
+  models on the same interface, ``…/elevenlabs/``, ``…/Google/`` and ``…/Stability-AI/``; what a
+  finished job answers (:class:`JobAnswer`) from each model's page's example output and response schema;
 - the retired music-01 (upload + generate): the project's contract
   ``shared/api/music-01.openapi.json`` and ``shared/api/README.md``.
 
@@ -23,6 +25,10 @@ counted in UTF-16 code units, as the provider's JavaScript gateway counts
 The same contract is published as JSON Schema (draft 2020-12) by :func:`json_schema`, and
 :func:`validator` checks a body with it; the emulator itself validates with
 :mod:`.validation`, which reads the dataclasses here (jsonschema is a test/dev dependency).
+
+An integer field (:class:`IntegerField`) is held to the schema's ``minimum`` / ``maximum``, as the
+gateway's class-validator words it ("… must not be less than 10000"); a number with no fraction
+(``20000.0``) is an integer, as in JavaScript and JSON Schema.
 
 Two readings go beyond a bare JSON schema, on purpose:
 
@@ -45,6 +51,8 @@ from ..settings import GENERATE_PATH, JOB_PATH
 __all__ = [
     "DOCS_COMMIT",
     "StringField",
+    "IntegerField",
+    "JobAnswer",
     "ReferenceField",
     "AudioSettingField",
     "ModelContract",
@@ -63,7 +71,8 @@ __all__ = [
 
 #: The commit of ``aimlapi/api-docs`` the job models' contracts are written from.
 DOCS_COMMIT = "f14fa72fbcea53f909372ad0975b079f4587c70b"
-_DOCS = "aimlapi/api-docs@f14fa72:docs/api-references/music-models/MiniMax/"
+_MUSIC = "aimlapi/api-docs@f14fa72:docs/api-references/music-models/"
+_DOCS = _MUSIC + "MiniMax/"
 
 # The enums of ``audio_setting`` are the same in every MiniMax music schema (the five job
 # models' files above and music-01.openapi.json's ``AudioSetting``).
@@ -107,7 +116,7 @@ class StringField:
     ----------
     name : str
         The JSON field.
-    role : {"lyrics", "prompt", "voice_id", "instrumental_id"}
+    role : {"lyrics", "prompt", "negative_prompt", "voice_id", "instrumental_id"}
         What the field holds, from its description; the emulator renders it as that.
     required : bool
         Listed in the schema's ``required``.
@@ -148,6 +157,61 @@ class StringField:
     def from_prose(self) -> bool:
         """True when an enforced bound or rule is stricter than the schema (it comes from the prose)."""
         return (self.min_units, self.max_units) != (self.min_length, self.max_length) or bool(self.required_unless)
+
+
+@dataclass(frozen=True)
+class IntegerField:
+    """One integer field of a request body.
+
+    Attributes
+    ----------
+    name : str
+        The JSON field.
+    role : {"length_ms", "length_s", "start_s", "seed", "steps"}
+        What the field holds, from its description; the emulator renders a length and a seed.
+    required : bool
+    minimum, maximum : int or None
+        The schema's bounds (inclusive).
+    default : int or None
+        The schema's ``default``: what the model does when the field is left out.
+    format : str or None
+        The schema's ``format`` (``milliseconds``), as written.
+    """
+
+    name: str
+    role: str
+    required: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    default: int | None = None
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class JobAnswer:
+    """What a model's finished job answers, from its page's example output and its response schema.
+
+    Attributes
+    ----------
+    format : str
+        The audio the model makes (its example links an ``.mp3`` or a ``.wav``; no field chooses it).
+    content_type : str or None
+        ``audio_file.content_type`` as the example gives it; None: by the format (``audio/mpeg``…).
+    file_fields : bool or None
+        Whether ``audio_file`` carries ``content_type``, ``file_name`` and ``file_size`` beside
+        ``url``; None: as the emulator is set (``sparse_audio_file``).
+    usage : tuple of str
+        The fields of ``meta.usage`` its response schema lists.
+    id_suffix : str or None
+        What follows ``:`` in its example's ids (``lyria2`` for ``google/lyria2``); None: the last
+        part of the model id.
+    """
+
+    format: str = "mp3"
+    content_type: str | None = None
+    file_fields: bool | None = None
+    usage: tuple[str, ...] = ("credits_used", "usd_spent")
+    id_suffix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +286,9 @@ class ModelContract:
         Boolean fields.
     live : bool
         False for the retired music-01.
+    integers : tuple of IntegerField
+    answer : JobAnswer
+        What its finished job answers.
     """
 
     id: str
@@ -232,11 +299,13 @@ class ModelContract:
     audio_setting: AudioSettingField | None = None
     flags: tuple[str, ...] = ()
     live: bool = True
+    integers: tuple[IntegerField, ...] = ()
+    answer: JobAnswer = JobAnswer()
 
     @property
     def fields(self) -> frozenset[str]:
         """Every top-level field the schema lists."""
-        names = {"model", *(s.name for s in self.strings), *self.flags}
+        names = {"model", *(s.name for s in self.strings), *self.flags, *(i.name for i in self.integers)}
         if self.reference is not None:
             names.add(self.reference.name)
         if self.audio_setting is not None:
@@ -246,6 +315,10 @@ class ModelContract:
     def string(self, role: str) -> StringField | None:
         """The string field holding ``role`` ("lyrics", "prompt", …), or None."""
         return next((s for s in self.strings if s.role == role), None)
+
+    def integer(self, role: str) -> IntegerField | None:
+        """The integer field holding ``role`` ("length_ms", "seed", …), or None."""
+        return next((i for i in self.integers if i.role == role), None)
 
 
 _JOBS = (
@@ -335,6 +408,62 @@ _JOBS = (
         ),
         audio_setting=AudioSettingField("audio_sample_rate"),
     ),
+    # aimlapi/api-docs f14fa72, docs/api-references/music-models/elevenlabs/eleven_music.json:
+    # required model, prompt.  No lyrics field (its prompt may hold them), no audio_setting.
+    ModelContract(
+        id="elevenlabs/eleven_music",
+        path=JOB_PATH,
+        source=_MUSIC + "elevenlabs/eleven_music.json",
+        strings=(StringField("prompt", "prompt", required=True, max_length=2000),),
+        integers=(
+            IntegerField(
+                "music_length_ms", "length_ms", minimum=10000, maximum=300000, default=10000, format="milliseconds"
+            ),
+        ),
+        # eleven_music.md's example: {'id': '…:elevenlabs/eleven_music', 'status': 'completed', 'audio_file':
+        # {'url': '….mp3'}} (only the url); its response schema's meta.usage: credits_used and usd_spent.
+        answer=JobAnswer(format="mp3", file_fields=False, id_suffix="elevenlabs/eleven_music"),
+    ),
+    # aimlapi/api-docs f14fa72, docs/api-references/music-models/Google/Lyria-2.json: required model, prompt.
+    ModelContract(
+        id="google/lyria2",
+        path=JOB_PATH,
+        source=_MUSIC + "Google/Lyria-2.json",
+        strings=(
+            # stricter than the schema: prose says "Maximum 600 characters" (Lyria-2.json's prompt description;
+            # the schema has no maxLength): enforced, 600 UTF-16 code units.
+            StringField("prompt", "prompt", required=True, prose_max_length=600),
+            StringField("negative_prompt", "negative_prompt"),
+        ),
+        integers=(IntegerField("seed", "seed", minimum=0),),
+        # lyria-2.md's example: id '…:lyria2', audio_file {url '….wav', content_type 'audio/wav', file_name
+        # 'output.wav', file_size}; its response schema's meta.usage: credits_used only.
+        answer=JobAnswer(
+            format="wav", content_type="audio/wav", file_fields=True, usage=("credits_used",), id_suffix="lyria2"
+        ),
+    ),
+    # aimlapi/api-docs f14fa72, docs/api-references/music-models/Stability-AI/stable-audio.json:
+    # required model, prompt (no length limit).
+    ModelContract(
+        id="stable-audio",
+        path=JOB_PATH,
+        source=_MUSIC + "Stability-AI/stable-audio.json",
+        strings=(StringField("prompt", "prompt", required=True),),
+        integers=(
+            IntegerField("seconds_start", "start_s", minimum=1, maximum=47),
+            IntegerField("seconds_total", "length_s", minimum=1, maximum=47, default=30),
+            IntegerField("steps", "steps", minimum=1, maximum=1000, default=100),
+        ),
+        # stable-audio.md's example: id '…:stable-audio', audio_file {url '….wav', content_type
+        # 'application/octet-stream', file_name 'tmp….wav', file_size}; meta.usage: credits_used only.
+        answer=JobAnswer(
+            format="wav",
+            content_type="application/octet-stream",
+            file_fields=True,
+            usage=("credits_used",),
+            id_suffix="stable-audio",
+        ),
+    ),
 )
 
 #: The job models by id (the order the 400 message names them in).
@@ -365,7 +494,8 @@ MUSIC01 = ModelContract(
 UPLOAD_PURPOSES = ("song", "voice", "instrumental")
 
 # Credits one generation reports (the emulator's own figures: the provider publishes no price per
-# model; its one example of meta.usage.credits_used is 120,000 in music-2.6.json).
+# model; its one example of meta.usage.credits_used is 120,000 in music-2.6.json).  The three other
+# vendors' figures are plausible, not published: 120,000 is their schemas' own example (= $0.06).
 CREDITS = {
     "minimax-music": 126000,
     "minimax/music-cover": 84000,
@@ -373,6 +503,9 @@ CREDITS = {
     "minimax/music-2.0": 63000,
     "minimax/music-1.5": 63000,
     "music-01": 630,
+    "elevenlabs/eleven_music": 120000,
+    "google/lyria2": 120000,
+    "stable-audio": 84000,
 }
 
 
@@ -415,6 +548,12 @@ def _string_schema(spec: StringField) -> dict:
     return out
 
 
+def _integer_schema(spec: IntegerField) -> dict:
+    out: dict = {"type": "integer"}
+    out.update({k: v for k, v in (("minimum", spec.minimum), ("maximum", spec.maximum)) if v is not None})
+    return out
+
+
 def _audio_setting_schema(spec: AudioSettingField) -> dict:
     props = {
         name: {"type": "string" if isinstance(values[0], str) else "integer", "enum": list(values)}
@@ -440,7 +579,7 @@ def _required_unless(spec: StringField) -> dict:
 def json_schema(model_id: str) -> dict:
     """The request body of ``model_id`` as JSON Schema (draft 2020-12), from the dataclasses above.
 
-    The schema carries the model's properties, types, enums, ``required``,
+    The schema carries the model's properties, types, enums, integer bounds, ``required``,
     ``additionalProperties: false`` (at the top and in ``audio_setting``), the reference's
     ``format: uri`` and each "required unless" rule as ``if`` / ``then``.  String lengths are
     the custom keywords ``minUnits`` / ``maxUnits``: UTF-16 code units, as the provider's
@@ -466,7 +605,8 @@ def json_schema(model_id: str) -> dict:
     if c.audio_setting is not None:
         props["audio_setting"] = _audio_setting_schema(c.audio_setting)
     props.update({f: {"type": "boolean"} for f in c.flags})
-    required = ["model", *(s.name for s in c.strings if s.required)]
+    props.update({i.name: _integer_schema(i) for i in c.integers})
+    required = ["model", *(s.name for s in c.strings if s.required), *(i.name for i in c.integers if i.required)]
     required += [c.reference.name] if c.reference is not None and c.reference.required else []
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -4,8 +4,8 @@ The provider's catalogue gives every model ``info.docsJson``, the URL of its Ope
 (``https://api.aimlapi.com/docs-json?model=…&endpoint=…`` in aimlapi/api-docs f14fa72,
 ``complete-model-list.md``).  The emulator's catalogue points it at ``{base}/_docs/{id}.json``
 (:func:`.catalogue._project`), answered here with the references music01 keeps
-(``music01_core/provider_docs/``, aimlapi/api-docs at f14fa72), byte for byte, for the five live
-job models (asked for by id or by an alias of their catalogue item); any other name is a 404.  Like
+(``music01_core/provider_docs/``, aimlapi/api-docs at f14fa72), byte for byte, for the live job
+models (asked for by id or by an alias of their catalogue item); any other name is a 404.  Like
 the catalogue it needs no key: a request that carries an Authorization header is answered all the
 same and counted in ``stats["docs_auth_headers"]`` (shown by ``GET /_emulator/catalogue``), so a
 test can prove a client never sends one.
@@ -174,8 +174,8 @@ def contract_facts(c: ModelContract) -> RequestFacts:
     """The emulator's contract for one model, as :mod:`music01_core.drift` facts, to compare with the kept reference.
 
     Only what :mod:`.contract` records: field names, types, required-ness, the **schema's**
-    ``minLength``/``maxLength`` (never the stricter ``prose_*`` bounds, kept apart there), enums
-    and ``format``.  The ``model`` field's type is left unstated (None): the contract does not
+    ``minLength``/``maxLength`` (never the stricter ``prose_*`` bounds, kept apart there), an integer's
+    ``minimum``/``maximum``/``default``, enums and ``format``.  The ``model`` field's type is left unstated (None): the contract does not
     record it (minimax-music's schema states none, the others ``string``).
     """
     out = {"model": FieldFacts(required=True, enum=(c.id,))}
@@ -190,4 +190,13 @@ def contract_facts(c: ModelContract) -> RequestFacts:
             required = name in c.audio_setting.required
             out[f"audio_setting.{name}"] = FieldFacts(type=kind, required=required, enum=tuple(values))
     out.update({f: FieldFacts(type="boolean") for f in c.flags})
+    for i in c.integers:
+        out[i.name] = FieldFacts(
+            type="integer",
+            required=i.required,
+            minimum=i.minimum,
+            maximum=i.maximum,
+            default=i.default,
+            format=i.format,
+        )
     return RequestFacts(model_id=c.id, path=c.path, fields=out)

@@ -12,7 +12,9 @@ The submit answers as the music-2.6 page's example does: ``{id, status: "queued"
 ``GET /v2/logs``.  Ids are ``<uuid4>:<model>`` (``id_style="uuid"``, the older pages) or
 21-character nanoids (``id_style="nanoid"``, the music-2.6 page).  A completed poll carries
 ``meta`` unless ``poll_meta`` is off (the music pages' example polls have none), and only
-``audio_file.url`` with ``sparse_audio_file`` (as the music-2.6 page's example).
+``audio_file.url`` with ``sparse_audio_file`` (as the music-2.6 page's example).  A model whose page
+shows otherwise answers as its contract's ``JobAnswer`` says (:mod:`.job_answers`): its id suffix,
+``meta.usage`` fields, ``audio_file`` facts and format (Lyria 2 and Stable Audio: WAV, credits only).
 
 Faults, queued per endpoint ("submit", "poll", "job") or sent in ``X-Music01-Fault``:
 
@@ -46,10 +48,12 @@ from ..errors import Music01Error, ReferenceUrlError
 from ..lyrics import TextFields
 from ..references import reference_from_file, reference_from_url
 from ..settings import JOB_PATH, AudioSetting
+from .billing import short_of
 from .common import EmulatorState, abort_connection, before, fault_answer, gateway, json_request, slow_json
 from .contract import CREDITS, JOB_CONTRACTS, ModelContract, job_model_ids
 from .files import add_file, expire_file
-from .logs import Call, client_request_id, looks_issued, new_id, open_call, usd
+from .job_answers import job_audio_file, job_content_type, job_format, job_id, job_usage, render_options
+from .logs import Call, client_request_id, looks_issued, open_call, usd
 from .validation import body_problems, model_problem
 
 logger = logging.getLogger(__name__)
@@ -124,6 +128,8 @@ async def _submit(state: EmulatorState, request: Request, call: Call):
         return gateway(400, JOB_PATH, problems)
     if (answer := fault_answer(submit_fault, JOB_PATH)) is not None:
         return answer
+    if (short := short_of(state, request, usd(CREDITS[contract.id]), JOB_PATH)) is not None:
+        return short  # refuse_when_short: the provider's 403, no job, nothing billed
     # A fault sent in the header is the submit's own; only queued ones reach the job.
     fault = state.take_fault("job", request) if not request.headers.get("x-music01-fault") else None
     job = _new_job(state, contract, body, fault, str(request.base_url).rstrip("/"))
@@ -133,10 +139,10 @@ async def _submit(state: EmulatorState, request: Request, call: Call):
         state.stats["submits"].append(_submit_record(job))
     call.record(succeeded=True)  # created and billed: logged now, whatever becomes of the answer
     threading.Thread(target=_work, args=(state, job), name="music01-emulator-job", daemon=True).start()
-    return await _submit_answer(state, request, call, submit_fault)
+    return await _submit_answer(state, request, call, submit_fault, contract)
 
 
-async def _submit_answer(state: EmulatorState, request: Request, call: Call, fault: str | None):
+async def _submit_answer(state: EmulatorState, request: Request, call: Call, fault: str | None, contract=None):
     """The answer of a submit that created its job, or its loss (``lost:reset``, ``lost:hang``, ``lost:504``)."""
     if fault == "lost:reset":
         return await abort_connection(request, JOB_PATH)
@@ -144,7 +150,7 @@ async def _submit_answer(state: EmulatorState, request: Request, call: Call, fau
         return gateway(504, JOB_PATH)
     if fault == "lost:hang":
         await asyncio.sleep(state.hang_s)  # past the client's read timeout: nobody reads what follows
-    usage = {"credits_used": call.credits, "usd_spent": usd(call.credits)}
+    usage = job_usage(contract, call.credits)  # the fields the model's response schema lists
     answer = JSONResponse({"id": call.inference_id, "status": "queued", "meta": {"usage": usage}}, status_code=201)
     return call.answer(answer, cost=True)
 
@@ -152,7 +158,7 @@ async def _submit_answer(state: EmulatorState, request: Request, call: Call, fau
 def _new_job(state: EmulatorState, contract: ModelContract, body: dict, fault: str | None, base_url: str) -> dict:
     odd_polls, odd_status = _odd_status_spec(fault)
     return {
-        "id": new_id(state.id_style, contract.id.split("/")[-1]),
+        "id": job_id(state, contract),
         "contract": contract,
         "body": body,
         "created": time.monotonic(),
@@ -222,7 +228,7 @@ def _status(state: EmulatorState, job: dict) -> dict:
 def _completed(state: EmulatorState, job: dict) -> dict:
     """The ``audio_file`` and ``meta`` of a finished job; its file URL is made on the first poll."""
     result = job["result"]
-    data, ctype, ext = result.audio, _CTYPE.get(result.format, "application/octet-stream"), result.format
+    data, ctype, ext = result.audio, job_content_type(job["contract"], result.format), result.format
     if job["fault"] == "job:notaudio":
         data = b"<html>definitely not audio</html>" * 32
     size = len(data) + (1000 if job["fault"] == "job:size" else 0)
@@ -238,17 +244,10 @@ def _completed(state: EmulatorState, job: dict) -> dict:
         )
         if job["fault"] == "job:expired":
             expire_file(state, job["url"])
-    audio_file = {"url": job["url"]}
-    if not state.sparse_audio_file:
-        audio_file.update(content_type=ctype, file_name=job["url"].rsplit("/", 1)[-1], file_size=size)
-    out = {"audio_file": audio_file}
+    out = {"audio_file": job_audio_file(state, job["contract"], job["url"], ext, size)}
     if state.poll_meta:
-        credits = CREDITS[job["contract"].id]
-        out["meta"] = {"usage": {"credits_used": credits, "usd_spent": usd(credits)}}
+        out["meta"] = {"usage": job_usage(job["contract"], CREDITS[job["contract"].id])}
     return out
-
-
-_CTYPE = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "application/octet-stream"}
 
 
 def _work(state: EmulatorState, job: dict) -> None:
@@ -264,6 +263,7 @@ def _work(state: EmulatorState, job: dict) -> None:
                 _job_setting(contract, body),
                 is_instrumental=bool(body.get("is_instrumental")),
                 lyrics_optimizer=bool(body.get("lyrics_optimizer")),
+                **render_options(contract, body),  # its length and seed, when the model takes them
             )
     except Music01Error as exc:
         job["error"] = ("InvalidReference" if "reference" in str(exc).lower() else "GenerationError", str(exc))
@@ -290,7 +290,7 @@ def _job_setting(contract: ModelContract, body: dict) -> AudioSetting:
     return AudioSetting(
         sample_rate=int(s.get(rate_field, 44100)) if rate_field else 44100,
         bitrate=int(s.get("bitrate", 256000)),
-        format=s.get("format", "mp3"),
+        format=s.get("format", job_format(contract)),
     )
 
 

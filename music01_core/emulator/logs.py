@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from .billing import charge
 from .common import EmulatorState, before, gateway
 
 __all__ = [
@@ -110,6 +111,7 @@ class Call:
     arrived: float = field(default_factory=time.monotonic)
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
     recorded: bool = False
+    tokens: dict | None = None  # a chat completion's {input, output, total}; billed audio has none
 
     async def note_model(self) -> None:
         """Take the row's ``model`` from the body, when it names one (a failed row needs it too)."""
@@ -149,7 +151,7 @@ class Call:
             "origin": "api",
             "model": self.model if isinstance(self.model, str) else "",
             "cost": {"usd": usd(credits), "credits": credits},
-            "tokens": {"input": 0, "output": 0, "total": 0},
+            "tokens": dict(self.tokens) if self.tokens else {"input": 0, "output": 0, "total": 0},
             "request_id": str(uuid.uuid4()),
             "inference_id": self.inference_id,
             "client_request_id": self.client_request_id,
@@ -158,6 +160,8 @@ class Call:
         entry.update(key=_key_hash(key), prefix=key[:8])
         with self.state.lock:
             self.state.logs.append(entry)
+        if credits:
+            charge(self.state, entry["key"], usd(credits))  # once per billed call: its balance pays for it
 
 
 def open_call(state: EmulatorState, request: Request) -> Call:

@@ -26,10 +26,11 @@ from ..audio import inspect_clip
 from ..backends.base import check_purpose
 from ..errors import InputError, Music01Error, UnknownIdError
 from ..settings import GENERATE_PATH, UPLOAD_PATH, AudioSetting
+from .billing import short_of
 from .common import EmulatorState, base_resp, before, fault_answer, gateway, json_request, slow_json
 from .contract import CREDITS, MUSIC01, UPLOAD_PURPOSES, job_model_ids
 from .files import add_file
-from .logs import Call, open_call
+from .logs import Call, open_call, usd
 from .validation import body_problems, model_problem
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,8 @@ async def _generate(state: EmulatorState, request: Request, call: Call):
         return gateway(400, GENERATE_PATH, problems)
     if (answer := fault_answer(fault, GENERATE_PATH)) is not None:
         return answer
+    if (short := short_of(state, request, usd(CREDITS[MUSIC01.id]), GENERATE_PATH)) is not None:
+        return short  # refuse_when_short: the provider's 403, nothing billed
     # audio_setting is optional in the schema, whose defaults are not documented: the engine's own then.
     setting = AudioSetting(**body.get("audio_setting", {}))
     started = time.monotonic()

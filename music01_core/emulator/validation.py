@@ -9,7 +9,15 @@ in the style of the provider's 400 "Body validation error!" answers.
 
 from __future__ import annotations
 
-from .contract import AudioSettingField, ModelContract, ReferenceField, StringField, is_uri, js_length
+from .contract import (
+    AudioSettingField,
+    IntegerField,
+    ModelContract,
+    ReferenceField,
+    StringField,
+    is_uri,
+    js_length,
+)
 
 __all__ = [
     "js_length",
@@ -17,6 +25,7 @@ __all__ = [
     "body_problems",
     "model_problem",
     "string_problems",
+    "integer_problems",
     "required_unless_problems",
     "reference_problems",
     "audio_setting_problems",
@@ -56,6 +65,8 @@ def body_problems(contract: ModelContract, body: dict) -> list[str]:
     problems: list[str] = []
     for spec in contract.strings:
         problems += string_problems(spec, body)
+    for spec in contract.integers:
+        problems += integer_problems(spec, body)
     if contract.reference is not None:
         problems += reference_problems(contract.reference, body)
     if contract.audio_setting is not None:
@@ -92,6 +103,35 @@ def string_problems(spec: StringField, body: dict) -> list[str]:
         return [f"{spec.name} must be longer than or equal to {spec.min_units} characters"]
     if spec.max_units is not None and length > spec.max_units:
         return [f"{spec.name} must be shorter than or equal to {spec.max_units} characters"]
+    return []
+
+
+def integer_problems(spec: IntegerField, body: dict) -> list[str]:
+    """The messages for one integer field: presence, type and the schema's ``minimum`` / ``maximum``.
+
+    A JSON number with no fraction (``20000.0``) is an integer, as JavaScript reads it; a boolean,
+    a string (``"20000"``) or ``null`` is not.  The words are the gateway's (class-validator's
+    ``IsInt``, ``Min``, ``Max``).
+
+    Parameters
+    ----------
+    spec : IntegerField
+    body : dict
+
+    Returns
+    -------
+    list of str
+    """
+    if spec.name not in body:
+        return [f"{spec.name} should not be empty"] if spec.required else []
+    value = body[spec.name]
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole:
+        return [f"{spec.name} must be an integer number"]
+    if spec.minimum is not None and value < spec.minimum:
+        return [f"{spec.name} must not be less than {spec.minimum}"]
+    if spec.maximum is not None and value > spec.maximum:
+        return [f"{spec.name} must not be greater than {spec.maximum}"]
     return []
 
 

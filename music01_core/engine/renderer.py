@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -173,6 +174,7 @@ def render(
     instrumental_is_song: bool,
     sample_rate: int,
     seed: int,
+    length_s: float | None = None,
 ) -> Rendered:
     """Render a piece.
 
@@ -192,6 +194,10 @@ def render(
         Output rate in Hz.
     seed : int
         The same inputs and seed give the same samples.
+    length_s : float, optional
+        The piece's exact length in seconds (a model's length option): the arrangement has as many
+        bars as cover it and is cut there, faded; lines sung past it are cut too.  None: the
+        length follows the lyrics (at most :data:`MAX_PIECE_S`).
 
     Returns
     -------
@@ -203,6 +209,8 @@ def render(
     assert lead is not None
     rng = np.random.default_rng(_seed_for(seed, lead.sha256, voice.sha256 if voice else "", blocks, accompaniment_wrap))
     tempo, bar_s, plan = _timeline(blocks, lead, instrumental, accompaniment_wrap=accompaniment_wrap)
+    if length_s is not None:
+        plan = replace(plan, total_bars=max(1, math.ceil(length_s / bar_s)), capped=False)
     tonic_pc = NOTE_NAMES.index(lead.key_tonic)
     acc, bar_starts, bar_lengths, bar_chroma = _arrangement(
         plan, bar_s, instrumental, instrumental_audio, instrumental_is_song, sample_rate, rng
@@ -210,11 +218,11 @@ def render(
     vocal = None
     if voice is not None and plan.phrases:
         notes = _sung_notes(plan, voice, lead, tonic_pc, bar_starts, bar_lengths, bar_chroma=bar_chroma, rng=rng)
-        length_s = plan.total_bars * bar_s
-        vocal = sing(notes, sample_rate=sample_rate, duration_s=length_s, seed=int(rng.integers(1 << 31)))
+        sung_s = plan.total_bars * bar_s
+        vocal = sing(notes, sample_rate=sample_rate, duration_s=sung_s, seed=int(rng.integers(1 << 31)))
     # The piece is exactly ``total_bars`` nominal bars long, whatever bars the walk chose,
-    # so the length depends on the lyrics alone (and grows with them).
-    out = _mix(int(round(plan.total_bars * bar_s * sample_rate)), acc, vocal, sample_rate)
+    # so the length depends on the lyrics alone (and grows with them), or is the length asked for.
+    out = _mix(int(round((length_s or plan.total_bars * bar_s) * sample_rate)), acc, vocal, sample_rate)
     return Rendered(
         audio=out,
         sample_rate=sample_rate,

@@ -12,6 +12,11 @@ The live MiniMax models run as jobs (``shared/api/live-models.md``; the provider
 A submit is never re-sent once the server may have received it (:func:`~music01_core.transport.send_billed`);
 a poll or a download may be repeated.  Each field goes under the name the model's table entry
 gives: this module has no per-model branch.
+
+The key's account is read here too (aimlapi/api-docs f14fa72, ``docs/api-references/service-endpoints/``):
+``GET /v2/billing`` gives ``{current_balance, currency}`` (``account-balance.md``, ``billing-v2.json``), and
+``GET /v2/logs`` one row per request, paged with ``limit``/``offset`` until ``has_more`` is false
+(``usage-logs.md``, ``logs-v2.json``; 429 past 200 calls a minute).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from urllib.parse import urlsplit
 import requests
 
 from .. import ffmpeg
+from ..account import Balance
 from ..errors import (
     ApiConnectionError,
     ApiError,
@@ -35,11 +41,23 @@ from ..errors import (
     JobFailedError,
     JobNotFoundError,
     ProtocolError,
+    RateLimitError,
     ReferenceInputError,
     ResultExpiredError,
+    SettingError,
 )
 from ..models import get_model
-from ..settings import JOB_PATH, LOGS_PAGE, LOGS_PATH, LOGS_WINDOW_S, MAX_RESULT_BYTES, AudioSetting
+from ..settings import (
+    BALANCE_TIMEOUT_S,
+    BILLING_PATH,
+    JOB_PATH,
+    LOGS_MAX_PAGES,
+    LOGS_PAGE,
+    LOGS_PATH,
+    LOGS_WINDOW_S,
+    MAX_RESULT_BYTES,
+    AudioSetting,
+)
 from ..transport import auth_headers, error_from_response, jittered_backoff_s, json_or_none, read_capped, send_billed
 from ..types import Job, JobStatus, Recovery
 
@@ -85,6 +103,7 @@ def job_payload(
     audio_setting: AudioSetting | None = None,
     is_instrumental: bool = False,
     lyrics_optimizer: bool = False,
+    options: dict | None = None,
 ) -> dict:
     """The submit body for ``model``, with each field under the name the model's table entry gives.
 
@@ -99,6 +118,9 @@ def job_payload(
         Sent only to models that take one.
     is_instrumental, lyrics_optimizer : bool
         Sent (when True) to models that take them.
+    options : dict, optional
+        The model's other fields, checked already (:attr:`Job.options`: ``{api_field: value}`` in the
+        provider's units, :func:`music01_core.options.check_options`); a field its row does not list is refused.
     """
     m = get_model(model)
     body: dict = {"model": m.id}
@@ -115,6 +137,11 @@ def job_payload(
     for flag, on in (("is_instrumental", is_instrumental), ("lyrics_optimizer", lyrics_optimizer)):
         if on and flag in m.flags:
             body[flag] = True
+    fields = {o.api_field for o in m.options}
+    for name, value in (options or {}).items():
+        if name not in fields:
+            raise SettingError(f"{m.id} takes no field {name!r}: nothing was sent.")
+        body[name] = value
     return body
 
 
@@ -258,17 +285,95 @@ class JobClient:
 
     def _find_row(self, params: dict, field: str, value: str, *, max_pages: int | None = None) -> dict | None:
         """The first row whose ``field`` is ``value``, reading page after page (all of them, or ``max_pages``)."""
-        offset, pages = 0, 0
-        while max_pages is None or pages < max_pages:
-            page = self._logs_page({**params, "offset": offset})
-            pages += 1
-            for row in page["data"]:
+        for rows, _ in self._pages(params, max_pages=max_pages):
+            for row in rows:
                 if isinstance(row, dict) and row.get(field) == value:
                     return row
-            if not page["pagination"].get("has_more") or not page["data"]:
-                return None
-            offset += len(page["data"])  # the rows actually served: a short page skips nothing
         return None
+
+    def _pages(self, params: dict, *, max_pages: int | None = None, rate_retries: int = 0):
+        """Each page's rows and whether more follow, from ``offset`` 0 until ``has_more`` is false (or ``max_pages``).
+
+        A 429 (over 200 calls a minute, usage-logs.md) is waited out ``rate_retries`` times (its
+        ``Retry-After`` when given, else the backoff), then raised.
+        """
+        offset, pages = 0, 0
+        while max_pages is None or pages < max_pages:
+            page = self._patient_page({**params, "offset": offset}, rate_retries)
+            pages += 1
+            more = bool(page["pagination"].get("has_more")) and bool(page["data"])
+            yield page["data"], more
+            if not more:
+                return
+            offset += len(page["data"])  # the rows actually served: a short page skips nothing
+
+    def _patient_page(self, params: dict, rate_retries: int) -> dict:
+        for attempt in range(rate_retries + 1):
+            try:
+                return self._logs_page(params)
+            except RateLimitError as exc:
+                if attempt == rate_retries:
+                    raise
+                self._sleep(self._backoff(attempt, exc.retry_after_s))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def logs(
+        self, *, period: str, model: str | None = None, max_pages: int = LOGS_MAX_PAGES, rate_retries: int = 3
+    ) -> tuple[list[dict], bool]:
+        """Every row of the usage log over ``period`` (``24h``, ``7d``), newest first, as the endpoint gave them.
+
+        Pages of :data:`~music01_core.settings.LOGS_PAGE` rows are read with ``offset`` until
+        ``has_more`` is false, at most ``max_pages`` of them; a 429 is waited out (``rate_retries`` times).
+
+        Returns
+        -------
+        (list of dict, bool)
+            The rows, and whether they are all of them (False: ``max_pages`` ran out first).
+
+        Raises
+        ------
+        ApiError
+            The endpoint refused (400 window, 401, 403, 429 after the retries, 5xx) or answered
+            something that is not the documented ``{data, pagination}``.
+        """
+        params: dict = {"period": period, "limit": LOGS_PAGE}
+        if model:
+            params["model"] = model
+        rows, complete = [], True
+        for page, more in self._pages(params, max_pages=max_pages, rate_retries=rate_retries):
+            rows.extend(page)
+            complete = not more
+        return rows, complete
+
+    def balance(self, *, timeout=BALANCE_TIMEOUT_S) -> tuple[float, str]:
+        """The key's balance: ``(current_balance, currency)`` from ``GET /v2/billing``.
+
+        aimlapi/api-docs f14fa72, ``docs/api-references/service-endpoints/billing-v2.json``:
+        ``{current_balance: number (USD), currency: "USD"}``, both always present.  Read with a short
+        ``timeout`` (connect, read): it is asked before each billed call and must never hold it up.
+
+        Raises
+        ------
+        ApiError
+            No answer (:class:`ApiConnectionError`), a refusal mapped by ``error_from_response``
+            (401 key refused…), or an answer without a numeric ``current_balance`` (:class:`ProtocolError`).
+        """
+        try:
+            resp = self.session.get(self.base_url + BILLING_PATH, headers=self._headers(), timeout=timeout)
+        except requests.exceptions.RequestException as exc:
+            raise ApiConnectionError(f"the balance could not be read ({type(exc).__name__}).", retryable=True) from None
+        body = json_or_none(resp)
+        if not 200 <= resp.status_code < 300:
+            raise error_from_response(resp.status_code, body, resp.headers, operation="balance", redact=self._redact)
+        value = body.get("current_balance") if isinstance(body, dict) else None
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ProtocolError(
+                "the balance answer is not the documented {current_balance, currency}.",
+                http_status=resp.status_code,
+                retryable=True,
+            )
+        currency = body.get("currency")
+        return float(value), currency if isinstance(currency, str) and currency else "USD"
 
     def _logs_page(self, params: dict) -> dict:
         try:
@@ -413,6 +518,15 @@ class AimlApiJobs:
             redact=connection._redact,
         )
 
+    def balance(self, *, timeout=BALANCE_TIMEOUT_S) -> Balance:
+        """What the key has left (``GET /v2/billing``, read with a short ``timeout``).  Raises ApiError."""
+        usd, currency = self.client.balance(timeout=timeout)
+        return Balance(usd=usd, currency=currency, checked_at=time.time(), service="aimlapi")
+
+    def logs(self, *, since: str) -> tuple[list[dict], bool]:
+        """The usage log's rows of the key over ``since`` (``24h``, ``7d``) and whether they are all there."""
+        return self.client.logs(period=since)
+
     def submit(self, job: Job) -> JobStatus:
         """POST the job once (the billed call)."""
         payload = job_payload(
@@ -423,6 +537,7 @@ class AimlApiJobs:
             audio_setting=job.audio_setting,
             is_instrumental=job.is_instrumental,
             lyrics_optimizer=job.lyrics_optimizer,
+            options=job.options,
         )
         logger.info("submitting a %s job to %s", job.model.id, self.base_url)
         return self.client.submit(payload, client_request_id=job.client_request_id)

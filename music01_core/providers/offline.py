@@ -74,6 +74,9 @@ class OfflineEngine(Music01Calls):
         served: a voice alone is an a cappella hum, an instrumental has no vocals), a job model's piece otherwise."""
         if job.model.takes_purpose:
             return super().submit(job)
+        # The length a model's "duration_s" option asks for (its provider's default when not given).
+        length = job.model.option("duration_s")
+        length_s = job.model.option_values(job.options).get("duration_s", length.default if length else None)
         with _render_slots:
             piece = self.render_job(
                 job.model,
@@ -83,6 +86,7 @@ class OfflineEngine(Music01Calls):
                 is_instrumental=job.is_instrumental,
                 lyrics_optimizer=job.lyrics_optimizer,
                 seed=job.seed,
+                length_s=length_s,
             )
         return JobStatus(id=piece.trace_id, status="completed", piece=piece)
 
@@ -216,6 +220,7 @@ class OfflineEngine(Music01Calls):
         lyrics: str,
         voice_id=None,
         instrumental_id=None,
+        length_s: float | None = None,
     ) -> GenerationResult:
         # The engine (numpy, the renderer) loads on the first render: start-up stays quick.
         import numpy as np
@@ -238,6 +243,7 @@ class OfflineEngine(Music01Calls):
             instrumental_is_song=bool(inst_rec and inst_rec["purpose"] == "song"),
             sample_rate=setting.sample_rate,
             seed=seed,
+            length_s=length_s,
         )
         pcm = (np.clip(rendered.audio, -1, 1) * 32767).round().astype("<i2")
         audio = _encode(pcm, setting)
@@ -274,6 +280,7 @@ class OfflineEngine(Music01Calls):
         is_instrumental: bool = False,
         lyrics_optimizer: bool = False,
         seed: int | None = None,
+        length_s: float | None = None,
     ) -> GenerationResult:
         """Render what a job model would make, without saving it (the emulator's job worker uses this).
 
@@ -286,10 +293,14 @@ class OfflineEngine(Music01Calls):
         reference : Reference or None
             A local copy is read; a model with no reference gets one of the built-in examples.
         setting : AudioSetting or None
+            None: what the model returns by default (``Model.returns``), at 44.1 kHz.
+        length_s : float, optional
+            An instrumental exactly this long (a model's length option); None: about 30 s, or as the
+            lyrics need.
         """
         model = get_model(model)
         seed = _check_seed(seed)
-        setting = setting or AudioSetting()
+        setting = setting or AudioSetting(format=model.returns[0])
         notes: list[str] = []
         sing = not is_instrumental and bool(fields.lyrics or lyrics_optimizer)
         if reference is not None:
@@ -309,7 +320,9 @@ class OfflineEngine(Music01Calls):
             # An instrumental: the plan's length follows the lines, so stand-in lines set it (~30 s).
             blocks = [["la la la la"] * 4] * 3
             wrap = True
-        result = self._render(blocks, wrap, rec if sing else None, rec, setting, seed, lyrics=fields.lyrics or "")
+        result = self._render(
+            blocks, wrap, rec if sing else None, rec, setting, seed, lyrics=fields.lyrics or "", length_s=length_s
+        )
         return replace(
             result,
             model=model.id,

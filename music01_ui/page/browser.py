@@ -10,7 +10,10 @@ from ..session import MAX_UPLOAD_TEXT, START_MODEL
 from ..upload import library_choices
 from . import PRIVATE, Page
 
-CSS = ".banner {padding: 8px 12px; border-radius: 8px; background: var(--block-background-fill);} "
+CSS = (
+    ".banner {padding: 8px 12px; border-radius: 8px; background: var(--block-background-fill);} "
+    ".price-line p {margin: 0;} "
+)
 
 #: What a person reads when the file they chose is not audio.
 NOT_AUDIO = (

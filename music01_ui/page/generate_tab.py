@@ -6,9 +6,10 @@ from music01_core.models import Model
 from music01_core.settings import BITRATES, DEFAULT_BITRATE, DEFAULT_SAMPLE_RATE, SAMPLE_RATES
 
 from ..code import code_panel
-from ..generate import api_generate, api_make, compare, result_card
+from ..generate import api_generate, api_make, compare, price_line, result_card
 from ..history import history_rows, pending_rows
 from ..model import step_labels
+from ..options import build_option_controls, option_view, options_json
 from . import PRIVATE, Page
 
 #: What a person reads after Cancel.
@@ -26,7 +27,17 @@ def build_generate_tab(ui: Page, dm: Model) -> None:
             # Every format stays a valid input of /make (its checks follow these choices); the model menu
             # narrows what the page offers (header.model_view), and prepare refuses one the model lacks.
             ui.fmt = gr.Radio(["mp3", "wav", "pcm"], value=dm.returns[0], label="format")
-        ui.seed = gr.Number(label="seed (offline engine; -1 = random)", value=-1, precision=0, minimum=-1)
+        # The chosen model's own fields (a length, a negative prompt, steps…), one control per name of the table.
+        with gr.Row():
+            ui.option_controls = build_option_controls(dm.id)
+        ui.options_json = gr.Textbox(value=options_json(dm.id, *_initial(ui.option_controls)), visible=False)
+        ui.seed = gr.Number(
+            label="seed (-1 = random)",
+            info="the offline engine's, and sent to a model whose API takes one (Lyria 2)",
+            value=-1,
+            precision=0,
+            minimum=-1,
+        )
         gr.Markdown(
             "With an API key, each Generate is **1 billed generation**; checking its status and "
             "downloading are free. A job that outlives the page keeps running: find it in History."
@@ -34,6 +45,8 @@ def build_generate_tab(ui: Page, dm: Model) -> None:
         with gr.Row():
             ui.gen_btn = gr.Button("Generate", variant="primary")
             ui.cancel_btn = gr.Button("Cancel", variant="stop")
+        # What one Generate costs and where the figure comes from; filled per visit (no network: disk only).
+        ui.price_md = gr.Markdown(elem_classes="price-line")
         ui.gen_msg = gr.Markdown()
         ui.out_audio = gr.Audio(type="filepath", label="Result", interactive=False)
         ui.out_file = gr.File(label="Download")
@@ -67,6 +80,7 @@ def wire_generate_tab(ui: Page) -> None:
             # Appended: scripts written for the inputs above keep working (these have defaults).
             ui.replicate_token,
             ui.ref_purpose,
+            ui.options_json,
         ],
         [ui.out_audio, ui.out_info],
         api_name="make",
@@ -101,4 +115,43 @@ def wire_generate_tab(ui: Page) -> None:
     gen_event.failure(pending_rows, None, ui.pend, **PRIVATE)
     ui.cancel_btn.click(lambda: STOPPED, None, ui.gen_msg, cancels=[gen_event], **PRIVATE).then(
         pending_rows, None, ui.pend, **PRIVATE
+    )
+    # The price beside Generate follows the model, the credential boxes and the output settings; a piece
+    # just made may change its source ("your history").  Public (/price): a script can ask before /make.
+    price_inputs = [ui.model, ui.api_key, ui.replicate_token, ui.sample_rate, ui.bitrate, ui.fmt]
+    gr.on(
+        [ui.model.change, *(box.change for box in ui.keys.values()), ui.sample_rate.change, ui.bitrate.change]
+        + [ui.fmt.change],
+        price_line,
+        price_inputs,
+        ui.price_md,
+        api_name="price",
+        show_progress="hidden",
+    )
+    gen_event.then(price_line, price_inputs, ui.price_md, **PRIVATE, show_progress="hidden")
+    wire_options(ui)
+
+
+def wire_options(ui: Page) -> None:
+    """The option controls follow the model; their values, as one JSON object, follow the controls."""
+    controls = list(ui.option_controls.values())
+    ui.model.change(option_view, ui.model, controls, **PRIVATE, show_progress="hidden").then(
+        options_json, [ui.model, *controls], ui.options_json, **PRIVATE, show_progress="hidden"
+    )
+    for control in controls:
+        control.change(options_json, [ui.model, *controls], ui.options_json, **PRIVATE, show_progress="hidden")
+
+
+def _initial(controls: dict) -> list:
+    return [c.value for c in controls.values()]
+
+
+def wire_price_load(demo: gr.Blocks, ui: Page) -> None:
+    """Each visit shows the price for the model the page starts on."""
+    demo.load(
+        price_line,
+        [ui.model, ui.api_key, ui.replicate_token, ui.sample_rate, ui.bitrate, ui.fmt],
+        ui.price_md,
+        **PRIVATE,
+        show_progress="hidden",
     )

@@ -4,6 +4,7 @@ import gradio as gr
 
 from music01_core.models import MODELS, SERVICES, Model, get_model, model_label
 
+from ..account import api_balance
 from ..lyrics import (
     LYRICS_EXAMPLES_BY_STYLE,
     LYRICS_INFO,
@@ -13,11 +14,21 @@ from ..lyrics import (
     prompt_view,
     wrap_value,
 )
-from ..model import has_upload_step, model_card, model_info, purpose_info, shows_purpose, step_labels
-from ..session import banner_text, box_tokens, token_status
+from ..model import (
+    has_upload_step,
+    listings,
+    model_card,
+    model_choices,
+    model_info,
+    purpose_info,
+    shows_purpose,
+    step_labels,
+)
+from ..session import KEY_SERVICE, banner_text, box_tokens, refresh_listings_soon, token_status
 from . import PRIVATE, Page
 
 #: The menu: each row's label, with its provider when two providers serve the same model ("· AI/ML API").
+#: The page's own labels also say when the provider's list no longer names a model (:func:`model_choices`).
 MODEL_CHOICES = [(model_label(m.id) + ("" if m.live else " — retired"), m.id) for m in MODELS.values()]
 
 
@@ -39,14 +50,15 @@ def model_view(
     ``tokens`` are the credential boxes' values, in ``SERVICES`` order (the banner follows them).
     """
     m = get_model(model_id)
+    lists = listings(box_tokens(*tokens))  # the copies on disk of the providers' lists: no network
     lyrics = example_for(m.id, lyrics)  # the untouched example follows the model's lyrics style
     counter, structure = lyrics_view(lyrics, m.id)
     style = lyrics_style(m.id)
     labels = step_labels(m.id)
     return (
         gr.update(value=lyrics, info=LYRICS_INFO.get(style, "")),
-        model_card(m.id),
-        gr.update(info=model_info(m.id)),
+        model_card(m.id, lists),
+        gr.update(info=model_info(m.id, lists)),
         banner_text(box_tokens(*tokens), m.id),
         gr.update(visible=m.takes_reference),
         gr.update(visible=not m.takes_reference),
@@ -79,15 +91,16 @@ def build_header(ui: Page, dm: Model) -> None:
         "model, then follow the numbered tabs — they are the steps that model takes."
     )
     ui.banner = gr.Markdown(banner_text(None, dm.id), elem_classes="banner")
+    lists = listings()  # as the page starts; each visit reads the copies again (menu_view on load)
     with gr.Row():
         ui.model = gr.Dropdown(
-            MODEL_CHOICES,
+            model_choices(lists),
             value=dm.id,
             label="Model",
             scale=1,
-            info=model_info(dm.id),
+            info=model_info(dm.id, lists),
         )
-        ui.model_md = gr.Markdown(model_card(dm.id))
+        ui.model_md = gr.Markdown(model_card(dm.id, lists))
     # One box per service: each credential is sent only to its own service, and only from this tab.
     ui.keys, ui.key_msgs = {}, {}
     with gr.Accordion("Your keys (optional)", open=False), gr.Row():
@@ -96,6 +109,11 @@ def build_header(ui: Page, dm: Model) -> None:
                 gr.Markdown(f"**{service.label}** — runs {_runs(name)}")
                 ui.keys[name] = gr.Textbox(type="password", **_box_texts(service))
                 ui.key_msgs[name] = gr.Markdown()
+                if name == KEY_SERVICE:
+                    # The pasted key's own balance, read only on this click (or Enter in the box).
+                    with gr.Row():
+                        ui.balance_btn = gr.Button("Check my balance", size="sm", scale=0)
+                        ui.balance_md = gr.Markdown()
     # The names the layout (and the public endpoints' wiring) have always used.
     ui.api_key = ui.keys["aimlapi"]
     ui.replicate_token = ui.keys["replicate"]
@@ -164,6 +182,14 @@ def wire_key(ui: Page) -> None:
             **PRIVATE,
             show_progress="hidden",
         )
+        # A pasted key reaches the provider's list: the menu's labels and hint follow its copy on disk.
+        box.change(
+            _menu_on_paste, [ui.model, *ui.keys.values()], [ui.model, ui.model_md], **PRIVATE, show_progress="hidden"
+        )
+    # A pasted key's balance: on demand, for that key only; a changed key clears the line it no longer matches.
+    key = ui.keys[KEY_SERVICE]
+    gr.on([ui.balance_btn.click, key.submit], api_balance, [key], [ui.balance_md], api_name="balance")
+    key.change(lambda _: "", [key], [ui.balance_md], **PRIVATE, show_progress="hidden")
 
 
 def _on_paste(service: str, others: list[str]):
@@ -175,3 +201,35 @@ def _on_paste(service: str, others: list[str]):
         return banner_text(tokens, model_id), token_status(service, raw)
 
     return on_paste
+
+
+def _menu_on_paste(model_id: str | None, *raw: str | None):
+    """The menu after a credential box changed: (the model, every box's value in ``SERVICES`` order).
+
+    A usable pasted credential may also start one read of its provider's list in the background
+    (never waited on); the menu shows the copy on disk now.
+    """
+    tokens = box_tokens(*raw)
+    refresh_listings_soon(tokens)
+    return menu_view(model_id, tokens)
+
+
+def menu_view(model_id: str | None, tokens: dict[str, str | None] | None = None):
+    """The menu's labels and hint and the model card, from the copies of the providers' lists on disk.
+
+    The menu's values (model ids) never change: only what a row and the hint say.
+    Returns updates for (menu Dropdown, card Markdown).
+    """
+    lists = listings(tokens)
+    return gr.update(choices=model_choices(lists), info=model_info(model_id, lists)), model_card(model_id, lists)
+
+
+def wire_menu_load(demo: gr.Blocks, ui: Page) -> None:
+    """Each visit reads the lists' copies again: a model the background check found delisted is marked at once."""
+    demo.load(
+        lambda model_id, *raw: menu_view(model_id, box_tokens(*raw)),
+        [ui.model, *ui.keys.values()],
+        [ui.model, ui.model_md],
+        **PRIVATE,
+        show_progress="hidden",
+    )

@@ -2,21 +2,30 @@
 
 import gradio as gr
 
+from music01_core.lyrics_writer import sings_from_prompt
 from music01_core.models import Model
 
 from ..lyrics import (
     DOCS_EXAMPLE_LYRICS,
     EXAMPLES_LABEL,
+    FOLLOW_UP_BUTTONS,
     LYRICS_EXAMPLES_BY_STYLE,
     LYRICS_INFO,
     PROMPT_EXAMPLE,
+    WRITER_INFO,
+    api_write_lyrics,
+    chat_menu,
+    chat_model_choices,
     clean_lyrics,
     example_for,
+    into_prompt_visible,
     lyrics_change,
+    lyrics_price_line,
     lyrics_style,
     prompt_view,
     toggle_wrap,
     wrap_value,
+    writer_for,
 )
 from ..model import step_labels
 from . import PRIVATE, Page
@@ -42,6 +51,7 @@ def build_lyrics_tab(ui: Page, dm: Model) -> None:
                 value=False,
                 visible="lyrics_optimizer" in dm.flags,
             )
+        build_writer(ui, dm)
         ui.lyrics = gr.Textbox(
             label="Lyrics",
             lines=8,
@@ -65,6 +75,55 @@ def build_lyrics_tab(ui: Page, dm: Model) -> None:
             ui.example_sets.append(col)
 
 
+def build_writer(ui: Page, dm: Model) -> None:
+    """ "Lyrics for you": theme, mood, the chat model, the price line, Write and the follow-ups."""
+    with gr.Accordion("✍️ Lyrics for you — from a theme and a mood", open=True):
+        gr.Markdown(WRITER_INFO)
+        with gr.Row():
+            ui.w_theme = gr.Textbox(label="Theme", placeholder="a lighthouse keeper who misses the sea", scale=3)
+            ui.w_mood = gr.Textbox(label="Mood", placeholder="melancholy, upbeat, tender…", scale=2)
+            ui.w_chat = gr.Dropdown(
+                chat_model_choices(),
+                value="",
+                label="Chat model",
+                info="empty: gpt-4o-mini when the provider lists it, else minimax/m2",
+                allow_custom_value=True,
+                scale=2,
+            )
+        ui.w_into_prompt = gr.Checkbox(
+            label="put them in the prompt (this model sings lyrics written inside its prompt)",
+            value=False,
+            visible=sings_from_prompt(dm),
+        )
+        ui.w_price = gr.Markdown(lyrics_price_line(dm.id))
+        ui.w_follow = gr.Textbox(value="", visible=False)  # the public endpoint's follow-up ("" from this button)
+        with gr.Row():
+            ui.w_write = gr.Button("Write lyrics", variant="primary", scale=0)
+            ui.w_follow_btns = [gr.Button(label, size="sm", scale=0) for label, _ in FOLLOW_UP_BUTTONS]
+        ui.w_status = gr.Markdown()
+
+
+def wire_writer(ui: Page) -> None:
+    """The writer's buttons (one public endpoint, ``/write_lyrics``), its price line and its prompt box."""
+    asked = [ui.w_theme, ui.w_mood, ui.model, ui.w_chat]
+    current = [ui.lyrics, ui.prompt, ui.w_into_prompt, ui.api_key]
+    written = [ui.lyrics, ui.prompt, ui.w_status]
+    ui.w_write.click(api_write_lyrics, [*asked, ui.w_follow, *current], written, api_name="write_lyrics")
+    for button, (_, follow_up) in zip(ui.w_follow_btns, FOLLOW_UP_BUTTONS, strict=True):
+        button.click(writer_for(follow_up), [*asked, *current], written, **PRIVATE)
+    gr.on(
+        # The tab's opening too: the model list may have been read since the page was drawn.
+        [ui.lyrics_tab.select, ui.model.change, ui.w_chat.change, ui.w_into_prompt.change, ui.api_key.change],
+        lyrics_price_line,
+        [ui.model, ui.w_chat, ui.w_into_prompt, ui.prompt, ui.api_key],
+        [ui.w_price],
+        **PRIVATE,
+        show_progress="hidden",
+    )
+    ui.model.change(into_prompt_visible, [ui.model], [ui.w_into_prompt], **PRIVATE, show_progress="hidden")
+    ui.lyrics_tab.select(chat_menu, None, [ui.w_chat], **PRIVATE, show_progress="hidden")
+
+
 def wire_lyrics_tab(ui: Page) -> None:
     # The wrap box follows the text, so it always agrees with the "wrap on/off" the counter states.
     ui.lyrics.change(
@@ -73,3 +132,4 @@ def wire_lyrics_tab(ui: Page) -> None:
     ui.prompt.change(prompt_view, [ui.prompt, ui.model], [ui.prompt_msg], **PRIVATE, show_progress="hidden")
     ui.wrap.input(toggle_wrap, [ui.lyrics, ui.wrap], [ui.lyrics], **PRIVATE)
     ui.clean_btn.click(clean_lyrics, [ui.lyrics, ui.model], [ui.lyrics], **PRIVATE)
+    wire_writer(ui)

@@ -25,7 +25,19 @@ def client(offline_app):
 
 def test_named_endpoints_only(client):
     named = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
-    assert named == {"/prepare", "/analyze", "/upload", "/generate", "/make", "/resume", "/check_url"}
+    assert named == {
+        "/prepare",
+        "/analyze",
+        "/upload",
+        "/generate",
+        "/make",
+        "/resume",
+        "/check_url",
+        "/price",
+        "/balance",
+        "/write_lyrics",
+        "/takes",
+    }
 
 
 def test_whole_flow_offline(client, examples):

@@ -137,10 +137,11 @@ def test_the_endpoints_take_the_token_last_with_a_default(offline_client):
     api = offline_client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     for name in ("/make", "/generate", "/resume", "/check_url", "/upload"):
         params = api[name]["parameters"]
-        assert params[-1 if name != "/make" else -2]["parameter_name"] == "replicate_token", name
+        assert params[-1 if name != "/make" else -3]["parameter_name"] == "replicate_token", name
+    # Appended since, each with a default: the reference's purpose, then the model's own options.
     make_params = api["/make"]["parameters"]
-    assert [p["parameter_name"] for p in make_params[-2:]] == ["replicate_token", "purpose"]
-    assert all(p["parameter_has_default"] for p in make_params[-2:])
+    assert [p["parameter_name"] for p in make_params[-3:]] == ["replicate_token", "purpose", "options"]
+    assert all(p["parameter_has_default"] for p in make_params[-3:])
 
 
 def test_banner_and_status_lines_per_model(monkeypatch):

@@ -63,7 +63,7 @@ def tab(page, label):
 
 def choose_model(page, model_id):
     # By role: once the Lyrics tab has been drawn, "model" is also in other fields' labels.
-    page.get_by_role("combobox", name="Model").click()
+    page.get_by_role("combobox", name="Model", exact=True).click()
     page.get_by_role("option", name=re.compile(re.escape(MODEL_LABELS[model_id]))).click()
     page.get_by_text(f"{model_id}** —").or_(page.get_by_text(f"{model_id} —")).first.wait_for(timeout=10_000)
 
@@ -178,8 +178,9 @@ def test_labels_tabs_and_examples_follow_the_model(server, browser):
     page.goto(server.url)
     page.get_by_text("offline engine (no API key)").wait_for(timeout=30_000)
     tabs = page.get_by_role("tab")
-    # The default model uploads nothing: no music-01 step, and the steps are numbered without a gap.
-    expect(tabs).to_have_text(["1 · Reference", "2 · Lyrics", "3 · Generate", "4 · History"])
+    # The default model uploads nothing: no music-01 step, and the steps are numbered without a gap
+    # ("Compare models" sits beside them, unnumbered).
+    expect(tabs).to_have_text(["1 · Reference", "2 · Lyrics", "3 · Generate", "4 · History", "Compare models"])
     page.get_by_text("minimax-music takes a reference track + lyrics").wait_for(timeout=5_000)
     choose_model(page, "minimax/music-2.6")
     page.get_by_text("minimax/music-2.6 takes style prompt").wait_for(timeout=10_000)
@@ -191,7 +192,9 @@ def test_labels_tabs_and_examples_follow_the_model(server, browser):
     page.get_by_text("tags shape the song").wait_for(timeout=5_000)
     shot(page, "labels-1-music-2.6")
     choose_model(page, "music-01")
-    expect(tabs).to_have_text(["1 · Reference", "2 · Purpose & upload", "3 · Lyrics", "4 · Generate", "5 · History"])
+    expect(tabs).to_have_text(
+        ["1 · Reference", "2 · Purpose & upload", "3 · Lyrics", "4 · Generate", "5 · History", "Compare models"]
+    )
     # music-01's lyrics: type plain lines and the wrap box and the status line agree (off), then tick it.
     lyrics = page.get_by_role("textbox", name=re.compile("^Lyrics"))
     lyrics.fill("hello moon\nhello sky")
@@ -203,7 +206,7 @@ def test_labels_tabs_and_examples_follow_the_model(server, browser):
     expect(lyrics).to_have_value("##hello moon\nhello sky##")
     shot(page, "labels-2-music-01-wrap")
     choose_model(page, "minimax-music")
-    expect(tabs).to_have_text(["1 · Reference", "2 · Lyrics", "3 · Generate", "4 · History"])
+    expect(tabs).to_have_text(["1 · Reference", "2 · Lyrics", "3 · Generate", "4 · History", "Compare models"])
     assert "Traceback" not in page.content()
 
 

@@ -22,8 +22,8 @@ CELL_TIMEOUT_S = 300
 KERNEL = "music01"
 
 
-def test_there_are_six_numbered_notebooks():
-    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_", "06_"]
+def test_there_are_seven_numbered_notebooks():
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_", "06_", "07_"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -194,7 +194,7 @@ def test_runs_offline_top_to_bottom(path, tmp_path, clean_env, monkeypatch):
 
 
 # The notebooks that send the key (02 only analyses; 04 talks to its own emulator with a demo key).
-KEYED = [p for p in NOTEBOOKS if p.name[:3] in ("01_", "03_", "05_")]
+KEYED = [p for p in NOTEBOOKS if p.name[:3] in ("01_", "03_", "05_", "07_")]
 
 
 @pytest.mark.parametrize("path", KEYED, ids=lambda p: p.name)
@@ -233,6 +233,11 @@ def test_with_a_key_uses_the_api_and_never_shows_it(path, tmp_path, clean_env, m
         assert "Using: AI/ML API · model: minimax-music" in shown
         assert "queued" in shown and "completed" in shown and ("audio/wav" in text or "<audio" in text)
         assert [s["model"] for s in submits] == ["minimax-music"], "one billed call, to the live model"
+    if path.name == "07_compare_models.ipynb":
+        four = ["elevenlabs/eleven_music", "google/lyria2", "minimax/music-2.6", "stable-audio"]
+        assert sorted(s["model"] for s in submits) == four, "four takes, four submits, never more"
+        # The total is said before anything is sent (here: an emulator, which bills nothing).
+        assert shown.index("Free: 4 takes on the local emulator of AI/ML API") < shown.index("history entry")
     shutil.rmtree(tmp_path / "notebook-output", ignore_errors=True)
 
 

@@ -23,7 +23,16 @@ from tests.audiogen import KEY
 
 pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parents[2]
-LIVE = ("minimax-music", "minimax/music-cover", "minimax/music-2.6", "minimax/music-2.0", "minimax/music-1.5")
+LIVE = (
+    "minimax-music",
+    "minimax/music-cover",
+    "minimax/music-2.6",
+    "minimax/music-2.0",
+    "minimax/music-1.5",
+    "elevenlabs/eleven_music",
+    "google/lyria2",
+    "stable-audio",
+)
 
 
 @pytest.fixture

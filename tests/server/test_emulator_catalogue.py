@@ -11,6 +11,7 @@ from tests.audiogen import KEY
 pytestmark = pytest.mark.server
 
 MUSIC = {"minimax-music", "minimax/music-cover", "minimax/music-2.6", "minimax/music-2.0", "minimax/music-1.5"}
+MUSIC |= {"elevenlabs/eleven_music", "google/lyria2", "stable-audio"}  # other vendors, the same job interface
 
 
 @pytest.fixture(scope="module")

@@ -286,8 +286,20 @@ def test_every_live_model_of_the_ai_ml_api_has_a_kept_reference_and_a_contract()
 
 # --- CI's offline comparison: music01's contract against the kept references ----------------------
 
-#: What the emulator's contract records (never prose, defaults or descriptions).
-CONTRACT_ASPECTS = ("request", "path", "field", "required", "type", "minLength", "maxLength", "enum", "format")
+#: What the emulator's contract records (never prose or descriptions; defaults only of integer fields, checked below).
+CONTRACT_ASPECTS = (
+    "request",
+    "path",
+    "field",
+    "required",
+    "type",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "enum",
+    "format",
+)
 
 
 def kept_as_the_contract_reads_it(model_id: str) -> drift.RequestFacts:
@@ -348,6 +360,13 @@ def test_the_client_table_sends_the_kept_references_fields(model):
         assert tuple(model.returns) == kept["audio_setting.format"].enum
     sent |= set(model.flags)
     assert all(kept[f].type == "boolean" for f in model.flags)
+    for o in model.options:  # a length, a seed…: the reference's type, bounds at least as strict, its default
+        facts = kept[o.api_field]
+        sent.add(o.api_field)
+        assert facts.type == ("integer" if o.kind == "int" else "string") and not facts.required, o.name
+        assert facts.minimum is None or (o.minimum is not None and o.minimum * o.scale >= facts.minimum), o.name
+        assert facts.maximum is None or (o.maximum is not None and o.maximum * o.scale <= facts.maximum), o.name
+        assert (o.default * o.scale if o.default is not None else None) == facts.default, o.name
     assert sent == set(kept), "the table and the kept reference name different fields"
     assert {f for f, x in kept.items() if x.required} <= sent
 
@@ -417,13 +436,14 @@ def test_check_docs_reports_same_drift_and_not_checked_and_sends_no_key():
     assert by_id["minimax/music-cover"].why == "no longer listed by the provider"
     assert by_id["minimax/music-2.0"].why == "the document answered HTTP 503"
     assert by_id["minimax/music-1.5"].why == "the document did not answer in time"
-    assert [c.model_id for c in report.drifted] == ["minimax/music-2.6"] and len(report.unchecked) == 3
+    assert [c.model_id for c in report.drifted] == ["minimax/music-2.6"]
+    assert len(report.unchecked) == len(supported(MODELS)) - 2  # all but the same one and the drifted one
     assert all("authorization" not in {k.lower() for k in h} for _, h, _ in session.sent)
     text = report.words()
     assert "minimax-music            no change since f14fa72" in text
     assert "      lyrics: maxLength 3000 → 2500" in text and "not checked (the document answered HTTP 503)" in text
     d = report.to_dict()
-    assert d["drifted"] == 1 and d["not_checked"] == 3 and d["reference_commit"] == DOCS_COMMIT
+    assert d["drifted"] == 1 and d["not_checked"] == len(report.unchecked) and d["reference_commit"] == DOCS_COMMIT
     assert d["models"][2]["differences"][0]["aspect"] == "maxLength"
 
 

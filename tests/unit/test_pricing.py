@@ -46,8 +46,8 @@ def test_variants_give_a_range_or_the_variant_of_the_settings():
         "kind": "variants",
         "currency": "USD",
         "variants": [
-            {"when": {"audio_setting.sample_rate": 32000}, "price": 0.1, "unit": "generation", "per": 1},
-            {"when": {"audio_setting.sample_rate": 44100}, "price": 0.12, "unit": "generation", "per": 1},
+            {"when": {"audio_setting.audio_sample_rate": 32000}, "price": 0.1, "unit": "generation", "per": 1},
+            {"when": {"audio_setting.audio_sample_rate": 44100}, "price": 0.12, "unit": "generation", "per": 1},
         ],
     }
     p = price_of("minimax/music-2.0", listing=_listing(variants, "minimax/music-2.0"))
@@ -56,7 +56,7 @@ def test_variants_give_a_range_or_the_variant_of_the_settings():
     chosen = price_of(
         "minimax/music-2.0",
         listing=_listing(variants, "minimax/music-2.0"),
-        settings={"audio_setting.sample_rate": 44100},
+        settings={"audio_setting.audio_sample_rate": 44100},
     )
     assert chosen.usd_each == pytest.approx(0.12) and chosen.usd_high is None and "for these settings" in chosen.detail
 
