@@ -30,7 +30,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["HistoryEntry", "History", "PendingJob"]
 
 _ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")
-_EXT = {"mp3": "mp3", "wav": "wav", "pcm": "pcm"}
+# The formats a piece can come in (a provider's answer is read by its bytes: FLAC, Ogg and M4A too).
+_EXT = {"mp3": "mp3", "wav": "wav", "pcm": "pcm", "flac": "flac", "ogg": "ogg", "m4a": "m4a"}
 
 
 def rescue_dir() -> Path:

@@ -43,6 +43,10 @@ BALANCE_TIMEOUT_S = (2.0, 4.0)  # read before each billed call: never worth a lo
 # Where a balance is topped up (the dashboard's billing page; the reference itself names only /app/keys).
 TOP_UP_URL = "https://aimlapi.com/app/billing"
 
+# The offline engine makes at most this many seconds when a model's length option asks for more: a
+# 300 s stand-in took ~14 s and 1.6 GB at its peak, too much for a shared server with no key (and no cap).
+OFFLINE_MAX_S = 120.0
+
 # --- the job path (live-models.md) ------------------------------------------------------
 DEFAULT_WAIT_S = 600.0  # how long to wait for a job before leaving it pending (the provider's example: 600 s)
 POLL_FIRST_S = 1.0  # first poll this soon after the submit, and never more often

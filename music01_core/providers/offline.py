@@ -26,7 +26,7 @@ from ..audio import Clip, inspect_clip
 from ..errors import InputError, InvalidRequestError, UnknownIdError
 from ..lyrics import prepare_lyrics, sung_blocks
 from ..models import LEGACY_MODEL, get_model
-from ..settings import DEFAULT_BITRATE, AudioSetting
+from ..settings import DEFAULT_BITRATE, OFFLINE_MAX_S, AudioSetting
 from ..storage import atomic_copy, atomic_write_json
 from ..types import GenerationResult, Job, JobStatus, UploadResult
 from .music01 import PURPOSE_IDS, Music01Calls, check_ids, new_trace_id
@@ -77,6 +77,9 @@ class OfflineEngine(Music01Calls):
         # The length a model's "duration_s" option asks for (its provider's default when not given).
         length = job.model.option("duration_s")
         length_s = job.model.option_values(job.options).get("duration_s", length.default if length else None)
+        capped = length_s is not None and length_s > OFFLINE_MAX_S
+        if capped:
+            asked, length_s = length_s, OFFLINE_MAX_S
         with _render_slots:
             piece = self.render_job(
                 job.model,
@@ -88,6 +91,12 @@ class OfflineEngine(Music01Calls):
                 seed=job.seed,
                 length_s=length_s,
             )
+        if capped:
+            note = (
+                f"the offline engine makes at most {OFFLINE_MAX_S:g} s: this stand-in is {OFFLINE_MAX_S:g} s long, not the "
+                f"{asked:g} s asked (the model itself makes the length asked)."
+            )
+            piece = replace(piece, warnings=(*piece.warnings, note))
         return JobStatus(id=piece.trace_id, status="completed", piece=piece)
 
     def poll(self, generation_id: str) -> JobStatus:

@@ -386,3 +386,20 @@ def test_generate_refuses_a_bad_option_before_anything(monkeypatch, tmp_path, ca
     assert main([*args, "--option", "steps"]) == 2
     assert "NAME=VALUE" in capsys.readouterr().err
     assert not (tmp_path / "a.wav").exists()
+
+
+def test_the_offline_engine_caps_a_long_length_and_says_so(tmp_path, monkeypatch):
+    import music01_core.providers.offline as offline_provider
+    from music01_core.backends import OfflineBackend
+    from music01_core.types import MusicRequest
+
+    monkeypatch.setattr(offline_provider, "OFFLINE_MAX_S", 12.0)  # the real cap is 120 s: slow to render in a test
+    piece = OfflineBackend(home=tmp_path).make(
+        MusicRequest(model="elevenlabs/eleven_music", prompt="calm piano", options={"duration_s": 20}, seed=3)
+    )
+    assert abs(piece.duration_s - 12.0) < 0.05
+    assert any("at most 12 s" in w and "not the 20 s asked" in w for w in piece.warnings), piece.warnings
+    short = OfflineBackend(home=tmp_path).make(
+        MusicRequest(model="elevenlabs/eleven_music", prompt="calm piano", options={"duration_s": 11}, seed=3)
+    )
+    assert abs(short.duration_s - 11.0) < 0.05 and not any("at most" in w for w in short.warnings)
