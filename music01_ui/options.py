@@ -27,6 +27,12 @@ SPECS: dict[str, dict[str, OptionSpec]] = {
 }
 
 
+def seed_takers() -> str:
+    """The models whose API takes the request's seed, as the seed boxes' hint names them ("google/lyria2")."""
+    takers = [m for specs in options_by_name(live_only=True).values() for m, s in specs.items() if s.request_attr]
+    return ", ".join(takers) or "none"
+
+
 def _spec(name: str, model_id: str | None) -> OptionSpec | None:
     return SPECS.get(name, {}).get(get_model(model_id).id)
 

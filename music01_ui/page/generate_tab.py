@@ -9,7 +9,7 @@ from ..code import code_panel
 from ..generate import api_generate, api_make, compare, price_line, result_card
 from ..history import history_rows, pending_rows
 from ..model import step_labels
-from ..options import build_option_controls, option_view, options_json
+from ..options import build_option_controls, option_view, options_json, seed_takers
 from . import PRIVATE, Page
 
 #: What a person reads after Cancel.
@@ -33,7 +33,7 @@ def build_generate_tab(ui: Page, dm: Model) -> None:
         ui.options_json = gr.Textbox(value=options_json(dm.id, *_initial(ui.option_controls)), visible=False)
         ui.seed = gr.Number(
             label="seed (-1 = random)",
-            info="the offline engine's, and sent to a model whose API takes one (Lyria 2)",
+            info=f"the offline engine's, and sent to a model whose API takes one ({seed_takers()})",
             value=-1,
             precision=0,
             minimum=-1,

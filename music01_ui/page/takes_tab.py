@@ -8,6 +8,7 @@ from music01_core.models import Model, get_model
 from music01_core.takes import MAX_TAKES, MIN_TAKES
 
 from ..history import history_rows
+from ..options import seed_takers
 from ..takes import (
     DEFAULT_LENGTH_S,
     DEFAULT_LYRICS,
@@ -75,7 +76,7 @@ def build_takes_tab(ui: Page, dm: Model) -> None:
                 label="Seed of every take (-1 = random)",
                 precision=0,
                 minimum=-1,
-                info="the offline engine and Lyria 2",
+                info=f"the offline engine's, and {seed_takers()}",
             )
         with gr.Row():
             ui.takes_plan_btn = gr.Button("Plan: check and price (nothing is sent)")
