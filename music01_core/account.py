@@ -16,9 +16,17 @@ Sources (``aimlapi/api-docs`` at commit f14fa72, summarised in ``shared/api/serv
 This module is pure: it reads no network.  :func:`reconcile` puts a history (pieces saved here,
 and jobs still open here) beside the log's rows: each piece matched to its row(s) by generation
 id, inference id or client request id; rows billed on the key that no local record knows (made
-elsewhere, or lost: ``music01 resume ID`` fetches them); pieces with no row yet (the log lags);
-totals from both sides.  The client pipeline (:meth:`music01_core.client.Client.balance`,
-:meth:`~music01_core.client.Client.spend`) does the reading.
+elsewhere, or lost: ``music01 resume ID`` fetches them); pieces with no row yet (the log lags, or
+another key made them); totals from both sides.
+
+Only this key's records are reconciled: a job record or a lyrics request (each keeps the fingerprint of
+its key and the service's address) made with another key or against another address (a local emulator,
+a key pasted in another session) is left out.  A saved piece keeps no key fingerprint (the history's
+schema has none): it is matched by its ids only, so a piece another key made stays under "no row yet".
+A lyrics request that failed (refused before any work, never billed) is left out too.
+
+The client pipeline (:meth:`music01_core.client.Client.balance`, :meth:`~music01_core.client.Client.spend`)
+does the reading.
 """
 
 from __future__ import annotations
@@ -293,7 +301,8 @@ class SpendLine:
     matched_by : str or None
         ``"generation id"``, ``"inference id"`` or ``"client request id"``; None: no row.
     state : {"saved", "open", "failed", "unknown", "expired", "interrupted"}
-        ``open``: submitted from here, not saved yet (``music01 resume ID`` fetches it); the others:
+        ``open``: submitted from here, not saved yet (``music01 resume ID`` fetches it; a lyrics request
+        whose answer was lost: only the log says what it cost); the others:
         a job record here that will not be saved (:class:`~music01_core.history.PendingJob` states).
     """
 
@@ -341,7 +350,8 @@ class Spend:
         Billed on this key, known to no local record: made elsewhere (another machine, the
         playground), or lost here.  One per generation id, newest first.
     not_logged : tuple of SpendLine
-        Pieces made here in the window with no row: the log lags (a few minutes), or another key made them.
+        Pieces made here in the window with no row: the log lags (a few minutes), or another key made them
+        (a saved piece is matched by its ids only: the history keeps no key fingerprint).
     failed_rows : int
         Failed requests in the window (billed nothing).
     unreadable_rows : int
@@ -396,6 +406,8 @@ class Spend:
                 here = money(x.local_usd) if x.local_usd is not None else "—"
                 there = money(x.provider_usd) if x.provider_usd is not None else "—"
                 mark = f"  (not saved yet: music01 resume {x.generation_id})" if x.state == "open" else ""
+                if x.state == "open" and (x.history_id or "").startswith(_LYRICS):
+                    mark = "  (lyrics request, its answer lost here: billed as the log says)"
                 mark = mark if x.state in ("open", "saved") else f"  ({x.state} here: `music01 jobs` lists it)"
                 when = _clock(x.created, now=now)
                 out.append(f"  {when:16s}  {x.model[:20]:20s}  {gid:14s}  {here:>10s}  {there:>10s}{mark}")
@@ -408,7 +420,9 @@ class Spend:
                 out.append(f"  {when:16s}  {r.model[:20]:20s}  {_amount(r.usd)}  {r.inference_id or '(no id)'}")
             out.append("  fetch one with: music01 resume <id>")
         if self.not_logged:
-            out.append(f"made here, no row in the provider's log yet ({len(self.not_logged)}):")
+            out.append(
+                f"made here, no row in the provider's log yet, or made with another key ({len(self.not_logged)}):"
+            )
             for x in self.not_logged:
                 cost = money(x.local_usd) if x.local_usd is not None else "no cost reported"
                 out.append(
@@ -504,13 +518,18 @@ def reconcile(
     checked_at: float | None = None,
     service: str = "aimlapi",
     complete: bool = True,
+    key_fp: str | None = None,
+    base_url: str | None = None,
 ) -> Spend:
     """Put a history beside the provider's log rows of one key and window.
 
     Parameters
     ----------
-    entries : iterable of HistoryEntry
-        Pieces saved here (every home read; only those made on the service, ``backend == "api"``, count).
+    entries : iterable of HistoryEntry or ChatCall
+        Pieces saved here (every home read; only those made on the service, ``backend == "api"``, count),
+        and lyrics requests (:class:`~music01_core.lyrics_writer.ChatCall`: an answered one counts as a piece,
+        a lost one as a job still open, a failed one not at all).  A saved piece is matched by its ids
+        only (the history keeps no key fingerprint).
     rows : iterable of dict or LogRow
         The log's rows for the window, as ``GET /v2/logs`` answered them (logs-v2.json).
     since : str
@@ -523,6 +542,12 @@ def reconcile(
     service : str
     complete : bool
         False when the log had more rows than were read.
+    key_fp : str, optional
+        The fingerprint of the key whose log ``rows`` are (:func:`music01_core.library.key_fingerprint`):
+        a job record or lyrics request made with another key is left out.  None: no record is left out.
+    base_url : str, optional
+        The service's address the log was read from: a record sent to another one (a local emulator) is
+        left out.  None: no record is left out for its address.
 
     Returns
     -------
@@ -537,8 +562,13 @@ def reconcile(
             unreadable += 1
         else:
             read.append(r)
-    records = [_Record.of_entry(e) for e in entries if getattr(e, "backend", None) == "api"]
-    records += [_Record.of_job(j) for j in open_jobs]
+    records = [
+        _Record.of_call(e) if _is_call(e) else _Record.of_entry(e)
+        for e in entries
+        if getattr(e, "backend", None) == "api" and _this_key(e, key_fp, base_url)
+    ]
+    records += [_Record.of_job(j) for j in open_jobs if _this_key(j, key_fp, base_url)]
+    records = [r for r in records if r is not None]
     index: dict[tuple[str, str], int] = {}
     for i, rec in enumerate(records):
         for key in rec.keys():
@@ -570,6 +600,33 @@ def reconcile(
         unreadable_rows=unreadable,
         complete=complete,
     )
+
+
+#: A lyrics request's entry id (``ChatCall.id``: "lyrics-<client request id>").
+_LYRICS = "lyrics-"
+
+
+def _is_call(e) -> bool:
+    """A lyrics request's record (a :class:`~music01_core.lyrics_writer.ChatCall`), not a saved piece."""
+    return isinstance(getattr(e, "state", None), str) and hasattr(e, "client_request_id") and hasattr(e, "key_fp")
+
+
+def _root(url) -> str:
+    return url.strip().rstrip("/").lower() if isinstance(url, str) else ""
+
+
+def _this_key(record, key_fp: str | None, base_url: str | None) -> bool:
+    """Whether a record may belong to the key being reconciled.
+
+    A job record or lyrics request keeps its key's fingerprint and the service's address: one that names
+    another is another key's (or another service's: a local emulator).  A record that names none (a saved
+    piece: the history keeps no fingerprint; an older record) is kept, and matched by its ids only.
+    """
+    fp = getattr(record, "key_fp", None)
+    if key_fp is not None and isinstance(fp, str) and fp and fp != key_fp:
+        return False
+    where = _root(getattr(record, "base_url", None))
+    return not (base_url is not None and where and where != _root(base_url))
 
 
 def _newest(r: LogRow) -> float:
@@ -623,6 +680,25 @@ class _Record:
             state="open" if j.state in ("pending", "sent", "lost") else j.state,
         )
         return cls(line, j.inference_id, j.client_request_id)
+
+    @classmethod
+    def of_call(cls, c) -> _Record | None:
+        """A lyrics request (:class:`~music01_core.lyrics_writer.ChatCall`), its state mapped as a job's is:
+        ``answered``: a piece saved; ``sent``/``lost``: open (its answer lost: it may be billed); ``failed``:
+        refused before any work, never billed: None (left out)."""
+        if c.state == "failed":
+            return None
+        usd, credits = _costs(c.usd_spent, c.credits_used)
+        line = SpendLine(
+            created=float(c.created),
+            model=c.model,
+            generation_id=c.generation_id or c.inference_id,
+            history_id=c.id,
+            local_usd=usd,
+            local_credits=credits,
+            state="saved" if c.state == "answered" else "open" if c.state in ("sent", "lost") else c.state,
+        )
+        return cls(line, c.inference_id, c.client_request_id)
 
     def keys(self):
         ids = (self.line.generation_id, self.inference_id, self.client_request_id)

@@ -386,6 +386,8 @@ class Client:
             The music01 homes whose histories count (a shared server's: ``room.history_homes``);
             default this client's own history.
         service : str
+            Its credential's key is the one reconciled: job records and lyrics requests made with another key
+            or sent to another address are left out; saved pieces (no fingerprint kept) are matched by id only.
 
         Raises
         ------
@@ -410,8 +412,21 @@ class Client:
         entries = [e for h in histories for e in h.list()]
         entries += [c for h in histories for c in ChatLedger(h.dir.parent).list()]  # lyrics requests (chat calls)
         open_jobs = [j for h in histories for j in h.pending()]  # every job record here knows its id
+        # Only this key's records: a job or lyrics request made with another key, or sent to another address
+        # (a local emulator), is not in this log.  Saved pieces keep no fingerprint: matched by their ids only.
+        from .library import key_fingerprint
+
+        cred = self.credential(service)
         return reconcile(
-            entries, rows, since=period, open_jobs=open_jobs, checked_at=checked_at, service=service, complete=complete
+            entries,
+            rows,
+            since=period,
+            open_jobs=open_jobs,
+            checked_at=checked_at,
+            service=service,
+            complete=complete,
+            key_fp=key_fingerprint(cred.token.reveal()) if cred is not None else None,
+            base_url=cred.base_url if cred is not None else None,
         )
 
     # --- lyrics written for you: a chat model of the AI/ML API, or the offline writer ---------------------

@@ -16,8 +16,11 @@ Two writers:
   model list (default ``gpt-4o-mini`` when listed, else ``minimax/m2``), its price said before the call
   (:class:`ChatPrice`: the list's per-token words and an upper bound from ``max_tokens``), its cost read from
   the answer and kept in a small record under the home (:class:`ChatLedger`: written before the call,
-  completed after, so ``music01 spend`` matches it to the usage log and a lost answer stays visible).  Its
-  answer is **untrusted text**: :func:`clean_chat_text` strips ``<think>`` reasoning (m2 sends it inline:
+  completed after, so ``music01 spend`` matches it to the usage log and a lost answer stays visible); the
+  answer as it came is kept the moment it arrives (``<home>/lyrics/drafts/<client request id>.raw.txt``), so a
+  billed answer refused or cut to fit is never lost.  On a server's shared key only :data:`DEFAULT_CHAT_MODELS`
+  are asked, at a listed price.  What music01 knows of each chat model is one table,
+  :data:`CHAT_MODEL_FACTS`.  Its answer is **untrusted text**: :func:`clean_chat_text` strips ``<think>`` reasoning (m2 sends it inline:
   aimlapi/api-docs f14fa72, ``docs/api-references/text-models-llm/minimax/m2.md``), code fences, HTML,
   invisible and control characters; nothing of it is executed or rendered as HTML;
 - **music01's offline writer** (:mod:`music01_core.lyrics_templates`): templates from the theme's words and
@@ -41,7 +44,7 @@ from pathlib import Path
 
 from . import lyrics_templates as songs
 from .catalogue import Catalogue, ListedModel
-from .errors import InputError, LyricsError, LyricsTooLongError, PromptError
+from .errors import InputError, JobError, LyricsError, LyricsTooLongError, PromptError
 from .lyrics import LyricsReport, check_lyrics, clean_prompt, prepare_text_fields, provider_length, strip_invisible
 from .models import MODELS, Model, model_in_use
 from .pricing import LIST, NONE, Price, checked_words_at
@@ -72,9 +75,14 @@ __all__ = [
     "chat_payload",
     "chat_quote",
     "choose_chat_model",
+    "call_was_sent",
     "chat_price",
     "keep_draft",
     "split_prompt_lyrics",
+    "prompt_style",
+    "prompt_lyrics",
+    "chat_facts",
+    "CHAT_MODEL_FACTS",
 ]
 
 #: The follow-ups a draft takes.
@@ -90,9 +98,26 @@ MAX_THEME_CHARS, MAX_MOOD_CHARS = 300, 80
 TAGS_TARGET_CHARS = 1200
 #: Tokens a reasoning model (minimax/m2…) may spend thinking before the lyrics (its <think> counts as answer).
 REASONING_TOKENS = 2048
-#: m2.json: temperature 0–1 (gpt-4o-mini.json: 0–2): inside both.
-TEMPERATURE = 0.9
+#: What music01 knows of the chat models it asks, by id: the only place these facts live.
+#:
+#: - ``thinks``: it reasons aloud, a ``<think>…</think>`` block at the start of ``content`` (its answer budget
+#:   gets :data:`REASONING_TOKENS` more).  ``<think>`` is stripped from every answer anyway (:func:`clean_chat_text`).
+#: - ``temperature``: (lowest, highest) the reference accepts, and ``temperature_sent`` the one music01 sends.
+#: - ``max_tokens``: the most music01 asks for in one answer (the references set only ``max_tokens`` ≥ 1).
+#:
+#: Sources (aimlapi/api-docs f14fa72): ``docs/api-references/text-models-llm/MiniMax/m2.json`` (temperature 0–1;
+#: ``minimax/m2.md``'s example answer starts with ``<think>``), ``docs/api-references/text-models-llm/OpenAI/
+#: gpt-4o-mini.json`` (temperature 0–2; no ``<think>``).  A listed model not named here gets :data:`UNKNOWN_CHAT_MODEL`.
+CHAT_MODEL_FACTS: dict[str, dict] = {
+    "gpt-4o-mini": {"thinks": False, "temperature": (0.0, 2.0), "temperature_sent": 0.9, "max_tokens": 1_500},
+    "minimax/m2": {"thinks": True, "temperature": (0.0, 1.0), "temperature_sent": 0.9, "max_tokens": 3_500},
+}
+#: A chat model the table does not know: no reasoning budget, a temperature inside 0–1 (the narrowest range seen).
+UNKNOWN_CHAT_MODEL: dict = {"thinks": False, "temperature": (0.0, 1.0), "temperature_sent": 0.7, "max_tokens": 1_500}
+#: The longest draft a follow-up takes, in multiples of the field's limit (a prompt to a paid model stays small).
+MAX_DRAFT_TIMES_LIMIT = 2
 _LYRICS_LINE = "Lyrics:"
+_LYRICS_LINE_RE = re.compile(rf"(?m)^\s*{_LYRICS_LINE}\s*$")
 
 
 # --- what is asked ----------------------------------------------------------------------------------
@@ -123,6 +148,9 @@ class LyricsRequest:
         That model's style prompt, which the lyrics follow inside the prompt.
     accompaniment : bool
         music-01's format: wrap the lyrics in ``##…##`` (accompaniment).
+    shared_key : bool
+        The call would go on a server's shared key (the app on a shared server): only
+        :data:`DEFAULT_CHAT_MODELS` are asked, and never at a price the model list does not give.
     """
 
     theme: str = ""
@@ -135,6 +163,7 @@ class LyricsRequest:
     into_prompt: bool = False
     prompt: str = ""
     accompaniment: bool = True
+    shared_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,7 +236,14 @@ def lyrics_target(model=None, *, into_prompt: bool = False, prompt: str = "", ac
             "characters with the style). Ask for them there: --into-prompt (CLI), into_prompt=True, or the app's "
             '"put them in the prompt" box.'
         )
-    style = clean_prompt(prompt or "")
+    if provider_length(prompt or "") > MAX_DRAFT_TIMES_LIMIT * spec.max_chars:
+        raise PromptError(
+            f"the prompt is {provider_length(prompt)} characters, far over {m.id}'s {spec.max_chars}: shorten it. "
+            "Nothing was sent."
+        )
+    # The style part only: a prompt written into before holds "style + Lyrics: + lyrics", and the new lyrics
+    # replace the old ones (never a second "Lyrics:" block inside the first).
+    style = clean_prompt(prompt_style(prompt or ""))
     prefix = f"{style}\n\n{_LYRICS_LINE}\n" if style else f"{_LYRICS_LINE}\n"
     room = spec.max_chars - provider_length(prefix)
     if room < 40:
@@ -222,10 +258,20 @@ def lyrics_target(model=None, *, into_prompt: bool = False, prompt: str = "", ac
 
 def split_prompt_lyrics(text: str) -> tuple[str, str]:
     """(style, lyrics) of a prompt holding both (``style`` + ``Lyrics:`` + the lyrics); ("", text) otherwise."""
-    m = re.search(rf"(?m)^\s*{_LYRICS_LINE}\s*$", text or "")
+    m = _LYRICS_LINE_RE.search(text or "")
     if m is None:
         return "", text or ""
     return text[: m.start()].strip(), text[m.end() :].strip("\n")
+
+
+def prompt_style(text: str) -> str:
+    """The style part of a prompt: all of it, or what comes before its ``Lyrics:`` line when it has one."""
+    return split_prompt_lyrics(text)[0] if _LYRICS_LINE_RE.search(text or "") else (text or "")
+
+
+def prompt_lyrics(text: str) -> str:
+    """The lyrics written inside a prompt (after its ``Lyrics:`` line); "" when it holds none."""
+    return split_prompt_lyrics(text)[1] if _LYRICS_LINE_RE.search(text or "") else ""
 
 
 def follow_up_name(value: str | None) -> str | None:
@@ -586,13 +632,22 @@ def _finish(
 
 
 def _inputs(request: LyricsRequest):
-    """(target, theme, mood, follow-up, current song or None, was it wrapped) of a request, all checked."""
-    target = lyrics_target(
-        request.model, into_prompt=request.into_prompt, prompt=request.prompt, accompaniment=request.accompaniment
-    )
+    """(target, theme, mood, follow-up, current song or None) of a request, all checked (sizes first)."""
     follow = follow_up_name(request.follow_up)
+    prompt = request.prompt or ""
+    if follow is not None and request.into_prompt and not prompt.strip():
+        prompt = split_prompt_lyrics(request.draft or "")[0]  # a draft kept whole (style + Lyrics:) keeps its style
+    target = lyrics_target(
+        request.model, into_prompt=request.into_prompt, prompt=prompt, accompaniment=request.accompaniment
+    )
     theme = _short_text(request.theme, MAX_THEME_CHARS, "theme")
     mood = _short_text(request.mood, MAX_MOOD_CHARS, "mood")
+    most = MAX_DRAFT_TIMES_LIMIT * target.limit_chars
+    if provider_length(request.draft or "") > most:
+        raise InputError(
+            f"the draft is {provider_length(request.draft)} characters, far over {target.model.id}'s "
+            f"{target.limit_chars}: give at most {most} (shorten it yourself first). Nothing was sent."
+        )
     current = None
     if follow is not None:
         draft = request.draft or ""
@@ -720,19 +775,26 @@ def chat_messages(target: LyricsTarget, theme: str, mood: str, follow: str | Non
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
+def chat_facts(chat_model: str) -> dict:
+    """The row of :data:`CHAT_MODEL_FACTS` for ``chat_model`` (case-insensitive), else :data:`UNKNOWN_CHAT_MODEL`."""
+    return CHAT_MODEL_FACTS.get((chat_model or "").strip().lower(), UNKNOWN_CHAT_MODEL)
+
+
 def thinks(chat_model: str) -> bool:
-    """Whether the chat model reasons aloud before answering (MiniMax's m-series: an inline ``<think>``)."""
-    return bool(re.match(r"^(?:minimax/)?(?:minimax-)?m\d", chat_model or "", re.I))
+    """Whether the chat model reasons aloud before answering (its row of :data:`CHAT_MODEL_FACTS` says so)."""
+    return bool(chat_facts(chat_model)["thinks"])
 
 
 def chat_payload(chat_model: str, messages: list[dict], target: LyricsTarget) -> dict:
     """The request body (m2.json / gpt-4o-mini.json: ``model``, ``messages``, ``max_tokens`` ≥ 1, ``temperature``)."""
+    facts = chat_facts(chat_model)
     answer = target.target_chars + 200  # a token is at least one character of lyrics
+    low, high = facts["temperature"]
     return {
         "model": chat_model,
         "messages": messages,
-        "max_tokens": answer + (REASONING_TOKENS if thinks(chat_model) else 0),
-        "temperature": TEMPERATURE,
+        "max_tokens": max(1, min(answer + (REASONING_TOKENS if facts["thinks"] else 0), facts["max_tokens"])),
+        "temperature": min(max(facts["temperature_sent"], low), high),
     }
 
 
@@ -843,9 +905,43 @@ def chat_quote(request: LyricsRequest, listing: Catalogue | None, *, local: bool
         request = replace(request, theme="x" * 60)
     target, theme, mood, follow, current = _inputs(request)
     keep = songs.find_chorus(current) if follow == "keep my chorus" else None
+    _shared_key_check(request, chat_model=request.chat_model)
     chat_model, listed, _ = choose_chat_model(listing, request.chat_model)
     payload = chat_payload(chat_model, chat_messages(target, theme, mood, follow, current, keep), target)
-    return chat_price(chat_model, listed, listing, payload, local=local)
+    price = chat_price(chat_model, listed, listing, payload, local=local)
+    # A list never read yet is read before the call itself (then an unknown price is refused there).
+    _shared_key_check(request, price, price_known_now=listing is not None and listing.checked_at is not None)
+    return price
+
+
+def _shared_key_check(
+    request: LyricsRequest, price: ChatPrice | None = None, *, chat_model: str | None = None, price_known_now=True
+) -> None:
+    """On a server's shared key: a default chat model only, at a price the list gives (else refused, unsent)."""
+    if not request.shared_key:
+        return
+    name = (price.chat_model if price is not None else (chat_model or "").strip()) or None
+    if name is not None and name not in DEFAULT_CHAT_MODELS:
+        raise InputError(
+            f"on this server's shared key, lyrics are written by {' or '.join(DEFAULT_CHAT_MODELS)} only, not "
+            f"{name}: leave the chat model empty, or paste your own AI/ML API key to choose another. Nothing was sent."
+        )
+    if price is not None and price_known_now and price.usd_max is None:
+        why = price.price.detail or price.price.as_listed or "no price figure"
+        raise InputError(
+            f"{price.chat_model}'s price is unknown ({why}): on this server's shared key nothing is sent without "
+            "one. Try again later, or paste your own AI/ML API key. Nothing was sent."
+        )
+
+
+def call_was_sent(exc: BaseException) -> bool:
+    """Whether the error came once the billed call had gone out (it may be billed); False: nothing was sent."""
+    return bool(getattr(exc, "call_sent", False))
+
+
+def _sent(exc: BaseException) -> BaseException:
+    exc.call_sent = True
+    return exc
 
 
 def _no_key_in(messages: list[dict], secret) -> None:
@@ -900,28 +996,43 @@ def chat_draft(
     Raises
     ------
     InputError
-        Before anything is sent (the model, the theme, a key in the text, a chat model not listed).
+        Before anything is sent (the model, the theme, a draft far over the limit, a key in the text, a chat
+        model not listed; on a shared key, a chat model not a default one or one with no price).
+    JobError
+        Before anything is sent: the record could not be written.
     ApiError
         The call failed; its record says so (``lost`` when it may be billed; never sent again).
     LyricsError
-        The answer holds no usable lyrics (it was billed: its record and cost stay).
+        The answer holds no usable lyrics (it was billed: its record and cost stay, and the answer as it came
+        is kept under ``<home>/lyrics/drafts/``).
+
+    Every error raised once the call went out says so to :func:`call_was_sent`.
     """
     target, theme, mood, follow, current = _inputs(request)
     keep = songs.find_chorus(current) if follow == "keep my chorus" else None
     if follow == "keep my chorus" and keep is None:
         raise InputError("the lyrics have no chorus to keep: mark it with [Chorus] (or sing one block twice).")
+    _shared_key_check(request, chat_model=request.chat_model)
     chat_model, listed, notes = choose_chat_model(listing, request.chat_model)
     messages = chat_messages(target, theme, mood, follow, current, keep)
     _no_key_in(messages, secret)
     payload = chat_payload(chat_model, messages, target)
     price = chat_price(chat_model, listed, listing, payload, local=local)
+    _shared_key_check(request, price)
     if on_price is not None:
         on_price(price)
     crid = (new_request_id or (lambda: f"music01-{secrets.token_hex(16)}"))()
     call = ledger.sent(
         ChatCall(crid, chat_model, target.model.id, time.time(), "sent", base_url, key_fp, follow_up=follow)
     )
-    answer = _send_once(send, payload, call, ledger)
+    try:
+        answer = _send_once(send, payload, call, ledger)
+    except Exception as exc:
+        _sent(exc)
+        raise
+    # Billed: the answer as it came is kept before anything is taken out of it or cut off.
+    raw = ledger.keep_answer(crid, _without_key(answer.content, secret))
+    kept = f"the answer was kept in {raw}" if raw else "the answer could not be kept on disk"
     cleaned = clean_chat_text(answer.content)
     extra = _chat_notes(cleaned, answer, payload, notes)
     try:
@@ -944,9 +1055,14 @@ def chat_draft(
         )
     except (LyricsError, PromptError) as exc:
         ledger.update(crid, error=f"no usable lyrics in the answer: {exc}")
-        raise type(exc)(
-            f"{exc} The request was answered and billed once ({call_cost(ledger.get(crid))}); nothing more was sent."
-        ) from None
+        raise _sent(
+            type(exc)(
+                f"{exc} The request was answered and billed once ({call_cost(ledger.get(crid))}); nothing more "
+                f"was sent; {kept}."
+            )
+        ) from exc
+    if draft.trimmed and raw:
+        draft = replace(draft, warnings=(*draft.warnings, f"the chat model's whole answer is kept in {raw}."))
     return replace(
         draft,
         cost_usd=_num(answer.usd_spent),
@@ -985,6 +1101,13 @@ def _send_once(send: Callable, payload: dict, call: ChatCall, ledger: ChatLedger
         finish_reason=answer.finish_reason or None,
     )
     return answer
+
+
+def _without_key(text, secret) -> str:
+    """A chat answer's text as kept on disk: as it came, the key (were it ever there) taken out."""
+    text = str(text or "")
+    key = secret.reveal() if secret is not None else ""
+    return text.replace(key, "[the API key, removed]") if key else text
 
 
 def _chat_notes(cleaned: CleanText, answer, payload: dict, notes) -> tuple[str, ...]:
@@ -1048,6 +1171,9 @@ class ChatCall:
         billed; ``failed``: refused before any work (not billed).
     base_url, key_fp : str
         Where it went and a one-way fingerprint of the key.
+    draft_path, answer_path : str or None
+        The draft shown, and the chat model's answer as it came (kept the moment it arrived, before cleaning
+        or cutting): ``<home>/lyrics/drafts/<client request id>.raw.txt``.
     """
 
     client_request_id: str
@@ -1066,6 +1192,7 @@ class ChatCall:
     error: str | None = None
     follow_up: str | None = None
     draft_path: str | None = None
+    answer_path: str | None = None
     updated: float = 0.0
 
     @property
@@ -1114,17 +1241,32 @@ class ChatLedger:
 
         Raises
         ------
-        InputError
-            It cannot be written: then nothing is sent.
+        JobError
+            It cannot be written (the disk, not the input): then nothing is sent.
         """
         call = replace(call, updated=time.time())
         try:
             atomic_write_json(self._path(call.client_request_id), asdict(call))
         except OSError as exc:
-            raise InputError(
-                f"nothing was sent: the record of the lyrics request could not be saved ({exc.strerror or exc})."
-            ) from None
+            raise JobError(
+                f"nothing was sent: the record of the lyrics request could not be saved ({exc.strerror or exc}). "
+                "Free some disk space and try again."
+            ) from exc
         return call
+
+    def keep_answer(self, crid: str, text: str) -> str | None:
+        """Keep a chat answer's text as it came under ``<home>/lyrics/drafts/<crid>.raw.txt``, its path in the record.
+
+        Returns the path, or None when the disk refuses (logged, never raised: the answer matters more).
+        """
+        path = self.dir.parent / "drafts" / (self._path(crid).stem + ".raw.txt")
+        try:
+            atomic_write_bytes(path, text.encode("utf-8", "backslashreplace"))
+        except OSError as exc:
+            logger.warning("the chat answer could not be kept on disk: %s", exc)
+            return None
+        self.update(crid, answer_path=str(path))
+        return str(path)
 
     def update(self, crid: str, **changes) -> ChatCall | None:
         """Complete a record (an unwritable disk is logged, never raised: the answer matters more)."""

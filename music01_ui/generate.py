@@ -27,6 +27,7 @@ from .session import (
     limit_shared_key,
     offline_reason,
     open_session_backend,
+    refund_shared_key,
     serve_copy,
 )
 
@@ -221,8 +222,10 @@ def _make_piece(
     limit_shared_key(shared_key, request, m.id)
     try:
         r, elapsed = _make(backend, job, m, progress)
-    except InsufficientCreditsError as exc:
-        if not shared_key:
+    except Exception as exc:
+        if shared_key and _nothing_sent(exc):
+            refund_shared_key(shared_key, request)  # refused before the send: it must not use the shared allowance
+        if not shared_key or not isinstance(exc, InsufficientCreditsError):
             raise  # the person's own key: its balance is theirs to read
         raise _shared_key_short(exc, m) from None
     for w in r.warnings:
@@ -288,6 +291,18 @@ def _price_settings(m, sample_rate, bitrate, fmt) -> dict:
         return {}
     sent = setting.to_dict(sample_rate_field=m.audio_setting.sample_rate_field)
     return {f"audio_setting.{k}": v for k, v in sent.items()}
+
+
+def _nothing_sent(exc: BaseException) -> bool:
+    """Whether a failed generate was refused before its billed call left: the balance check
+    (:class:`~music01_core.account.ShortBalanceError`), or a check of the request's own (an
+    :class:`~music01_core.errors.InputError` that is no answer of the service's, and never one that may be billed)."""
+    from music01_core.account import ShortBalanceError
+    from music01_core.errors import ApiError, InputError
+
+    if getattr(exc, "may_be_billed", False):
+        return False
+    return isinstance(exc, ShortBalanceError) or (isinstance(exc, InputError) and not isinstance(exc, ApiError))
 
 
 def _shared_key_short(exc, m) -> gr.Error:

@@ -8,7 +8,7 @@ import gradio as gr
 
 from music01_core.lyrics import COUNTED_AS_PROVIDER, switch_label
 
-from .session import box_tokens, friendly, limit_shared_key, open_session_backend
+from .session import box_tokens, friendly, limit_shared_key, open_session_backend, refund_shared_key
 
 DOCS_EXAMPLE_LYRICS = (
     "##Swing to the rhythm of the night\nLet the music take control\n\nDancing in the silver "
@@ -201,17 +201,35 @@ def into_prompt_visible(model: str | None):
     return gr.update(visible=sings_from_prompt(model or None))
 
 
-def _writer_request(theme, mood, model, chat_model, follow_up, draft, prompt, into_prompt) -> dict:
+def _writer_request(theme, mood, model, chat_model, follow_up, draft, prompt, into_prompt, shared_key=False) -> dict:
     return {
         "theme": theme or "",
         "mood": mood or "",
         "model": model or None,
         "chat_model": (chat_model or "").strip() or None,
         "follow_up": follow_up or None,
-        "draft": draft or "",
+        "draft": _current_draft(model, follow_up, draft, prompt, into_prompt),
         "prompt": prompt or "",
         "into_prompt": bool(into_prompt),
+        "shared_key": bool(shared_key),
     }
+
+
+def _current_draft(model, follow_up, draft, prompt, into_prompt) -> str:
+    """The draft a follow-up edits: the lyrics box, or — lyrics written into the prompt — the prompt box when it
+    holds lyrics ("" when it holds none: the lyrics box is not what the prompt sings)."""
+    from music01_core.errors import Music01Error
+    from music01_core.lyrics_writer import prompt_lyrics, sings_from_prompt
+
+    if not (into_prompt and follow_up):
+        return draft or ""
+    try:
+        sings = sings_from_prompt(model or None)
+    except Music01Error:  # an unknown model: the core says so in its own words
+        return draft or ""
+    if not sings:
+        return draft or ""
+    return (prompt or "") if prompt_lyrics(prompt or "") else ""
 
 
 def lyrics_price_line(
@@ -226,8 +244,9 @@ def lyrics_price_line(
     from music01_core.errors import Music01Error
 
     try:
-        backend, _ = open_session_backend(box_tokens(api_key), request)
-        price = backend.lyrics_price(**_writer_request("", "", model, chat_model, None, "", prompt, into_prompt))
+        backend, shared_key = open_session_backend(box_tokens(api_key), request)
+        asked = _writer_request("", "", model, chat_model, None, "", prompt, into_prompt, shared_key)
+        price = backend.lyrics_price(**asked)
     except Music01Error as exc:
         return f"✍️ {html.escape(str(exc), quote=False)}"
     if price is None:
@@ -236,13 +255,27 @@ def lyrics_price_line(
 
 
 def _write(theme, mood, model, chat_model, follow_up, draft, prompt, into_prompt, api_key, request):
-    """Write (or edit) a draft: checked first, counted against the shared key's limits, then one call at most."""
-    asked = _writer_request(theme, mood, model, chat_model, follow_up, draft, prompt, into_prompt)
+    """Write (or edit) a draft: checked first, counted against the shared key's limits, then one call at most.
+
+    On the server's key only the default chat models are asked, at a listed price; an allowance counted for a
+    call refused before it was sent is given back.
+    """
+    from music01_core.errors import Music01Error
+    from music01_core.lyrics_writer import call_was_sent
+
     backend, shared_key = open_session_backend(box_tokens(api_key), request)
+    asked = _writer_request(theme, mood, model, chat_model, follow_up, draft, prompt, into_prompt, shared_key)
     price = backend.lyrics_price(**asked)  # every input checked here, before anything is counted or sent
-    if price is not None:
+    counted = price is not None and shared_key
+    if counted:
         limit_shared_key(shared_key, request)  # the server's key: the same allowance (and room cap) as a piece
-    out = backend.write_lyrics(**asked)
+    try:
+        out = backend.write_lyrics(**asked)
+    except Music01Error as exc:
+        if counted and not call_was_sent(exc):
+            # Refused before it was sent (a key in the text, the record, the price…): nothing to count.
+            refund_shared_key(shared_key, request)
+        raise
     for w in out.warnings:
         gr.Info(html.escape(w, quote=False))  # a toast renders HTML: our words are shown as text, never as markup
     # The draft itself goes only into text boxes (plain text); the status line holds our words, escaped.

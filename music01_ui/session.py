@@ -293,13 +293,29 @@ def limit_shared_key(shared_key: bool, request: gr.Request, model: str | None = 
             count=count,
         )
     if SHARED:
-        client = getattr(getattr(request, "client", None), "host", None) or "?"
         try:
-            LIMITER.check(f"session:{getattr(request, 'session_hash', '?')}", f"ip:{client}", message=own, count=count)
+            LIMITER.check(*_own_keys(request), message=own, count=count)
         except gr.Error:
             if ROOM_LIMITER is not None:
                 ROOM_LIMITER.refund("room", count)  # these were not made: they must not use the room's allowance
             raise
+
+
+def refund_shared_key(shared_key: bool, request: gr.Request, *, count: int = 1) -> None:
+    """Give back what :func:`limit_shared_key` counted for calls refused before they were sent."""
+    if not shared_key or count < 1:
+        return
+    if ROOM_LIMITER is not None:
+        ROOM_LIMITER.refund("room", count)
+    if SHARED:
+        for key in _own_keys(request):
+            LIMITER.refund(key, count)
+
+
+def _own_keys(request: gr.Request) -> tuple[str, str]:
+    """A person's allowance on a shared server: their session and their address, each counted."""
+    client = getattr(getattr(request, "client", None), "host", None) or "?"
+    return f"session:{getattr(request, 'session_hash', '?')}", f"ip:{client}"
 
 
 #: What a grid of takes hears when the allowance left is smaller than the grid (``{what}``: the credential).

@@ -187,8 +187,19 @@ def wire_key(ui: Page) -> None:
             _menu_on_paste, [ui.model, *ui.keys.values()], [ui.model, ui.model_md], **PRIVATE, show_progress="hidden"
         )
     # A pasted key's balance: on demand, for that key only; a changed key clears the line it no longer matches.
+    # The endpoint stays named (scripts and tests list it) but is throttled: api_balance counts each read per
+    # session and per address (music01_ui.account.BALANCE_LIMITER), and only a few run at once.
     key = ui.keys[KEY_SERVICE]
-    gr.on([ui.balance_btn.click, key.submit], api_balance, [key], [ui.balance_md], api_name="balance")
+    gr.on(
+        [ui.balance_btn.click, key.submit],
+        api_balance,
+        [key],
+        [ui.balance_md],
+        api_name="balance",
+        concurrency_limit=2,
+        concurrency_id="balance",
+        trigger_mode="once",
+    )
     key.change(lambda _: "", [key], [ui.balance_md], **PRIVATE, show_progress="hidden")
 
 

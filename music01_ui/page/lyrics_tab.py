@@ -86,8 +86,8 @@ def build_writer(ui: Page, dm: Model) -> None:
                 chat_model_choices(),
                 value="",
                 label="Chat model",
-                info="empty: gpt-4o-mini when the provider lists it, else minimax/m2",
-                allow_custom_value=True,
+                info="empty: gpt-4o-mini when the provider lists it, else minimax/m2 (the only two on the server's key)",
+                allow_custom_value=False,  # a listed chat model only; on the server's key, a default one only
                 scale=2,
             )
         ui.w_into_prompt = gr.Checkbox(

@@ -277,3 +277,108 @@ def test_start_up_never_waits_on_the_list(monkeypatch, tmp_path):
             assert time.monotonic() < deadline and thread.is_alive()
             time.sleep(0.2)
         assert model_info(PRICED).endswith(" · model list not checked")
+
+
+def _in_process(monkeypatch, tmp_path, emu):
+    """This process as the served app (shared, on the emulator's key, in a room), with fresh allowances."""
+    from music01_core.catalogue import CatalogueClient
+    from music01_core.models import SERVICES
+    from music01_ui import session
+
+    for name in ("AIML_API_KEY", "AIMLAPI_API_KEY", "AIML_API_BASE", "AIMLAPI_BASE_URL", "REPLICATE_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MUSIC01_HOME", str(tmp_path))
+    monkeypatch.setenv("AIML_API_KEY", KEY)
+    monkeypatch.setenv("AIML_API_BASE", emu.url)
+    assert CatalogueClient.of(SERVICES["aimlapi"], emu.url, home=tmp_path).check(force=True).checked_at
+    monkeypatch.setattr(session, "SHARED", True)
+    monkeypatch.setattr(session, "LIMITER", session.RateLimiter(50))
+    monkeypatch.setattr(session, "ROOM_LIMITER", session.RateLimiter(10))
+    return session
+
+
+def _person(sid: str, host: str):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(session_hash=sid, client=SimpleNamespace(host=host), headers={}, query_params={})
+
+
+def test_a_refusal_before_the_send_gives_the_shared_allowance_back(served, monkeypatch, tmp_path):
+    import gradio as gr
+
+    from music01_core.backends import ApiBackend
+    from music01_core.errors import ApiInvalidRequestError, InvalidRequestError
+    from music01_ui.generate import api_make
+
+    srv, emu = served
+    session = _in_process(monkeypatch, tmp_path, emu)
+    person = _person("refund-me", "10.9.8.7")
+    counted = lambda: (  # noqa: E731
+        session.ROOM_LIMITER.used("room"),
+        session.LIMITER.used("session:refund-me"),
+        session.LIMITER.used("ip:10.9.8.7"),
+    )
+    quiet = lambda *a, **k: None  # noqa: E731 - no progress bar here
+    emu.billing(balance_usd=0.05)
+    try:
+        before = len(emu.stats()["submits"])
+        for _ in range(3):  # the balance check refuses: nothing was sent, nothing is counted
+            with pytest.raises(gr.Error, match="shared key's balance is below this piece's price"):
+                api_make(*make(PRICED), request=person, progress=quiet)
+        assert len(emu.stats()["submits"]) == before and counted() == (0, 0, 0)
+    finally:
+        emu.billing(balance_usd=10.0)
+
+    # A check of the request's own in the send path, before the submit: given back too.
+    def refuse(self, job, provider, error=InvalidRequestError):
+        raise error("this request cannot be sent as it is: nothing was sent.")
+
+    monkeypatch.setattr(ApiBackend, "_refuse_short", refuse)
+    with pytest.raises(gr.Error, match="nothing was sent"):
+        api_make(*make(PRICED), request=person, progress=quiet)
+    assert counted() == (0, 0, 0)
+    # The service's own answer (it was sent): counted.
+    monkeypatch.setattr(ApiBackend, "_refuse_short", lambda *a: refuse(*a, error=ApiInvalidRequestError))
+    with pytest.raises(gr.Error):
+        api_make(*make(PRICED), request=person, progress=quiet)
+    assert counted() == (1, 1, 1)
+
+
+def test_balance_reads_are_throttled_per_session_and_address_and_the_providers_words_stay_plain(
+    served, monkeypatch, tmp_path
+):
+    import gradio as gr
+
+    from music01_core.backends import ApiBackend
+    from music01_core.errors import ApiError
+    from music01_ui import account
+
+    srv, emu = served
+    session = _in_process(monkeypatch, tmp_path, emu)
+    assert (account.BALANCE_LIMITER.limit, account.BALANCE_LIMITER.window_s) == (10, 600.0)
+    monkeypatch.setattr(account, "BALANCE_LIMITER", session.RateLimiter(10, 600.0))
+    reads = lambda: emu.stats()["methods"].get("GET /v2/billing", 0)  # noqa: E731
+    first = reads()
+    for _ in range(10):
+        shown = account.api_balance(OTHER, request=_person("tester", "203.0.113.7"))
+        assert shown.endswith("— your key, shown only in this tab"), shown
+    assert reads() == first + 10
+    for who in (_person("tester", "203.0.113.7"), _person("fresh-tab", "203.0.113.7"), _person("tester", "10.1.1.1")):
+        with pytest.raises(gr.Error, match=r"at most 10 times in 10 minutes for each person: try again in \d+ min"):
+            account.api_balance(f"{OTHER}-{who.session_hash}", request=who)
+    assert reads() == first + 10, "a refused read asks the provider nothing"
+    assert account.api_balance(OTHER, request=_person("someone-else", "198.51.100.2")).endswith("only in this tab")
+    # No key pasted, or one that cannot be sent: nothing is read, nothing is counted.
+    assert account.api_balance("", request=_person("tester", "203.0.113.7")) == account.NO_KEY
+
+    # What the provider (or anyone answering at its address) says is shown as plain text, not as Markdown or HTML.
+    def hostile(self, service="aimlapi", **_):
+        raise ApiError("<img src=x onerror=alert(1)> **pay** [here](https://evil.example/x) $$x$$\n# top up")
+
+    monkeypatch.setattr(ApiBackend, "balance", hostile)
+    said = account.api_balance(OTHER, request=_person("quiet", "192.0.2.9"))
+    assert said.startswith("❌ Balance not read: ") and "\n" not in said
+    for raw in ("<img", "**pay**", "[here](", "$$", "\n# top"):
+        assert raw not in said, said
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in said and "\\*\\*pay\\*\\*" in said, said
+    assert "\\[here\\]\\(https://evil\\.example/x\\)" in said and "\\$\\$x\\$\\$ \\# top up" in said, said

@@ -18,10 +18,12 @@ HIDDEN = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\x00-\x08\x0b
 PER_HOUR = 3
 
 
-def write(client, model: str, *, theme=THEME, follow_up="", draft="", prompt="", into_prompt=False):
+def write(client, model: str, *, theme=THEME, follow_up="", draft="", prompt="", into_prompt=False, chat_model=""):
     """``/write_lyrics``'s inputs in its order: theme, mood, model, chat model, follow-up, draft, prompt,
     into-prompt, key; returns (lyrics box, prompt box, status line)."""
-    return client.predict(theme, MOOD, model, "", follow_up, draft, prompt, into_prompt, "", api_name="/write_lyrics")
+    return client.predict(
+        theme, MOOD, model, chat_model, follow_up, draft, prompt, into_prompt, "", api_name="/write_lyrics"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +61,16 @@ def test_a_draft_lands_as_plain_checked_text_and_counts_against_the_shared_allow
     with pytest.raises(Exception) as exc:
         write(client, "stable-audio")
     assert "stable-audio takes no lyrics" in str(exc.value) and "Traceback" not in str(exc.value) and chats() == 0
+    # Strangers do not choose what a call costs on the server's key: a dearer chat model (the emulator lists
+    # openai/gpt-4o), or a draft far over the limit sent as the prompt, are refused before they are counted.
+    with pytest.raises(Exception, match="not in the list of choices|shared key"):
+        write(client, "minimax-music", chat_model="openai/gpt-4o")
+    with pytest.raises(Exception, match="far over"):
+        write(client, "minimax-music", theme="", follow_up="shorter", draft="[Verse]\n" + "la la la la\n" * 2000)
+    # Refused after it was counted (the key in the text): the allowance is given back.
+    with pytest.raises(Exception, match="hold your API key"):
+        write(client, "minimax-music", theme=f"a song about {KEY}")
+    assert chats() == 0
 
     lyrics, prompt, status = write(client, "minimax-music")
     report = check_lyrics(lyrics, model="minimax-music")
@@ -94,6 +106,14 @@ def test_offline_the_writer_says_it_is_not_a_language_model(tmp_path_factory):
         style = "sea shanty, accordion and a male choir"
         box, prompt, status = write(c, "elevenlabs/eleven_music", prompt=style, into_prompt=True)
         assert box == "" and prompt.startswith(style + "\n\nLyrics:\n[") and "in the prompt" in status
+        # Writing again, then "shorter": the prompt box is sent back as it is, and keeps one "Lyrics:" block.
+        _, again, _ = write(c, "elevenlabs/eleven_music", theme="a city at night", prompt=prompt, into_prompt=True)
+        _, short, _ = write(
+            c, "elevenlabs/eleven_music", theme="", follow_up="shorter", draft=box, prompt=again, into_prompt=True
+        )
+        for text in (prompt, again, short):
+            assert text.count("Lyrics:") == 1 and text.startswith(style + "\n\nLyrics:\n[")
+        assert again != prompt and len(short) < len(again) and short.split("Lyrics:\n")[1] in again
         again, _, _ = write(c, "minimax/music-2.6")
         assert again == lyrics  # the same request, the same draft
     finally:

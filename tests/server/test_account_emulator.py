@@ -226,3 +226,35 @@ def test_the_window_is_checked_first_and_refusals_are_one_line(emu, api, env):
     assert out.stderr.startswith("error: the API key was refused (HTTP 401)") and wrong not in out.stderr + out.stdout
     with pytest.raises(E.AuthenticationError):
         ApiBackend(api_key=wrong, base_url=emu.url, home=api.home).balance()
+
+
+def test_spend_counts_only_this_keys_records_and_no_failed_lyrics_request(emu, api, env, home):
+    import time
+
+    from music01_core.history import PendingJob
+    from music01_core.library import key_fingerprint
+    from music01_core.lyrics_writer import ChatCall, ChatLedger
+
+    other_fp = key_fingerprint("sk-test-ANOTHER-KEY-00000000000000")
+    mine = _piece(api)
+    ledger, now = ChatLedger(home), time.time()
+
+    def chat(crid: str, state: str, **where) -> None:
+        fields = {"base_url": emu.url, "key_fp": api.key_fp, **where}
+        cost = {} if state == "failed" else {"usd_spent": "0.0005", "credits_used": "1000"}
+        ledger.sent(ChatCall(crid, "minimax/m2", MODEL, now - 30, state, **fields, **cost))
+
+    chat("music01-failed-here", "failed")  # refused before any work: never billed
+    chat("music01-other-key", "answered", key_fp=other_fp)  # a key pasted in another session
+    chat("music01-real-service", "answered", base_url="https://api.aimlapi.com")  # this key, another address
+    api.history.add_pending(
+        PendingJob(generation_id="gen-another-key", model=MODEL, created=now - 20, base_url=emu.url, key_fp=other_fp)
+    )
+    spend = api.spend(since="24h")
+    assert [(m.generation_id, m.state) for m in spend.matched] == [(mine.generation_id, "saved")]
+    assert spend.not_logged == () and spend.unknown == () and spend.unpriced == 0
+    assert spend.local_usd == pytest.approx(COST_USD) == spend.provider_usd
+    out = _cli(env, "spend", "--since", "24h")
+    assert out.returncode == 0, out.stderr
+    assert "no row in the provider's log" not in out.stdout and "no cost reported" not in out.stdout
+    assert "total here: $0.042 (84,000 credits) for 1 piece" in out.stdout.splitlines()

@@ -127,11 +127,37 @@ def test_a_hostile_answer_is_cleaned_and_fitted_with_no_second_call(emu, api, fa
 
 def test_an_answer_cut_off_in_its_reasoning_is_refused_once_billed(emu, api, home):
     emu.faults(chat=["chat:think-only"])
-    with pytest.raises(LyricsError, match="billed once.*nothing more was sent"):
+    with pytest.raises(LyricsError, match="billed once.*nothing more was sent.*the answer was kept in") as exc:
         api.write_lyrics(THEME, model="minimax-music")
     assert chats(emu) == 1
     (record,) = ChatLedger(home).list()
     assert record.state == "answered" and record.finish_reason == "length" and record.credits_used
+    # What was paid for is on disk as it came (its reasoning and all), named in the error.
+    raw = Path(record.answer_path)
+    assert raw.name == f"{record.client_request_id}.raw.txt" and raw.parent == home / "lyrics" / "drafts"
+    assert raw.read_text(encoding="utf-8").startswith("<think>") and str(raw) in str(exc.value)
+    no_key_in_files(home)
+
+
+def test_an_overlong_answer_cut_to_fit_is_kept_whole(emu, api, home):
+    emu.faults(chat=["chat:overlong"])
+    d = api.write_lyrics(THEME, mood=MOOD, model="minimax-music")
+    (record,) = ChatLedger(home).list()
+    raw = Path(record.answer_path).read_text(encoding="utf-8")
+    assert d.trimmed and len(raw) > d.count_chars and any(record.answer_path in w for w in d.warnings)
+
+
+def test_on_a_shared_key_only_a_default_chat_model_is_asked(emu, api):
+    # openai/gpt-4o is in the emulator's list (at $2.5 / $10 per million tokens): fine on one's own key only.
+    with pytest.raises(Exception, match="shared key.*gpt-4o-mini or minimax/m2 only"):
+        api.lyrics_price(THEME, model="minimax-music", chat_model="openai/gpt-4o", shared_key=True)
+    with pytest.raises(Exception, match="shared key.*only.*Nothing was sent"):
+        api.write_lyrics(THEME, model="minimax-music", chat_model="openai/gpt-4o", shared_key=True)
+    assert chats(emu) == 0
+    d = api.write_lyrics(THEME, model="minimax-music", shared_key=True)
+    assert d.chat_model == "minimax/m2" and chats(emu) == 1
+    mine = api.write_lyrics(THEME, model="minimax-music", chat_model="openai/gpt-4o")  # one's own key: any listed
+    assert mine.chat_model == "openai/gpt-4o" and chats(emu) == 2
 
 
 def test_a_lost_answer_is_not_sent_again_and_the_spend_report_finds_it(emu, api, home):

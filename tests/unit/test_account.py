@@ -24,6 +24,7 @@ from music01_core.account import (
     reconcile,
 )
 from music01_core.history import HistoryEntry, PendingJob
+from music01_core.lyrics_writer import ChatCall
 from music01_core.pricing import Price
 from music01_core.providers.aimlapi import JobClient
 from music01_core.settings import BILLING_PATH, CREDITS_PER_USD, LOGS_PATH
@@ -244,7 +245,8 @@ def test_the_report_reads_as_a_table_with_resume_hints(report):
     assert "billed on this key but not in your history (2):" in text
     assert "gen-X:music-2.6" in text and "fetch one with: music01 resume <id>" in text
     assert "$0.042 (84,000 credits)  gen-X:music-2.6" in text
-    assert "made here, no row in the provider's log yet (1):" in text and "lags a few minutes" in text
+    assert "made here, no row in the provider's log yet, or made with another key (1):" in text
+    assert "lags a few minutes" in text
     assert "total here: $0.1263 (252,600 credits) for 5 pieces (1 with no cost reported)" in text
     assert "total in the provider's log: $0.420315 (840,630 credits) for 8 generations · 1 failed request" in text
     assert "not saved yet: music01 resume gen-P" in text
@@ -346,3 +348,72 @@ def test_a_job_that_failed_here_is_known_not_made_elsewhere():
     assert report.unknown == () and [(x.generation_id, x.state) for x in report.matched] == [("gen-K", "failed")]
     assert report.local_usd == 0 and report.provider_usd == 0.042
     assert "(failed here: `music01 jobs` lists it)" in "\n".join(report.lines(now=NOW))
+
+
+# --- lyrics requests, and records of another key ------------------------------------------------------
+
+MINE = "fp-this-key"
+
+
+def _chat(crid: str, state: str, *, ago_s: float = 60.0, key_fp: str = MINE, base_url: str = BASE, usd=None):
+    return ChatCall(
+        client_request_id=crid,
+        chat_model="minimax/m2",
+        music_model="minimax/music-2.6",
+        created=NOW - ago_s,
+        state=state,
+        base_url=base_url,
+        key_fp=key_fp,
+        usd_spent=usd,
+        credits_used=None if usd is None else str(round(float(usd) * CREDITS_PER_USD)),
+    )
+
+
+def test_a_failed_lyrics_request_is_left_out_and_a_lost_one_is_open_not_saved():
+    calls = [
+        _chat("music01-failed", "failed"),  # refused before any work: never billed
+        _chat("music01-answered", "answered", usd="0.00045"),
+        _chat("music01-lost", "lost"),  # its answer lost: the log's row says what it cost
+    ]
+    rows = [_row("chat-inf-1", usd=0.00045, credits=900, cid="music01-answered", model="minimax/m2")]
+    rows += [_row("chat-inf-2", usd=0.0005, credits=1000, cid="music01-lost", model="minimax/m2")]
+    report = reconcile(calls, rows, since="24h", checked_at=NOW)
+    states = {x.history_id: x.state for x in report.matched}
+    assert states == {"lyrics-music01-answered": "saved", "lyrics-music01-lost": "open"}
+    assert report.not_logged == () and report.unpriced == 0 and report.unknown == ()
+    assert report.local_usd == pytest.approx(0.00045) and report.provider_usd == pytest.approx(0.00095)
+    text = "\n".join(report.lines(now=NOW))
+    assert "no cost reported" not in text and "no row in the provider's log" not in text
+    assert "music01 resume" not in text.replace("fetch one with: music01 resume <id>", "")
+    assert "lyrics request, its answer lost here" in text
+    # Without a row, the failed request is still nowhere and the lost one is not a "saved piece with no row".
+    alone = reconcile(calls[:1] + calls[2:], [], since="24h", checked_at=NOW)
+    assert alone.matched == () and alone.not_logged == () and alone.local_usd == 0 and alone.unpriced == 0
+
+
+def test_records_of_another_key_or_address_are_not_reconciled_with_this_key():
+    emulator = "http://127.0.0.1:8765"
+    calls = [
+        _chat("music01-mine", "answered", usd="0.00045"),
+        _chat("music01-theirs", "answered", usd="0.00045", key_fp="fp-pasted-elsewhere"),  # another key
+        _chat("music01-emu", "answered", usd="0.00045", base_url=emulator),  # a local emulator, same key
+        _chat("music01-old", "answered", usd="0.00045", key_fp=""),  # an older record: no fingerprint, kept
+    ]
+    jobs = [
+        PendingJob(generation_id="gen-T", model="minimax/music-2.6", created=NOW - 30, base_url=BASE, key_fp="fp-x"),
+        PendingJob(
+            generation_id="gen-E", model="minimax/music-2.6", created=NOW - 30, base_url=emulator + "/", key_fp=MINE
+        ),
+        PendingJob(
+            generation_id="gen-M", model="minimax/music-2.6", created=NOW - 30, base_url=BASE + "/", key_fp=MINE
+        ),
+    ]
+    rows = [_row("gen-M"), _row("gen-T")]  # gen-T in this key's log: no record of this key knows it
+    report = reconcile(calls, rows, since="24h", open_jobs=jobs, checked_at=NOW, key_fp=MINE, base_url=BASE)
+    assert [x.history_id for x in report.not_logged] == ["lyrics-music01-mine", "lyrics-music01-old"]
+    assert [x.generation_id for x in report.matched] == ["gen-M"]
+    assert [r.inference_id for r in report.unknown] == ["gen-T"]
+    assert report.local_usd == pytest.approx(2 * 0.00045)
+    # Saved pieces keep no fingerprint: matched by their ids only (no key given: nothing is left out).
+    everything = reconcile(calls, rows, since="24h", open_jobs=jobs, checked_at=NOW)
+    assert len(everything.not_logged) == 4 and everything.unknown == ()

@@ -11,15 +11,20 @@ import pytest
 
 from music01_core import lyrics_templates as songs
 from music01_core.catalogue import Catalogue, ListedModel
-from music01_core.errors import ApiConnectionError, InputError, LyricsError, LyricsTooLongError
+from music01_core.errors import ApiConnectionError, InputError, JobError, LyricsError, LyricsTooLongError
 from music01_core.lyrics import check_lyrics, provider_length
 from music01_core.lyrics_writer import (
+    CHAT_MODEL_FACTS,
     DEFAULT_CHAT_MODELS,
     OFFLINE_WRITER,
     ChatLedger,
     LyricsRequest,
+    call_was_sent,
     chat_draft,
+    chat_facts,
+    chat_payload,
     chat_price,
+    chat_quote,
     choose_chat_model,
     clean_chat_text,
     follow_up_name,
@@ -251,11 +256,59 @@ def test_a_chat_answer_is_put_in_the_models_format(tmp_path):
 
 def test_an_answer_with_no_lyrics_is_refused_after_one_billed_call(tmp_path):
     calls = []
-    with pytest.raises(LyricsError, match="answered and billed once.*nothing more was sent"):
-        _chat(tmp_path, "<think>all reasoning, cut off", model="minimax-music", calls=calls)
+    answer = "<think>all reasoning, cut off"
+    with pytest.raises(LyricsError, match="answered and billed once.*nothing more was sent") as exc:
+        _chat(tmp_path, answer, model="minimax-music", calls=calls)
     assert len(calls) == 1
     (record,) = ChatLedger(tmp_path).list()
     assert record.state == "answered" and record.credits_used == "900" and "no usable lyrics" in record.error
+    # The billed answer is not lost: kept as it came, named in the error and the record; the cause is chained.
+    raw = tmp_path / "lyrics" / "drafts" / f"{record.client_request_id}.raw.txt"
+    assert raw.read_text(encoding="utf-8") == answer and record.answer_path == str(raw)
+    assert f"the answer was kept in {raw}" in str(exc.value)
+    assert isinstance(exc.value.__cause__, LyricsError) and call_was_sent(exc.value)
+
+
+def test_an_answer_cut_to_fit_is_kept_whole(tmp_path):
+    lines = [f"Line number {i} of a very long song about the sea" for i in range(40)]
+    answer = "##" + "\n".join(lines) + "##"
+    d = _chat(tmp_path, answer, model="minimax-music")
+    (record,) = ChatLedger(tmp_path).list()
+    raw = tmp_path / "lyrics" / "drafts" / f"{d.client_request_id}.raw.txt"
+    assert d.trimmed and lines[-1] not in d.text and raw.read_text(encoding="utf-8") == answer
+    assert record.answer_path == str(raw) and any(f"whole answer is kept in {raw}" in w for w in d.warnings)
+
+
+def test_the_key_is_never_kept_with_the_answer(tmp_path):
+    key = "0123456789abcdef0123456789abcdef"
+    send = FakeSend(f"##la la {key} la##")  # were a model ever to echo it
+    chat_draft(
+        LyricsRequest(THEME, model="minimax-music"),
+        send=send,
+        listing=listing("minimax/m2"),
+        ledger=ChatLedger(tmp_path),
+        secret=Secret(key),
+    )
+    assert all(key not in p.read_text() for p in tmp_path.rglob("*") if p.is_file())
+
+
+def test_a_record_that_cannot_be_written_is_a_job_error_not_an_input_error(tmp_path, monkeypatch):
+    import music01_core.lyrics_writer as lw
+
+    def full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lw, "atomic_write_json", full)
+    send = FakeSend("##la##")
+    with pytest.raises(JobError, match="nothing was sent.*No space left") as exc:
+        chat_draft(
+            LyricsRequest(THEME, model="minimax-music"),
+            send=send,
+            listing=listing("minimax/m2"),
+            ledger=ChatLedger(tmp_path),
+        )
+    assert not isinstance(exc.value, ValueError) and send.calls == [] and not call_was_sent(exc.value)
+    assert isinstance(exc.value.__cause__, OSError)
 
 
 # --- the chat call: one send, a record, the price first, never the key -----------------------------------
@@ -321,7 +374,11 @@ def test_one_call_its_record_and_its_price_said_first(tmp_path):
     assert record.state == "answered" and record.client_request_id == crid and record.inference_id == "inf-1"
     assert record.backend == "api" and record.model == "gpt-4o-mini" and record.usd_spent == "0.00045"
     text = "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
-    assert "0123456789abcdef0123456789abcdef" not in text and "Sea, sea" not in text  # no key, no text in records
+    assert "0123456789abcdef0123456789abcdef" not in text  # no key anywhere
+    records = "".join(p.read_text() for p in (tmp_path / "lyrics" / "calls").rglob("*") if p.is_file())
+    assert "Sea, sea" not in records  # no text in records: the answer itself is kept beside the drafts
+    raw = tmp_path / "lyrics" / "drafts" / f"{crid}.raw.txt"
+    assert record.answer_path == str(raw) and raw.read_text(encoding="utf-8") == send.content
 
 
 def test_keep_my_chorus_is_kept_verbatim_whatever_the_chat_model_answers(tmp_path):
@@ -359,7 +416,7 @@ def test_the_key_never_enters_a_prompt(tmp_path):
 
 def test_a_lost_answer_is_kept_as_lost_and_never_sent_again(tmp_path):
     send = FakeSend("", fail=ApiConnectionError("the connection broke.", may_be_billed=True))
-    with pytest.raises(ApiConnectionError, match="answer lost.*music01 spend"):
+    with pytest.raises(ApiConnectionError, match="answer lost.*music01 spend") as exc:
         chat_draft(
             LyricsRequest(THEME, model="minimax-music"),
             send=send,
@@ -369,6 +426,7 @@ def test_a_lost_answer_is_kept_as_lost_and_never_sent_again(tmp_path):
     assert len(send.calls) == 1
     (record,) = ChatLedger(tmp_path).list()
     assert record.state == "lost" and record.answer_lost
+    assert call_was_sent(exc.value)  # the app keeps the shared allowance it counted
 
 
 def test_the_spend_report_matches_a_lyrics_request_by_its_client_request_id(tmp_path):
@@ -386,6 +444,128 @@ def test_the_spend_report_matches_a_lyrics_request_by_its_client_request_id(tmp_
     spend = reconcile(ChatLedger(tmp_path).list(), [row], since="24h")
     (line,) = spend.matched
     assert line.matched_by == "client request id" and line.provider_usd == 0.00045 and not spend.unknown
+
+
+# --- the shared key, the sizes taken ------------------------------------------------------------------------
+
+
+def test_on_a_shared_key_only_a_default_chat_model_at_a_listed_price_is_asked(tmp_path):
+    cat = listing("minimax/m2", "openai/gpt-4o")
+    send = FakeSend("##la la la##")
+    ask = lambda cat, **kw: chat_draft(  # noqa: E731
+        LyricsRequest(THEME, model="minimax-music", shared_key=True, **kw),
+        send=send,
+        listing=cat,
+        ledger=ChatLedger(tmp_path),
+    )
+    for chosen in ("openai/gpt-4o", "no/such-model"):
+        with pytest.raises(InputError, match="shared key.*gpt-4o-mini or minimax/m2 only"):
+            chat_quote(LyricsRequest(THEME, model="minimax-music", chat_model=chosen, shared_key=True), cat)
+        with pytest.raises(InputError, match="shared key.*only") as exc:
+            ask(cat, chat_model=chosen)
+        assert not call_was_sent(exc.value)
+    # The list never read: the default is named, and refused at the call since its price is unknown.
+    assert chat_quote(LyricsRequest(THEME, model="minimax-music", shared_key=True), Catalogue()).usd_max is None
+    with pytest.raises(InputError, match="price is unknown.*shared key"):
+        ask(Catalogue())
+    with pytest.raises(InputError, match="shared key"):
+        ask(Catalogue(), chat_model="openai/gpt-o1-pro")
+    assert send.calls == [] and ChatLedger(tmp_path).list() == []
+    d = ask(cat)
+    assert d.chat_model == "minimax/m2" and len(send.calls) == 1
+    # Someone's own key: any listed chat model.
+    assert chat_quote(LyricsRequest(THEME, model="minimax-music", chat_model="openai/gpt-4o"), cat).usd_max > 0
+
+
+@pytest.mark.parametrize("model_id", ["minimax-music", "minimax/music-2.6"])
+def test_a_draft_far_over_the_limit_is_refused_before_anything_is_sent(tmp_path, model_id):
+    limit = MODELS[model_id].lyrics.max_chars
+    huge = "[Verse]\n" + "la la la la la la la\n" * (limit // 10)
+    assert provider_length(huge) > 2 * limit
+    send = FakeSend("##la##")
+    for follow in ("shorter", "another verse", "keep my chorus"):
+        with pytest.raises(InputError, match="the draft is .* characters, far over"):
+            chat_draft(
+                LyricsRequest(model=model_id, follow_up=follow, draft=huge),
+                send=send,
+                listing=listing("minimax/m2"),
+                ledger=ChatLedger(tmp_path),
+            )
+        with pytest.raises(InputError, match="far over"):
+            chat_quote(LyricsRequest(model=model_id, follow_up=follow, draft=huge), listing("minimax/m2"))
+    with pytest.raises(InputError, match="theme is 301 characters"):
+        offline_draft(LyricsRequest("x" * 301, model=model_id))
+    with pytest.raises(Exception, match="prompt is .* characters, far over"):
+        lyrics_target("elevenlabs/eleven_music", into_prompt=True, prompt="x" * 5000)
+    assert send.calls == []
+
+
+def test_writing_into_the_prompt_again_replaces_the_lyrics_there():
+    model, style = "elevenlabs/eleven_music", "sea shanty, accordion and a male choir"
+    ask = lambda **kw: offline_draft(LyricsRequest(model=model, into_prompt=True, **kw))  # noqa: E731
+    first = ask(theme=THEME, mood=MOOD, prompt=style)
+    again = ask(theme="a city at night", mood=MOOD, prompt=first.text)  # the prompt box, as the app sends it
+    short = ask(follow_up="shorter", draft=again.text, prompt=again.text)
+    for d in (first, again, short):
+        assert d.text.count("Lyrics:") == 1 and d.text.startswith(style + "\n\nLyrics:\n[")
+    assert again.count_chars < first.count_chars * 1.5 and "city" in again.text.lower()
+    assert short.count_chars < again.count_chars
+    assert lyrics_target(model, into_prompt=True, prompt=first.text).prefix == f"{style}\n\nLyrics:\n"
+    # The CLI's follow-up on a kept prompt (--from FILE, no --prompt): the style comes with it.
+    assert ask(follow_up="shorter", draft=again.text).text.startswith(style + "\n\nLyrics:\n[")
+
+
+def test_the_app_gives_back_the_shared_allowance_of_a_call_never_sent(monkeypatch):
+    from music01_core.errors import InputError as Refused
+    from music01_ui import lyrics as page
+    from music01_ui import session
+
+    monkeypatch.setattr(session, "SHARED", True)
+    monkeypatch.setattr(session, "LIMITER", session.RateLimiter(5))
+    monkeypatch.setattr(session, "ROOM_LIMITER", session.RateLimiter(9))
+    request = SimpleNamespace(session_hash="s1", client=SimpleNamespace(host="1.2.3.4"))
+    seen = {}
+
+    class Backend:
+        def __init__(self, fail):
+            self.fail = fail
+
+        def lyrics_price(self, **asked):
+            seen.update(asked)
+            return SimpleNamespace(words=lambda: "at most $0.001")
+
+        def write_lyrics(self, **asked):
+            raise self.fail
+
+    def used():
+        return session.LIMITER.used("session:s1"), session.LIMITER.used("ip:1.2.3.4"), session.ROOM_LIMITER.used("room")
+
+    for fail, after in ((Refused("a key in the text: nothing was sent."), (0, 0, 0)), (_sent_error(), (1, 1, 1))):
+        monkeypatch.setattr(page, "open_session_backend", lambda *a, f=fail, **k: (Backend(f), True))
+        with pytest.raises(type(fail)):
+            page._write(THEME, MOOD, "minimax-music", "", None, "", "", False, "", request)
+        assert used() == after and seen["shared_key"] is True
+
+
+def _sent_error():
+    exc = LyricsError("no usable lyrics; billed once.")
+    exc.call_sent = True
+    return exc
+
+
+def test_chat_model_facts_come_from_one_table_and_an_unknown_model_is_asked_safely():
+    target = lyrics_target("minimax/music-2.6")
+    for name, facts in CHAT_MODEL_FACTS.items():
+        low, high = facts["temperature"]
+        payload = chat_payload(name, [], target)
+        assert low <= payload["temperature"] <= high and 1 <= payload["max_tokens"] <= facts["max_tokens"]
+    assert chat_facts("minimax/m2")["thinks"] and not chat_facts("gpt-4o-mini")["thinks"]
+    assert set(DEFAULT_CHAT_MODELS) <= set(CHAT_MODEL_FACTS)
+    m2, mini = chat_payload("minimax/m2", [], target), chat_payload("gpt-4o-mini", [], target)
+    assert m2["max_tokens"] > mini["max_tokens"]  # room to reason aloud first
+    unknown = chat_payload("minimax/m1-something-new", [], target)
+    assert unknown["temperature"] == 0.7 and unknown["max_tokens"] == mini["max_tokens"]
+    assert clean_chat_text("<think>x</think>la").text == "la"  # reasoning is stripped whoever answers
 
 
 # --- choosing and pricing the chat model --------------------------------------------------------------------
