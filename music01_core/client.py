@@ -609,6 +609,7 @@ class Client:
             flags=job.flags,
             audio_setting=setting,
             reference=job.reference.describe() if job.reference is not None else None,
+            options=dict(job.options or {}),
             status="sent",
             state=state,
             error=f"{m.id} was asked to generate, and the program stopped before its answer was saved",
@@ -882,6 +883,8 @@ class Client:
             prompt=job.prompt,
             generation_id=gid,
             reference=job.reference,
+            options=dict(job.options) or None,
+            seed=_sent_seed(job),
         )
         # Saved before it is shown: History.keep also closes the pending record.
         return self.history.keep(piece)
@@ -1025,6 +1028,13 @@ class _Follower:
 def _service_label(provider: Provider) -> str:
     service = getattr(provider, "service", None)
     return service.label if service is not None else "AI/ML API"
+
+
+def _sent_seed(job: PendingJob) -> int | None:
+    """The seed a job sent, for a model whose API takes one (its seed option's field), else None."""
+    m = MODELS.get(job.model)
+    field_ = next((o.api_field for o in m.options if o.request_attr == "seed"), None) if m else None
+    return job.options.get(field_) if field_ else None
 
 
 def _price_settings(job: Job) -> dict:

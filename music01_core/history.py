@@ -121,6 +121,8 @@ class PendingJob:
         The ``X-Client-Request-Id`` sent with the submit.
     inference_id, credits_used, usd_spent : str or None
         From the submit's answer (headers and ``meta.usage``), when it came.
+    options : dict
+        The model's own fields as sent (the provider's names and units), written before the billed call.
     fingerprint : str or None
         How the provider's own records recognise the request when it has no request id
         (Replicate: the input's fields and their SHA-256), written before the billed call.
@@ -145,6 +147,7 @@ class PendingJob:
     credits_used: str | None = None
     usd_spent: str | None = None
     fingerprint: str | None = None
+    options: dict = field(default_factory=dict)
 
     @property
     def answer_lost(self) -> bool:

@@ -90,7 +90,7 @@ class Piece:
     credits_used, usd_spent : str or None
         The cost the provider reported, when it did.
     seed : int or None
-        Offline engine only.
+        The offline engine's, or the one sent to a model whose API takes a seed (Lyria 2).
     voice_id, instrumental_id : str or None
         music-01's ids of the reference (provenance; None for every other model).
     reference : dict or None
@@ -99,6 +99,9 @@ class Piece:
     extra_info : dict or None
         What the provider's answer adds about the audio (its ``extra_info``: length, size, channels…),
         kept as it came, for support.
+    options : dict or None
+        The model's own fields as they were sent (``{"music_length_ms": 20000}``: the provider's names
+        and units), so a billed piece says what it was asked for.
     """
 
     format: str
@@ -121,6 +124,7 @@ class Piece:
     reference: dict | None = None
     warnings: tuple[str, ...] = ()
     extra_info: dict | None = None
+    options: dict | None = None
 
 
 #: The names :class:`Piece` declares (what a result and a history record share).

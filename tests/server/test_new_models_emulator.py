@@ -220,3 +220,27 @@ def test_each_model_answers_in_its_pages_shape(emu, body, suffix, audio_keys, ct
     assert audio_format(audio.content) == ("mp3" if body["model"] == ELEVEN else "wav")
     if "file_size" in audio_keys:
         assert done["audio_file"]["file_size"] == len(audio.content)
+
+
+def test_the_options_and_seed_sent_are_kept_with_the_sent_record_and_the_piece(tmp_path):
+    import json
+
+    from music01_core.backends.api import ApiBackend
+    from music01_core.emulator import EmulatorServer
+    from music01_core.history import History
+    from music01_core.types import MusicRequest
+
+    key = "sk-test-options-record-0123"
+    with EmulatorServer(key=key, home=tmp_path / "emu") as emu:
+        backend = ApiBackend(api_key=key, base_url=emu.url, home=tmp_path / "home")
+        job = backend.prepare(
+            MusicRequest(model="google/lyria2", prompt="warm strings", options={"negative_prompt": "drums"}, seed=42)
+        )
+        sent = backend._sent_record(backend.provider_for(job.model), job)
+        assert sent.options == {"negative_prompt": "drums", "seed": 42}  # on disk before the billed call
+        piece = backend.run(job)
+    assert piece.options == {"negative_prompt": "drums", "seed": 42} and piece.seed == 42
+    (entry,) = History(tmp_path / "home").list()
+    assert entry.options == {"negative_prompt": "drums", "seed": 42} and entry.seed == 42
+    record = json.loads((Path(entry.audio_path).parent / "record.json").read_text())
+    assert record["options"] == {"negative_prompt": "drums", "seed": 42}

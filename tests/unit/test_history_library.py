@@ -205,4 +205,8 @@ def test_a_history_written_before_the_pipeline_still_loads_and_resumes_as_it_was
     # Written again, a record has the same keys as then.
     again = History(tmp_path / "again").save(piece)
     written = json.loads((tmp_path / "again" / "history" / again.id / "record.json").read_text())
-    assert set(written) == set(RECORD_25DACCB) | {"client_request_id", "extra_info"}  # issue 22 adds two keys
+    assert set(written) == set(RECORD_25DACCB) | {
+        "client_request_id",
+        "extra_info",
+        "options",
+    }  # issues 22, 24 add them
