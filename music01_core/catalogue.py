@@ -31,7 +31,7 @@ from .transport import USER_AGENT, read_capped
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Catalogue", "ListedModel", "CatalogueClient", "MAX_AGE_S"]
+__all__ = ["Catalogue", "ListedModel", "CatalogueClient", "MAX_AGE_S", "unit_price_words"]
 
 #: How long a checked list is trusted before it is read again.
 MAX_AGE_S = 4 * 3600.0
@@ -74,9 +74,12 @@ class ListedModel:
         """
         p = self.pricing or {}
         if p.get("kind") == "fixed":
-            said = [_per(u.get("price"), u.get("per"), u.get("name"), u.get("measure")) for u in p.get("units") or []]
+            said = [
+                unit_price_words(u.get("price"), u.get("per"), u.get("name"), u.get("measure"))
+                for u in p.get("units") or []
+            ]
         elif p.get("kind") == "variants":
-            said = [_per(v.get("price"), v.get("per"), v.get("unit")) for v in p.get("variants") or []]
+            said = [unit_price_words(v.get("price"), v.get("per"), v.get("unit")) for v in p.get("variants") or []]
             said = sorted({x for x in said if x}, key=lambda x: float(x.split()[0][1:]))
             said = [f"{said[0]} to {said[-1]}, by setting"] if len(said) > 1 else said
         else:
@@ -85,7 +88,7 @@ class ListedModel:
         return "; ".join(said) if said else None
 
 
-def _per(price, per, name, measure=None) -> str | None:
+def unit_price_words(price, per, name, measure=None) -> str | None:
     """ "$0.195 per generation", "$3.25 per 1000000 output tokens"; None for what cannot be read."""
     if not isinstance(price, int | float) or isinstance(price, bool):
         return None

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalogue import Catalogue
+from .catalogue import Catalogue, unit_price_words
 from .history import History
 from .models import Model, get_model
 from .settings import CREDITS_PER_USD
@@ -166,7 +166,7 @@ def _from_list(pricing: dict, settings: dict, detail: str, *, credits: bool) -> 
         if each and all(x is not None for x in each):
             # Several per-piece units add up (a piece is charged each of them).
             return Price(sum(each), source=LIST, detail=detail, credits=credits)
-        said = "; ".join(filter(None, (_as_listed(u.get("price"), u.get("per"), u.get("name")) for u in units)))
+        said = "; ".join(filter(None, (unit_price_words(u.get("price"), u.get("per"), u.get("name")) for u in units)))
         return Price(None, source=LIST, detail=detail, as_listed=said or None, credits=credits) if said else None
     if kind == "variants":
         variants = [v for v in pricing.get("variants") or [] if isinstance(v, dict)]
@@ -191,13 +191,6 @@ def _each(price, per, unit, measure=None) -> float | None:
     per = per if isinstance(per, int | float) and not isinstance(per, bool) and per > 0 else 1
     name = " ".join(x for x in (measure, unit) if x).strip().lower() or "request"
     return float(price) / per if name in PIECE_UNITS else None
-
-
-def _as_listed(price, per, unit) -> str | None:
-    if not isinstance(price, int | float) or isinstance(price, bool):
-        return None
-    per = per if isinstance(per, int | float) and per > 0 else 1
-    return f"${price:g} per {unit or 'request'}" if per == 1 else f"${price:g} per {per:g} {unit or 'request'}s"
 
 
 def _matches(when, settings: dict) -> bool:
